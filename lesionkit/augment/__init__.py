@@ -1,0 +1,1 @@
+"""Augmenters: imgaug (numpy) and native-TensorFlow backends, and the paper's pipelines."""

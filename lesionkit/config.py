@@ -1,0 +1,371 @@
+"""Experiment configuration: every component named by registry key, as plain data.
+
+An :class:`ExperimentConfig` is frozen and round-trips exactly through
+``to_dict``/``from_dict`` and JSON, so an experiment can be printed, saved with
+its run, diffed and re-run.
+
+Example:
+    >>> from lesionkit.config import ExperimentConfig, ComponentSpec
+    >>> cfg = ExperimentConfig(task="melanoma", backbone=ComponentSpec("resnet50"), epochs=3)
+    >>> ExperimentConfig.from_json(cfg.to_json()) == cfg
+    True
+    >>> cfg.evolve(epochs=5).epochs
+    5
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any, Mapping
+
+import attrs
+
+from lesionkit.errors import LesionkitError
+from lesionkit.registry import did_you_mean
+
+TASKS = ("melanoma", "seborrheic_keratosis")
+TRAINABLE = ("none", "conv5", "conv4_conv5", "all")
+BALANCE = ("none", "paper", "class_weights")
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+DISTRIBUTE = ("default", "mirrored", "multi_worker_mirrored")
+
+
+class ConfigError(LesionkitError, ValueError):
+    """A configuration key or value that is not valid; the message names it."""
+
+
+def _freeze(value: Any) -> Any:
+    """Deep-copy JSON-like data into hashable, immutable containers."""
+    if isinstance(value, Mapping):
+        return _FrozenDict({str(k): _freeze(v) for k, v in value.items()})
+    if isinstance(value, (list, tuple)):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+def _thaw(value: Any) -> Any:
+    """The inverse of :func:`_freeze`: plain dicts and lists, ready for JSON."""
+    if isinstance(value, Mapping):
+        return {k: _thaw(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [_thaw(v) for v in value]
+    return value
+
+
+class _FrozenDict(dict):  # type: ignore[type-arg]
+    """A dict that refuses mutation and hashes by content (params of a frozen config)."""
+
+    def _readonly(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("config parameters are immutable; use ExperimentConfig.evolve()")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _readonly  # type: ignore[assignment]
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(sorted(self.items())))
+
+
+def _check_json_value(path: str, value: Any) -> None:
+    if value is None or isinstance(value, (bool, int, str)):
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ConfigError(f"{path} = {value!r}: only finite numbers can be saved in a config")
+        return
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            if not isinstance(k, str):
+                raise ConfigError(f"{path}: keys must be strings, got {k!r}")
+            _check_json_value(f"{path}.{k}", v)
+        return
+    if isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            _check_json_value(f"{path}[{i}]", v)
+        return
+    raise ConfigError(
+        f"{path} = {value!r}: parameters must be JSON values (numbers, strings, booleans, "
+        f"null, lists, mappings), got {type(value).__name__}"
+    )
+
+
+def _params_converter(value: Any) -> Any:
+    if value is None:
+        return _FrozenDict()
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"params must be a mapping, got {value!r}")
+    _check_json_value("params", value)
+    return _freeze(value)
+
+
+@attrs.frozen
+class ComponentSpec:
+    """A registry key plus the keyword parameters for its factory.
+
+    Example:
+        >>> ComponentSpec("resnet50", {"width": 1}).to_dict()
+        {'name': 'resnet50', 'params': {'width': 1}}
+        >>> ComponentSpec.from_dict("softmax")
+        ComponentSpec(name='softmax', params={})
+    """
+
+    name: str = attrs.field(validator=attrs.validators.instance_of(str))
+    params: Mapping[str, Any] = attrs.field(factory=dict, converter=_params_converter)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "params": _thaw(self.params)}
+
+    @classmethod
+    def from_dict(cls, data: Any, *, path: str = "component") -> ComponentSpec:
+        """Build from ``"name"`` or ``{"name": ..., "params": {...}}``."""
+        if isinstance(data, ComponentSpec):
+            return data
+        if isinstance(data, str):
+            return cls(data)
+        if not isinstance(data, Mapping):
+            raise ConfigError(
+                f"{path} must be a registry name or {{'name': ..., 'params': {{...}}}}, got {data!r}"
+            )
+        unknown = set(data) - {"name", "params"}
+        if unknown:
+            key = sorted(unknown)[0]
+            raise ConfigError(
+                f"{path} has unknown key {key!r}.{did_you_mean(key, ['name', 'params'])} "
+                f"Put component parameters under {path}.params"
+            )
+        if "name" not in data:
+            raise ConfigError(f"{path} needs a 'name' (a registry key)")
+        try:
+            return cls(data["name"], data.get("params") or {})
+        except (TypeError, ConfigError) as exc:
+            raise ConfigError(f"{path}: {exc}") from None
+
+
+def _spec(value: Any) -> ComponentSpec:
+    return ComponentSpec.from_dict(value)
+
+
+def _specs(value: Any) -> tuple[ComponentSpec, ...]:
+    if isinstance(value, (str, Mapping, ComponentSpec)):
+        value = [value]
+    return tuple(ComponentSpec.from_dict(v, path=f"augmenters[{i}]") for i, v in enumerate(value))
+
+
+def _one_of(choices: tuple[str, ...]) -> Any:
+    def check(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value not in choices:
+            raise ConfigError(
+                f"{attribute.name} = {value!r} is not valid.{did_you_mean(str(value), choices)} "
+                f"Choose one of: {', '.join(choices)}"
+            )
+
+    return check
+
+
+def _positive(kind: type) -> Any:
+    def check(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if isinstance(value, bool) or not isinstance(value, kind) or not value > 0:
+            raise ConfigError(
+                f"{attribute.name} = {value!r} must be a positive {kind.__name__}"
+            )
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(f"{attribute.name} = {value!r} must be finite")
+
+    return check
+
+
+def _min_image_size(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 32:
+        raise ConfigError(f"image_size = {value!r}: use an integer of at least 32 (pixels)")
+
+
+def _optional_path(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _weights(value: Any) -> str | None:
+    if value is None or value == "none":
+        return None
+    if not isinstance(value, (str, Path)):
+        raise ConfigError(
+            f"weights = {value!r}: use None (train from scratch), 'imagenet', or a path to a weights file"
+        )
+    return str(value)
+
+
+def _is_int(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"{attribute.name} = {value!r} must be an integer")
+
+
+def _optional_positive_int(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None:
+        _positive(int)(inst, attribute, value)
+
+
+def _to_float(value: Any) -> Any:
+    return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+@attrs.frozen(kw_only=True)
+class ExperimentConfig:
+    """Everything that defines one experiment.
+
+    Components are :class:`ComponentSpec` (registry key + parameters):
+    ``dataset`` (``lesionkit.datasets``), ``augmenters`` (``lesionkit.augmenters``,
+    applied in order), ``backbone``, ``head``, ``loss``, ``optimizer``,
+    ``schedule`` (``lesionkit.schedulers``).
+
+    Attributes:
+        name: label for the run and reports.
+        task: ``"melanoma"`` or ``"seborrheic_keratosis"`` (positive class vs the rest).
+        data_dir: dataset root; ``None`` lets the dataset pick (``$LESIONKIT_DATA``...).
+        cache_dir: where resized images are cached; ``None`` uses the default.
+        image_size: square input size in pixels (≥ 32).
+        balance: ``"paper"`` (Table 2 oversampling), ``"class_weights"`` or ``"none"``.
+        weights: ``None`` (scratch), ``"imagenet"``, or a path to a weights file.
+        trainable: which stages train: ``"none"`` (all trainable), ``"conv5"``,
+            ``"conv4_conv5"`` (the paper's fine-tuning) or ``"all"`` (all frozen: a linear probe).
+        learning_rate: initial learning rate passed to the schedule.
+        precision: ``"float32"``, ``"mixed_float16"`` or ``"mixed_bfloat16"``.
+        jit_compile: compile the train step with XLA.
+        distribute: ``"default"`` (one device), ``"mirrored"`` or ``"multi_worker_mirrored"``.
+        tta: test-time augmentation views averaged in evaluation (1 = off).
+        deterministic: reproducible input order and augmentation (slower).
+        early_stopping_patience: epochs without validation-AUC gain before stopping.
+    """
+
+    name: str = "experiment"
+    description: str = ""
+    task: str = attrs.field(default="melanoma", validator=_one_of(TASKS))
+    dataset: ComponentSpec = attrs.field(default=ComponentSpec("isic2017"), converter=_spec)
+    data_dir: str | None = attrs.field(default=None, converter=_optional_path)
+    cache_dir: str | None = attrs.field(default=None, converter=_optional_path)
+    image_size: int = attrs.field(default=224, validator=_min_image_size)
+    augmenters: tuple[ComponentSpec, ...] = attrs.field(default=(), converter=_specs)
+    balance: str = attrs.field(default="paper", validator=_one_of(BALANCE))
+    backbone: ComponentSpec = attrs.field(default=ComponentSpec("resnet50"), converter=_spec)
+    weights: str | None = attrs.field(default="imagenet", converter=_weights)
+    trainable: str = attrs.field(default="conv5", validator=_one_of(TRAINABLE))
+    head: ComponentSpec = attrs.field(default=ComponentSpec("softmax"), converter=_spec)
+    loss: ComponentSpec = attrs.field(
+        default=ComponentSpec("weighted_categorical_crossentropy"), converter=_spec
+    )
+    optimizer: ComponentSpec = attrs.field(
+        default=ComponentSpec("sgd", {"momentum": 0.9}), converter=_spec
+    )
+    learning_rate: float = attrs.field(default=1e-4, converter=_to_float, validator=_positive(float))
+    schedule: ComponentSpec = attrs.field(default=ComponentSpec("step_decay"), converter=_spec)
+    epochs: int = attrs.field(default=40, validator=_positive(int))
+    batch_size: int = attrs.field(default=32, validator=_positive(int))
+    seed: int = attrs.field(default=0, validator=_is_int)
+    run_dir: str | None = attrs.field(default=None, converter=_optional_path)
+    precision: str = attrs.field(default="float32", validator=_one_of(PRECISIONS))
+    jit_compile: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
+    distribute: str = attrs.field(default="default", validator=_one_of(DISTRIBUTE))
+    tta: int = attrs.field(default=1, validator=_positive(int))
+    deterministic: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
+    early_stopping_patience: int | None = attrs.field(default=None, validator=_optional_positive_int)
+
+    # -- (de)serialisation -----------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data; ``from_dict(to_dict())`` gives an equal config."""
+        out: dict[str, Any] = {}
+        for field in attrs.fields(type(self)):
+            value = getattr(self, field.name)
+            if isinstance(value, ComponentSpec):
+                value = value.to_dict()
+            elif isinstance(value, tuple):
+                value = [v.to_dict() for v in value]
+            out[field.name] = value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ExperimentConfig:
+        """Build from plain data; unknown keys and bad values raise :class:`ConfigError`."""
+        if not isinstance(data, Mapping):
+            raise ConfigError(f"a config must be a mapping, got {type(data).__name__}")
+        known = [f.name for f in attrs.fields(cls)]
+        for key in data:
+            if key not in known:
+                raise ConfigError(
+                    f"unknown config key {key!r}.{did_you_mean(str(key), known)} "
+                    f"Known keys: {', '.join(known)}"
+                )
+        try:
+            return cls(**dict(data))
+        except ConfigError:
+            raise
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(str(exc)) from None
+
+    def to_json(self, **kwargs: Any) -> str:
+        kwargs.setdefault("indent", 2)
+        return json.dumps(self.to_dict(), **kwargs)
+
+    @classmethod
+    def from_json(cls, text: str) -> ExperimentConfig:
+        return cls.from_dict(json.loads(text))
+
+    def save(self, path: str | Path) -> None:
+        """Write the config as JSON (atomically)."""
+        from lesionkit.io import atomic_write_text
+
+        atomic_write_text(Path(path), self.to_json() + "\n")
+
+    @classmethod
+    def load(cls, path: str | Path) -> ExperimentConfig:
+        path = Path(path)
+        try:
+            return cls.from_json(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{path}: not valid JSON ({exc})") from None
+        except ConfigError as exc:
+            raise ConfigError(f"{path}: {exc}") from None
+
+    def evolve(self, **changes: Any) -> ExperimentConfig:
+        """A copy with ``changes`` applied; unknown keys are errors with suggestions."""
+        known = [f.name for f in attrs.fields(type(self))]
+        for key in changes:
+            if key not in known:
+                raise ConfigError(
+                    f"unknown config key {key!r}.{did_you_mean(key, known)} "
+                    f"Known keys: {', '.join(known)}"
+                )
+        return attrs.evolve(self, **changes)
+
+    # -- checks against the registries --------------------------------------------------
+
+    def validate_components(self) -> None:
+        """Check every component name exists and its parameters fit its factory.
+
+        Runs before any work, so a typo fails in a second, not after an epoch.
+        Parameters the Trainer supplies itself (input shape, number of classes,
+        learning rate...) are not required here.
+        """
+        from lesionkit import registries
+        from lesionkit.registry import UnknownComponentError, accepted_params
+
+        checks: list[tuple[str, Any, ComponentSpec]] = [
+            ("dataset", registries.datasets, self.dataset),
+            ("backbone", registries.backbones, self.backbone),
+            ("head", registries.heads, self.head),
+            ("loss", registries.losses, self.loss),
+            ("optimizer", registries.optimizers, self.optimizer),
+            ("schedule", registries.schedulers, self.schedule),
+        ]
+        checks += [(f"augmenters[{i}]", registries.augmenters, s) for i, s in enumerate(self.augmenters)]
+        for key, registry, spec in checks:
+            try:
+                factory = registry.get(spec.name)
+            except UnknownComponentError as exc:
+                raise ConfigError(f"{key}.name: {exc}") from None
+            names, _, var_kw = accepted_params(factory)
+            if not var_kw:
+                for param in spec.params:
+                    if param not in names:
+                        raise ConfigError(
+                            f"{key}.params.{param}: {registry.kind} {spec.name!r} has no parameter "
+                            f"{param!r}.{did_you_mean(param, names)} Accepted: {', '.join(names)}"
+                        )

@@ -1,0 +1,1 @@
+"""Datasets, caching, the tf.data pipeline and class balancing."""

@@ -1,0 +1,1 @@
+"""Backbones, freeze policies, heads and the model assembled from them."""
