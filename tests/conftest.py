@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("KERAS_HOME", os.path.join(os.path.dirname(__file__), ".keras-home-unused"))
+# Tests never touch the user's Keras cache (and never download): point it at an empty folder.
+os.environ["KERAS_HOME"] = tempfile.mkdtemp(prefix="lesionkit-keras-home-")
