@@ -1,0 +1,367 @@
+"""Score an ISIC 2017 Part 3 submission against the ground truth, as the challenge did.
+
+Both files are CSVs with the header ``image_id,melanoma,seborrheic_keratosis``:
+the ground truth holds 0/1 labels (written ``0.0``/``1.0``), a submission holds
+probabilities in [0, 1]. Files may use CRLF or LF line ends and may start with a
+UTF-8 byte-order mark; a submission's columns may come in any order. Each class
+is scored with :func:`lesionkit.metrics.isic_metrics`; the challenge ranked
+submissions by the mean of the two ROC AUCs (:attr:`SubmissionScore.mean_auc`).
+
+Example:
+    >>> import pathlib, tempfile
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "truth.csv").write_text(
+    ...     "image_id,melanoma,seborrheic_keratosis\\r\\n"
+    ...     "ISIC_1,1.0,0.0\\r\\nISIC_2,0.0,1.0\\r\\nISIC_3,0.0,0.0\\r\\n")
+    >>> _ = (d / "pred.csv").write_text(
+    ...     "image_id,seborrheic_keratosis,melanoma\\n"
+    ...     "ISIC_3,0.1,0.2\\nISIC_1,0.3,0.9\\nISIC_2,0.8,0.4\\n")
+    >>> score = score_submission(d / "truth.csv", d / "pred.csv")
+    >>> score.mean_auc
+    1.0
+    >>> score["melanoma"].sensitivity
+    1.0
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import warnings
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+import attrs
+import numpy as np
+
+from lesionkit.errors import DataError, DataNotFoundError
+from lesionkit.metrics import isic_metrics
+
+__all__ = [
+    "CLASSES",
+    "ClassScore",
+    "LabelTable",
+    "ScoringError",
+    "ScoringWarning",
+    "SubmissionScore",
+    "read_ground_truth",
+    "read_submission",
+    "score_submission",
+    "score_tables",
+]
+
+#: The two ISIC 2017 Part 3 classes, in the order of the official files.
+CLASSES: tuple[str, str] = ("melanoma", "seborrheic_keratosis")
+ID_COLUMN = "image_id"
+EXPECTED_HEADER = ",".join((ID_COLUMN, *CLASSES))
+#: How many offending ids an error message lists before summarising the rest.
+_MAX_LISTED = 10
+
+
+class ScoringError(DataError):
+    """A ground-truth or submission file that cannot be scored; names the file and line."""
+
+
+class ScoringWarning(UserWarning):
+    """Something odd but scorable in a submission (e.g. extra columns, which are ignored)."""
+
+
+@attrs.frozen(eq=False)
+class LabelTable:
+    """Per-image values of the two classes, as read from one CSV.
+
+    Attributes:
+        path: the file read (``None`` when built in memory).
+        ids: image ids in file order.
+        values: class name -> float array aligned with ``ids``.
+    """
+
+    path: Path | None
+    ids: tuple[str, ...]
+    values: Mapping[str, np.ndarray] = attrs.field(repr=False)
+
+    def column(self, name: str, order: tuple[str, ...] | None = None) -> np.ndarray:
+        """Values of class ``name``, optionally re-ordered to the ids in ``order``."""
+        if order is None or order == self.ids:
+            return self.values[name]
+        index = {image_id: i for i, image_id in enumerate(self.ids)}
+        return self.values[name][[index[i] for i in order]]
+
+
+@attrs.frozen
+class ClassScore:
+    """ISIC 2017 metrics of one class (one-vs-rest); threshold-based ones use ``p > 0.5``."""
+
+    name: str
+    n_images: int
+    n_positive: int
+    auc: float
+    average_precision: float
+    accuracy: float
+    sensitivity: float
+    specificity: float
+    spec_at_sens_82: float
+    spec_at_sens_89: float
+    spec_at_sens_95: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain-Python values (nan as ``None`` so the result is valid JSON)."""
+        return {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in attrs.asdict(self).items()}
+
+
+#: Columns of :meth:`SubmissionScore.table`: (attribute, heading).
+_TABLE_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("auc", "AUC"),
+    ("average_precision", "AP"),
+    ("accuracy", "accuracy"),
+    ("sensitivity", "sensitivity"),
+    ("specificity", "specificity"),
+    ("spec_at_sens_82", "spec@82"),
+    ("spec_at_sens_89", "spec@89"),
+    ("spec_at_sens_95", "spec@95"),
+)
+
+
+@attrs.frozen
+class SubmissionScore:
+    """Scores of a submission: one :class:`ClassScore` per class and the ranking metric.
+
+    Index it by class name (``score["melanoma"].auc``).
+    """
+
+    classes: Mapping[str, ClassScore]
+    n_images: int
+    truth_path: str | None = None
+    submission_path: str | None = None
+
+    @property
+    def mean_auc(self) -> float:
+        """Mean of the per-class ROC AUCs: the ISIC 2017 Part 3 ranking metric."""
+        return float(np.mean([c.auc for c in self.classes.values()]))
+
+    def __getitem__(self, name: str) -> ClassScore:
+        try:
+            return self.classes[name]
+        except KeyError:
+            raise KeyError(f"no class {name!r} in this score; classes: {', '.join(self.classes)}") from None
+
+    def __iter__(self) -> Iterator[ClassScore]:
+        return iter(self.classes.values())
+
+    def table(self, digits: int = 4, markdown: bool = False) -> str:
+        """The scores as an aligned text table (or a Markdown table), mean AUC last.
+
+        Example:
+            >>> print(score.table())  # doctest: +SKIP
+            class                   AUC      AP  accuracy  sensitivity ...
+        """
+        headings = ["class", *(h for _, h in _TABLE_COLUMNS)]
+        rows = [
+            [c.name, *(_fmt(getattr(c, attr), digits) for attr, _ in _TABLE_COLUMNS)] for c in self.classes.values()
+        ]
+        footer = f"mean AUC (ISIC 2017 ranking metric): {_fmt(self.mean_auc, digits)}  ({self.n_images} images)"
+        if markdown:
+            lines = ["| " + " | ".join(headings) + " |", "|" + "---|" * len(headings)]
+            lines += ["| " + " | ".join(r) + " |" for r in rows]
+            return "\n".join(lines) + "\n\n" + footer
+        widths = [max(len(r[i]) for r in [headings, *rows]) for i in range(len(headings))]
+        lines = [
+            "  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(r, widths)))
+            for r in [headings, *rows]
+        ]
+        return "\n".join([*lines, footer])
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict: ``classes`` (per-class metrics), ``mean_auc``, ``n_images``, paths."""
+        mean = self.mean_auc
+        return {
+            "classes": {name: c.to_dict() for name, c in self.classes.items()},
+            "mean_auc": None if math.isnan(mean) else mean,
+            "n_images": self.n_images,
+            "truth": self.truth_path,
+            "submission": self.submission_path,
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """:meth:`to_dict` as JSON text."""
+        return json.dumps(self.to_dict(), indent=indent)
+
+
+def _fmt(value: float, digits: int) -> str:
+    return "nan" if math.isnan(value) else f"{value:.{digits}f}"
+
+
+def _list_ids(ids: list[str]) -> str:
+    shown = ", ".join(ids[:_MAX_LISTED])
+    return shown + (f" and {len(ids) - _MAX_LISTED} more" if len(ids) > _MAX_LISTED else "")
+
+
+def _read_csv(path: str | Path, kind: str, *, strict: bool) -> tuple[Path, list[str], list[tuple[int, list[str]]]]:
+    """Header and (line number, fields) rows of a CSV; blank lines skipped, BOM removed."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataNotFoundError(f"{kind} file {path} does not exist (or is not a file); check the path")
+    try:
+        # utf-8-sig drops a byte-order mark; newline="" lets csv handle CRLF and LF alike.
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.reader(fh)
+            header: list[str] | None = None
+            rows: list[tuple[int, list[str]]] = []
+            for fields in reader:
+                if not fields or all(not f.strip() for f in fields):
+                    continue
+                if header is None:
+                    header = [f.strip() for f in fields]
+                else:
+                    rows.append((reader.line_num, [f.strip() for f in fields]))
+    except UnicodeDecodeError as exc:
+        raise ScoringError(f"{kind} file {path} is not UTF-8 text ({exc.reason} at byte {exc.start}); save it as CSV") from exc
+    except csv.Error as exc:
+        raise ScoringError(f"{kind} file {path}: not a valid CSV ({exc})") from exc
+    if header is None:
+        raise ScoringError(f"{kind} file {path} is empty; expected the header {EXPECTED_HEADER!r} and one row per image")
+    missing = [c for c in (ID_COLUMN, *CLASSES) if c not in header]
+    if missing:
+        raise ScoringError(
+            f"{kind} file {path}: header {','.join(header)!r} lacks column(s) {', '.join(missing)}; "
+            f"expected {EXPECTED_HEADER!r} (any order)"
+        )
+    duplicated = sorted({c for c in header if header.count(c) > 1})
+    if duplicated:
+        raise ScoringError(f"{kind} file {path}: column(s) {', '.join(duplicated)} appear more than once in the header")
+    extra = [c for c in header if c not in (ID_COLUMN, *CLASSES)]
+    if extra:
+        message = (
+            f"{kind} file {path}: extra column(s) {', '.join(repr(c) for c in extra)}; "
+            f"only {EXPECTED_HEADER!r} are scored"
+        )
+        if strict:
+            raise ScoringError(message + " (remove them, or score without strict mode to ignore them)")
+        warnings.warn(message + "; ignoring them", ScoringWarning, stacklevel=3)
+    if not rows:
+        raise ScoringError(f"{kind} file {path} has a header but no rows")
+    return path, header, rows
+
+
+def _parse_table(path: str | Path, kind: str, *, labels: bool, strict: bool) -> LabelTable:
+    path, header, rows = _read_csv(path, kind, strict=strict)
+    col = {name: header.index(name) for name in (ID_COLUMN, *CLASSES)}
+    ids: list[str] = []
+    first_line: dict[str, int] = {}
+    values = {name: np.empty(len(rows)) for name in CLASSES}
+    problems: list[str] = []
+    for i, (line, fields) in enumerate(rows):
+        if len(fields) != len(header):
+            problems.append(f"line {line}: {len(fields)} fields, the header has {len(header)}")
+            ids.append(f"<line {line}>")
+            continue
+        image_id = fields[col[ID_COLUMN]]
+        ids.append(image_id)
+        if not image_id:
+            problems.append(f"line {line}: empty image_id")
+            continue
+        if image_id in first_line:
+            problems.append(f"line {line}: image_id {image_id} repeats line {first_line[image_id]}")
+            continue
+        first_line[image_id] = line
+        for name in CLASSES:
+            raw = fields[col[name]]
+            problem = None
+            try:
+                value = float(raw)
+            except ValueError:
+                value, problem = math.nan, "is not a number"
+            if problem is None:
+                if not math.isfinite(value):
+                    problem = "is not finite"
+                elif labels and value not in (0.0, 1.0):
+                    problem = "is not a 0/1 label"
+                elif not 0.0 <= value <= 1.0:
+                    problem = "is outside [0, 1]"
+            if problem:
+                problems.append(f"line {line} (image_id {image_id}): {name} value {raw!r} {problem}")
+            values[name][i] = value
+        if labels and not problems and all(values[name][i] == 1.0 for name in CLASSES):
+            problems.append(f"line {line} (image_id {image_id}): both classes are 1; a lesion has one diagnosis")
+    if problems:
+        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        hint = "" if labels else "; submissions hold one probability in [0, 1] per class and image"
+        raise ScoringError(f"{kind} file {path}: {problems[0]}{more}{hint}")
+    return LabelTable(path=path, ids=tuple(ids), values=values)
+
+
+def read_ground_truth(path: str | Path) -> LabelTable:
+    """Read an ISIC 2017 Part 3 ground-truth CSV (``image_id,melanoma,seborrheic_keratosis``, 0/1).
+
+    Raises:
+        DataNotFoundError: no such file.
+        ScoringError: bad header, a value that is not 0/1, both classes 1, a repeated id...
+    """
+    return _parse_table(path, "ground-truth", labels=True, strict=True)
+
+
+def read_submission(path: str | Path, *, strict: bool = False) -> LabelTable:
+    """Read a submission CSV: one probability per class and image, columns in any order.
+
+    Args:
+        path: the CSV file.
+        strict: make extra columns an error instead of a :class:`ScoringWarning`.
+
+    Raises:
+        DataNotFoundError: no such file.
+        ScoringError: bad header, a non-numeric or out-of-range value, a repeated id...
+    """
+    return _parse_table(path, "submission", labels=False, strict=strict)
+
+
+def score_tables(truth: LabelTable, submission: LabelTable) -> SubmissionScore:
+    """Score a read submission against a read ground truth (ids must match both ways).
+
+    Raises:
+        ScoringError: ids missing from the submission or not in the ground truth (listed).
+    """
+    truth_ids, sub_ids = set(truth.ids), set(submission.ids)
+    missing = [i for i in truth.ids if i not in sub_ids]
+    extra = [i for i in submission.ids if i not in truth_ids]
+    if missing or extra:
+        parts = []
+        if missing:
+            parts.append(f"{len(missing)} ground-truth image(s) missing from the submission: {_list_ids(missing)}")
+        if extra:
+            parts.append(f"{len(extra)} submission image(s) not in the ground truth: {_list_ids(extra)}")
+        where = f" ({submission.path} vs {truth.path})" if submission.path or truth.path else ""
+        raise ScoringError(
+            "image ids do not match" + where + ": " + "; ".join(parts)
+            + "; a submission needs exactly one row per ground-truth image"
+        )
+    classes = {}
+    for name in CLASSES:
+        y = truth.column(name).astype(np.int64)
+        p = submission.column(name, order=truth.ids)
+        classes[name] = ClassScore(
+            name=name, n_images=len(y), n_positive=int(y.sum()), **isic_metrics(y, p)
+        )
+    return SubmissionScore(
+        classes=classes,
+        n_images=len(truth.ids),
+        truth_path=None if truth.path is None else str(truth.path),
+        submission_path=None if submission.path is None else str(submission.path),
+    )
+
+
+def score_submission(truth_csv: str | Path, submission_csv: str | Path, *, strict: bool = False) -> SubmissionScore:
+    """Score an ISIC 2017 Part 3 submission CSV against a ground-truth CSV.
+
+    Args:
+        truth_csv: ``image_id,melanoma,seborrheic_keratosis`` with 0/1 labels.
+        submission_csv: the same columns (any order) with probabilities in [0, 1].
+        strict: extra submission columns are an error instead of a warning.
+
+    Returns:
+        A :class:`SubmissionScore`; ``print(score.table())`` shows it.
+
+    Raises:
+        DataNotFoundError, ScoringError: with the file, line and id at fault.
+    """
+    return score_tables(read_ground_truth(truth_csv), read_submission(submission_csv, strict=strict))
