@@ -330,11 +330,11 @@ def score_tables(truth: LabelTable, submission: LabelTable) -> SubmissionScore:
             parts.append(f"{len(missing)} ground-truth image(s) missing from the submission: {_list_ids(missing)}")
         if extra:
             parts.append(f"{len(extra)} submission image(s) not in the ground truth: {_list_ids(extra)}")
-        where = f" ({submission.path} vs {truth.path})" if submission.path or truth.path else ""
-        raise ScoringError(
-            "image ids do not match" + where + ": " + "; ".join(parts)
-            + "; a submission needs exactly one row per ground-truth image"
-        )
+        where = f" (submission {submission.path}, ground truth {truth.path})" if submission.path or truth.path else ""
+        hint = "; a submission needs exactly one row per ground-truth image"
+        if not truth_ids & sub_ids:
+            hint = "; no image id in common: is this the ground truth of the split that was predicted?"
+        raise ScoringError("image ids do not match" + where + ": " + "; ".join(parts) + hint)
     classes = {}
     for name in CLASSES:
         y = truth.column(name).astype(np.int64)

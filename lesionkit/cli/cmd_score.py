@@ -1,0 +1,49 @@
+"""``lesionkit score TRUTH.csv PRED.csv``: ISIC 2017 Part 3 metrics of a submission.
+
+Prints the per-class table (AUC, AP, accuracy, sensitivity, specificity,
+specificity at 82/89/95 % sensitivity) and the mean AUC; ``--json`` prints the
+same as JSON for scripts. Bad input exits with code 2 and one line naming the
+file, line and image id.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "score",
+        help="score an ISIC 2017 Part 3 submission CSV against the ground truth",
+        description=(
+            "Score an ISIC 2017 Part 3 submission (image_id,melanoma,seborrheic_keratosis "
+            "probabilities) against a ground-truth CSV with the 2017 rules: threshold > 0.5, "
+            "specificity at the first ROC point reaching 82/89/95 %% sensitivity, ranked by mean AUC."
+        ),
+    )
+    parser.add_argument("truth", metavar="TRUTH.csv", help="ground truth: image_id,melanoma,seborrheic_keratosis (0/1)")
+    parser.add_argument("submission", metavar="PRED.csv", help="submission: the same columns, probabilities in [0, 1]")
+    out = parser.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print the scores as JSON")
+    out.add_argument("--markdown", action="store_true", help="print the table as Markdown")
+    parser.add_argument("--digits", type=int, default=4, help="decimals in the table (default 4)")
+    parser.add_argument("--strict", action="store_true", help="extra submission columns are an error, not a warning")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from lesionkit.scoring import ScoringWarning, score_submission
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ScoringWarning)
+        score = score_submission(args.truth, args.submission, strict=args.strict)
+    for w in caught:
+        if issubclass(w.category, ScoringWarning):
+            print(f"lesionkit score: warning: {w.message}", file=sys.stderr)
+    if args.json:
+        print(score.to_json())
+    else:
+        print(score.table(digits=args.digits, markdown=args.markdown))
+    return 0
