@@ -178,7 +178,8 @@ class Registry(Generic[T]):
     def _add(self, name: str, obj: Any, *, override: bool) -> Any:
         if not isinstance(name, str) or not name:
             raise ValueError(f"{self.kind} names must be non-empty strings, got {name!r}")
-        origin = BUILTIN if self._importing_builtins else _module_of(obj)
+        module = _module_of(obj)
+        origin = BUILTIN if module.split(".")[0] == "lesionkit" else module
         with self._lock:
             current = self._entries.get(name)
             if current is not None and not override:

@@ -1,0 +1,116 @@
+"""The tf.data input pipeline: balance → shuffle → batch → augment → prefetch.
+
+Images enter as uint8 RGB arrays and leave as float32 0–255: the model applies
+its backbone's preprocessing itself, so the pipeline never needs to know which
+weights are in use. Labels are one-hot for 2-output heads, a single column for
+1-output heads.
+
+Augmentation runs on batches. With the paper's balancing the first copy of each
+image is shown as it is and the extra copies augmented; otherwise every image
+is augmented. Per-batch seeds come from ``tf.data.Dataset.random`` keyed on the
+run seed, so a ``deterministic=True`` pipeline gives the same batches every run
+(and different ones each epoch).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from lesionkit.augment.base import Augmenter
+
+
+def encode_labels(labels: np.ndarray, num_outputs: int) -> np.ndarray:
+    """One-hot (``num_outputs == 2``) or a float column (``== 1``).
+
+    Example:
+        >>> encode_labels(np.array([0, 1]), 2).tolist()
+        [[1.0, 0.0], [0.0, 1.0]]
+    """
+    labels = np.asarray(labels).astype(np.int64)
+    if num_outputs == 1:
+        return labels.astype(np.float32)[:, None]
+    return np.eye(num_outputs, dtype=np.float32)[labels]
+
+
+def make_pipeline(
+    images: np.ndarray,
+    labels: np.ndarray,
+    *,
+    num_outputs: int = 2,
+    batch_size: int = 32,
+    training: bool = False,
+    repeats: np.ndarray | None = None,
+    augmenter: Augmenter | None = None,
+    augment_first_copy: bool | None = None,
+    seed: int = 0,
+    deterministic: bool = False,
+) -> Any:
+    """A ``tf.data.Dataset`` of ``(images float32, labels)`` batches.
+
+    Args:
+        images: uint8 ``(N, H, W, 3)``.
+        labels: binary labels ``(N,)``.
+        training: shuffle each epoch, balance and augment.
+        repeats: copies of each image per epoch (balancing); ``None`` = 1 each.
+        augmenter: applied to training batches (``"tf"`` in the graph, ``"numpy"``
+            through ``tf.numpy_function``).
+        augment_first_copy: augment the first copy of each image too; default:
+            only when every image appears once.
+        deterministic: fixed order and augmentation for a given ``seed``.
+    """
+    import tensorflow as tf
+
+    images = np.asarray(images)
+    if images.dtype != np.uint8 or images.ndim != 4 or images.shape[-1] != 3:
+        raise ValueError(f"images must be uint8 (N, H, W, 3), got {images.dtype} {images.shape}")
+    if len(images) != len(labels):
+        raise ValueError(f"{len(images)} images but {len(labels)} labels")
+    targets = encode_labels(labels, num_outputs)
+    n = len(images)
+    reps = np.ones(n, dtype=np.int64) if repeats is None or not training else np.asarray(repeats)
+    index = np.repeat(np.arange(n), reps)
+    copy_no = np.concatenate([np.arange(r) for r in reps]) if n else np.zeros(0, np.int64)
+    if augment_first_copy is None:
+        augment_first_copy = bool(np.all(reps == 1))
+    flags = (copy_no > 0) | augment_first_copy
+
+    image_table = tf.constant(images)
+    target_table = tf.constant(targets)
+    ds = tf.data.Dataset.from_tensor_slices((index, flags))
+    if training:
+        ds = ds.shuffle(len(index), seed=seed, reshuffle_each_iteration=True)
+    ds = ds.batch(batch_size, drop_remainder=False)
+    ds = ds.map(
+        lambda i, f: (tf.gather(image_table, i), tf.gather(target_table, i), f),
+        num_parallel_calls=tf.data.AUTOTUNE,
+        deterministic=deterministic or None,
+    )
+    if training and augmenter is not None:
+        seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
+        ds = tf.data.Dataset.zip((ds, seeds)).map(
+            lambda batch, s: _augment(augmenter, batch, s),
+            num_parallel_calls=tf.data.AUTOTUNE,
+            deterministic=deterministic or None,
+        )
+    ds = ds.map(lambda x, y, f: (tf.cast(x, tf.float32), y), num_parallel_calls=tf.data.AUTOTUNE)
+    options = tf.data.Options()
+    options.deterministic = deterministic
+    return ds.with_options(options).prefetch(tf.data.AUTOTUNE)
+
+
+def _augment(augmenter: Augmenter, batch: Any, seed: Any) -> Any:
+    import tensorflow as tf
+
+    x, y, flags = batch
+    seed = tf.cast(seed, tf.int64)
+    if augmenter.backend == "numpy":
+        out = tf.numpy_function(
+            lambda imgs, s: augmenter.apply_numpy(imgs, int(s[0] % (2**31))), [x, seed], tf.uint8, stateful=False
+        )
+        out = tf.ensure_shape(out, x.shape)
+    else:
+        out = augmenter.apply_tf(x, seed)
+    x = tf.where(flags[:, None, None, None], out, x)
+    return x, y, flags

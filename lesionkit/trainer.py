@@ -1,0 +1,233 @@
+"""The Trainer: assembles an experiment from its config and runs it.
+
+Example:
+    >>> from lesionkit import presets
+    >>> trainer = presets.melanoma_conv5(dataset="synthetic", weights=None,
+    ...                                  image_size=32, epochs=1)      # doctest: +SKIP
+    >>> trainer.fit()                                                  # doctest: +SKIP
+    >>> print(trainer.evaluate("test").table())                        # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from lesionkit import registries
+from lesionkit.config import ExperimentConfig
+from lesionkit.data.split import Dataset, Split
+from lesionkit.report import Report
+
+
+class Trainer:
+    """Builds the model, data pipeline and optimisation of one :class:`ExperimentConfig`.
+
+    Args:
+        config: the experiment (a config object or its dict form).
+        reference: a published metrics row to print beside ours in reports
+            (presets pass the paper's row).
+
+    Attributes:
+        config: the resolved, frozen configuration.
+        history: per-epoch metrics of the last :meth:`fit`.
+    """
+
+    def __init__(self, config: ExperimentConfig | Mapping[str, Any], *, reference: Mapping[str, float] | None = None) -> None:
+        if not isinstance(config, ExperimentConfig):
+            config = ExperimentConfig.from_dict(config)
+        config.validate_components()
+        self.config = config
+        self.reference = dict(reference) if reference else None
+        self.history: dict[str, list[float]] = {}
+        self._dataset: Dataset | None = None
+        self._model: Any = None
+        self._backbone: Any = None
+        self._head: Any = None
+        self._splits: dict[str, Split] = {}
+
+    def __repr__(self) -> str:
+        return f"Trainer({self.config.name!r}, task={self.config.task!r}, backbone={self.config.backbone.name!r})"
+
+    # -- data ------------------------------------------------------------------------
+
+    @property
+    def dataset(self) -> Dataset:
+        """The dataset named by the config (created on first use)."""
+        if self._dataset is None:
+            spec = self.config.dataset
+            factory = registries.datasets.get(spec.name)
+            params = dict(spec.params)
+            accepted = inspect.signature(factory).parameters
+            for key in ("data_dir", "cache_dir"):
+                value = getattr(self.config, key)
+                if value is not None and key in accepted:
+                    params.setdefault(key, value)
+                elif value is not None and key == "data_dir":
+                    raise ValueError(f"dataset {spec.name!r} does not read a data_dir (got {value!r}); remove it")
+            self._dataset = registries.datasets.create(spec.name, **params)
+        return self._dataset
+
+    def split(self, name: str) -> Split:
+        """One split of the dataset (cached)."""
+        if name not in self._splits:
+            self._splits[name] = self.dataset.split(name)
+        return self._splits[name]
+
+    def _images(self, split: Split) -> np.ndarray:
+        return split.load_images(self.config.image_size)
+
+    def _augmenter(self) -> Any:
+        from lesionkit.augment.base import Compose
+
+        if not self.config.augmenters:
+            return None
+        steps = [registries.augmenters.create(s.name, **s.params) for s in self.config.augmenters]
+        return steps[0] if len(steps) == 1 else Compose(steps)
+
+    def _train_data(self) -> tuple[Any, int, tuple[int, int], dict[int, float] | None]:
+        from lesionkit.data.balancing import class_weights, repeats_for
+        from lesionkit.data.pipeline import make_pipeline
+
+        cfg = self.config
+        train = self.split("train")
+        labels = train.labels(cfg.task)
+        repeats = repeats_for(cfg.balance, train.diagnosis, cfg.task)
+        ds = make_pipeline(
+            self._images(train),
+            labels,
+            num_outputs=self._head_outputs(),
+            batch_size=cfg.batch_size,
+            training=True,
+            repeats=repeats,
+            augmenter=self._augmenter(),
+            seed=cfg.seed,
+            deterministic=cfg.deterministic,
+        )
+        total = int(repeats.sum())
+        steps = -(-total // cfg.batch_size)
+        positives = int(repeats[labels == 1].sum())
+        weights = class_weights(labels) if cfg.balance == "class_weights" else None
+        return ds, steps, (total - positives, positives), weights
+
+    def _eval_data(self, split: Split) -> Any:
+        from lesionkit.data.pipeline import make_pipeline
+
+        return make_pipeline(
+            self._images(split),
+            split.labels(self.config.task),
+            num_outputs=self._head_outputs(),
+            batch_size=self.config.batch_size,
+        )
+
+    # -- model -----------------------------------------------------------------------
+
+    def _head_outputs(self) -> int:
+        if self._head is None:
+            self._head = registries.heads.create(self.config.head.name, **{"num_classes": 2, **self.config.head.params})
+        return int(self._head.num_outputs)
+
+    @property
+    def model(self) -> Any:
+        """The Keras model (built on first access)."""
+        return self.build()
+
+    def build(self) -> Any:
+        """Build (once) and return the Keras model; later calls return the same model."""
+        if self._model is not None:
+            return self._model
+        import keras
+
+        from lesionkit.models.assemble import build_classifier
+        from lesionkit.models.freeze import apply_freeze_policy
+
+        cfg = self.config
+        keras.utils.set_random_seed(cfg.seed)
+        size = cfg.image_size
+        self._backbone = registries.backbones.create(
+            cfg.backbone.name, input_shape=(size, size, 3), weights=cfg.weights, **cfg.backbone.params
+        )
+        apply_freeze_policy(self._backbone, cfg.trainable)
+        self._head_outputs()
+        self._model = build_classifier(self._backbone, self._head, image_size=size, name=_model_name(cfg.name))
+        return self._model
+
+    def _compile(self, steps_per_epoch: int, class_counts: tuple[int, int]) -> None:
+        from lesionkit.keras_metrics import PositiveAUC
+
+        cfg = self.config
+        model = self.build()
+        schedule = registries.schedulers.create(
+            cfg.schedule.name,
+            **{"learning_rate": cfg.learning_rate, "steps_per_epoch": steps_per_epoch, "epochs": cfg.epochs, **cfg.schedule.params},
+        )
+        optimizer = registries.optimizers.create(cfg.optimizer.name, **{"learning_rate": schedule, **cfg.optimizer.params})
+        loss_factory = registries.losses.get(cfg.loss.name)
+        loss_params = dict(cfg.loss.params)
+        if "class_counts" in inspect.signature(loss_factory).parameters:
+            loss_params.setdefault("class_counts", class_counts)
+        loss = registries.losses.create(cfg.loss.name, **loss_params)
+        model.compile(
+            optimizer=optimizer,
+            loss=loss,
+            metrics=[PositiveAUC(name="auc")],
+            jit_compile=cfg.jit_compile,
+        )
+
+    # -- training and evaluation ---------------------------------------------------------
+
+    def fit(self, *, verbose: int | str = "auto") -> dict[str, list[float]]:
+        """Train for ``config.epochs``; returns the per-epoch history."""
+        cfg = self.config
+        train_ds, steps, class_counts, weights = self._train_data()
+        self._compile(steps, class_counts)
+        validation = None
+        if "validation" in self.dataset.split_names():
+            validation = self._eval_data(self.split("validation"))
+        history = self.build().fit(
+            train_ds,
+            epochs=cfg.epochs,
+            validation_data=validation,
+            class_weight=weights,
+            verbose=verbose,
+        )
+        self.history = {k: [float(v) for v in vals] for k, vals in history.history.items()}
+        return self.history
+
+    def predict(self, images: np.ndarray | Sequence[Any], *, batch_size: int | None = None) -> np.ndarray:
+        """Positive-class probabilities for uint8/float RGB images ``(N, S, S, 3)`` in 0–255."""
+        array = np.asarray(images)
+        size = self.config.image_size
+        if array.ndim == 3:
+            array = array[None]
+        if array.ndim != 4 or array.shape[1:] != (size, size, 3):
+            raise ValueError(
+                f"predict expects images of shape (N, {size}, {size}, 3) with values 0-255, got {array.shape}"
+            )
+        out = self.build().predict(array.astype(np.float32), batch_size=batch_size or self.config.batch_size, verbose=0)
+        return np.asarray(out, dtype=np.float64)[:, -1]
+
+    def evaluate(self, split: str = "test") -> Report:
+        """Metrics of the model on ``split``: the paper's five and the ISIC 2017 set."""
+        from lesionkit.metrics import binary_metrics
+
+        data = self.split(split)
+        probabilities = self.predict(self._images(data))
+        y_true = data.labels(self.config.task)
+        return Report(
+            name=self.config.name,
+            split=split,
+            task=self.config.task,
+            metrics=binary_metrics(y_true, probabilities),
+            y_true=y_true,
+            probabilities=probabilities,
+            ids=data.ids,
+            reference=self.reference,
+        )
+
+
+def _model_name(name: str) -> str:
+    cleaned = "".join(c if c.isalnum() or c == "_" else "_" for c in name)
+    return cleaned or "lesion_classifier"
+
