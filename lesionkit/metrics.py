@@ -84,7 +84,7 @@ def _as_binary_inputs(y_true: Any, p: Any) -> tuple[np.ndarray, np.ndarray]:
     bad = np.flatnonzero(~np.isfinite(s))
     if bad.size:
         raise MetricInputError(
-            f"scores must be finite; index {bad[0]} is {s[bad[0]]!r} ({bad.size} non-finite in all)"
+            f"scores must be finite; index {bad[0]} is {s[bad[0]].item()!r} ({bad.size} non-finite in all)"
         )
     try:
         yf = y.astype(np.float64)
@@ -93,7 +93,7 @@ def _as_binary_inputs(y_true: Any, p: Any) -> tuple[np.ndarray, np.ndarray]:
     bad = np.flatnonzero((yf != 0) & (yf != 1))
     if bad.size:
         raise MetricInputError(
-            f"y_true must hold only 0 and 1; index {bad[0]} is {y[bad[0]]!r} "
+            f"y_true must hold only 0 and 1; index {bad[0]} is {y[bad[0]].item()!r} "
             f"({bad.size} such labels); turn diagnoses into binary labels first "
             "(lesionkit.data.split.binary_labels)"
         )
