@@ -1,0 +1,214 @@
+"""Native-TensorFlow augmentation ops on uint8 batches, driven by stateless seeds.
+
+Every function takes a uint8 batch ``(B, H, W, 3)`` and a seed tensor of shape
+``(2,)`` and returns a uint8 batch of the same shape. Random values are drawn
+per image with ``tf.random.stateless_*`` for the whole batch at once, so the
+ops run inside a tf.data graph without Python per image, and the same seed
+gives the same output. Only TensorFlow modules import this one.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import tensorflow as tf
+
+Range = Sequence[float]
+
+
+def _fold(seed: tf.Tensor, i: int) -> tf.Tensor:
+    return tf.random.experimental.stateless_fold_in(tf.cast(seed, tf.int64), i)
+
+
+def uniform(seed: tf.Tensor, batch: tf.Tensor, rng: Range, salt: int = 0) -> tf.Tensor:
+    """``batch`` floats uniform in ``[rng[0], rng[1]]`` (exactly ``rng[0]`` when the range is empty)."""
+    lo, hi = float(rng[0]), float(rng[1])
+    if lo == hi:
+        return tf.fill([batch], tf.constant(lo, tf.float32))
+    return tf.random.stateless_uniform([batch], _fold(seed, salt), minval=lo, maxval=hi)
+
+
+def to_uint8(x: tf.Tensor) -> tf.Tensor:
+    """Round and clip float pixels in [0, 255] back to uint8."""
+    return tf.cast(tf.clip_by_value(tf.round(x), 0.0, 255.0), tf.uint8)
+
+
+def _per_image(v: tf.Tensor) -> tf.Tensor:
+    return v[:, None, None, None]
+
+
+def flip(images: tf.Tensor, seed: tf.Tensor, horizontal_p: float, vertical_p: float) -> tf.Tensor:
+    """Flip each image left-right with probability ``horizontal_p``, up-down with ``vertical_p``."""
+    b = tf.shape(images)[0]
+    if horizontal_p > 0:
+        do = tf.random.stateless_uniform([b], _fold(seed, 1)) < horizontal_p
+        images = tf.where(_per_image(do), tf.reverse(images, axis=[2]), images)
+    if vertical_p > 0:
+        do = tf.random.stateless_uniform([b], _fold(seed, 2)) < vertical_p
+        images = tf.where(_per_image(do), tf.reverse(images, axis=[1]), images)
+    return images
+
+
+def rot90(images: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+    """Rotate each image by a random multiple of 90°; non-square images only by 0° or 180°."""
+    b = tf.shape(images)[0]
+    k = tf.random.stateless_uniform([b], _fold(seed, 3), minval=0, maxval=4, dtype=tf.int32)
+    half = tf.reverse(images, axis=[1, 2])
+
+    def square() -> tf.Tensor:
+        quarter = tf.image.rot90(images, 1)
+        three = tf.image.rot90(images, 3)
+        out = tf.where(_per_image(tf.equal(k, 1)), quarter, images)
+        out = tf.where(_per_image(tf.equal(k, 2)), half, out)
+        return tf.where(_per_image(tf.equal(k, 3)), three, out)
+
+    def oblong() -> tf.Tensor:
+        return tf.where(_per_image(tf.equal(k % 2, 1)), half, images)
+
+    shape = tf.shape(images)
+    return tf.cond(tf.equal(shape[1], shape[2]), square, oblong)
+
+
+def brightness(images: tf.Tensor, seed: tf.Tensor, factor: Range) -> tf.Tensor:
+    """Multiply every pixel by one factor per image, uniform in ``factor``."""
+    f = uniform(seed, tf.shape(images)[0], factor, 4)
+    return to_uint8(tf.cast(images, tf.float32) * _per_image(f))
+
+
+def contrast(images: tf.Tensor, seed: tf.Tensor, factor: Range) -> tf.Tensor:
+    """Scale distances from mid-grey 128 by one factor per image (imgaug ``LinearContrast``)."""
+    f = uniform(seed, tf.shape(images)[0], factor, 5)
+    x = tf.cast(images, tf.float32)
+    return to_uint8(128.0 + (x - 128.0) * _per_image(f))
+
+
+def hue_saturation(
+    images: tf.Tensor,
+    seed: tf.Tensor,
+    hue: Range | None = None,
+    saturation_add: Range | None = None,
+    saturation_mul: Range | None = None,
+) -> tf.Tensor:
+    """Shift hue by a fraction of the colour circle, add to or scale HSV saturation (0–1)."""
+    b = tf.shape(images)[0]
+    hsv = tf.image.rgb_to_hsv(tf.cast(images, tf.float32) / 255.0)
+    h, s, v = hsv[..., 0], hsv[..., 1], hsv[..., 2]
+    if hue is not None:
+        h = tf.math.floormod(h + uniform(seed, b, hue, 6)[:, None, None], 1.0)
+    if saturation_add is not None:
+        s = s + uniform(seed, b, saturation_add, 7)[:, None, None]
+    if saturation_mul is not None:
+        s = s * uniform(seed, b, saturation_mul, 8)[:, None, None]
+    rgb = tf.image.hsv_to_rgb(tf.stack([h, tf.clip_by_value(s, 0.0, 1.0), v], axis=-1))
+    return to_uint8(rgb * 255.0)
+
+
+def _resize_boxes(images: tf.Tensor, boxes: tf.Tensor) -> tf.Tensor:
+    """Crop each image to its normalised box ``[y1, x1, y2, x2]`` and resize back (bilinear)."""
+    shape = tf.shape(images)
+    b = shape[0]
+    out = tf.image.crop_and_resize(
+        tf.cast(images, tf.float32), boxes, tf.range(b), crop_size=shape[1:3], method="bilinear"
+    )
+    return to_uint8(out)
+
+
+def crop_percent(images: tf.Tensor, seed: tf.Tensor, percent: Range) -> tf.Tensor:
+    """Crop a fraction in ``percent`` from each side independently, then resize to the input size."""
+    b = tf.shape(images)[0]
+    top, right, bottom, left = (uniform(seed, b, percent, 10 + i) for i in range(4))
+    boxes = tf.stack([top, left, 1.0 - bottom, 1.0 - right], axis=1)
+    return _resize_boxes(images, boxes)
+
+
+def random_resized_crop(
+    images: tf.Tensor, seed: tf.Tensor, scale: Range, ratio: Range, attempts: int = 10
+) -> tf.Tensor:
+    """Crop a random area fraction in ``scale`` with aspect ``w/h`` in ``ratio``, resized back.
+
+    As torchvision's ``RandomResizedCrop``: up to ``attempts`` draws per image,
+    the first that fits is used; if none fits, the whole image.
+    """
+    shape = tf.shape(images)
+    b = shape[0]
+    hf = tf.cast(shape[1], tf.float32)
+    wf = tf.cast(shape[2], tf.float32)
+    n = [b, attempts]
+    s_lo, s_hi = float(scale[0]), float(scale[1])
+    area = tf.random.stateless_uniform(n, _fold(seed, 20), minval=s_lo, maxval=max(s_hi, s_lo + 1e-12))
+    log_r = tf.random.stateless_uniform(
+        n, _fold(seed, 21), minval=math.log(ratio[0]), maxval=max(math.log(ratio[1]), math.log(ratio[0]) + 1e-12)
+    )
+    r = tf.exp(log_r)
+    total = hf * wf * area
+    w = tf.round(tf.sqrt(total * r))
+    h = tf.round(tf.sqrt(total / r))
+    fits = (w <= wf) & (h <= hf) & (w >= 1) & (h >= 1)
+    first = tf.argmax(tf.cast(fits, tf.int32), axis=1, output_type=tf.int32)
+    any_fit = tf.reduce_any(fits, axis=1)
+    w = tf.where(any_fit, tf.gather(w, first, batch_dims=1), wf)
+    h = tf.where(any_fit, tf.gather(h, first, batch_dims=1), hf)
+    u = tf.random.stateless_uniform([b, 2], _fold(seed, 22))
+    y0 = tf.floor(u[:, 0] * (hf - h + 1))
+    x0 = tf.floor(u[:, 1] * (wf - w + 1))
+    # crop_and_resize maps normalised 0..1 to pixel centres 0..size-1.
+    dy = tf.maximum(hf - 1.0, 1.0)
+    dx = tf.maximum(wf - 1.0, 1.0)
+    boxes = tf.stack([y0 / dy, x0 / dx, (y0 + h - 1.0) / dy, (x0 + w - 1.0) / dx], axis=1)
+    return _resize_boxes(images, boxes)
+
+
+_FILL = {"symmetric": "REFLECT", "reflect": "REFLECT", "constant": "CONSTANT", "edge": "NEAREST", "wrap": "WRAP"}
+
+
+def affine(
+    images: tf.Tensor,
+    seed: tf.Tensor,
+    rotate: Range,
+    shear: Range,
+    scale: Range,
+    fill: str = "symmetric",
+    fill_value: float = 0.0,
+) -> tf.Tensor:
+    """Rotate (degrees), shear (degrees, along x and y) and zoom each image about its centre.
+
+    ``fill="symmetric"`` mirrors the image at its edges (edge pixel repeated),
+    like imgaug's ``mode="symmetric"``; bilinear interpolation.
+    """
+    shape = tf.shape(images)
+    b = shape[0]
+    hf = tf.cast(shape[1], tf.float32)
+    wf = tf.cast(shape[2], tf.float32)
+    theta = uniform(seed, b, rotate, 30) * (math.pi / 180.0)
+    sh = uniform(seed, b, shear, 31) * (math.pi / 180.0)
+    sc = uniform(seed, b, scale, 32)
+    cx = (wf - 1.0) / 2.0
+    cy = (hf - 1.0) / 2.0
+    cos, sin, tan = tf.cos(theta), tf.sin(theta), tf.tan(sh)
+    # imgaug 0.4's Affine(shear=(a, b)) applies the one sampled angle along x
+    # *and* y (its docs say x only); the paper's pipeline used it, so we do too.
+    # Forward map (input -> output) about the centre, as imgaug composes it:
+    # F = R · [[1, -t], [0, 1]] · S · [[1, 0], [t, 1]].
+    # ImageProjectiveTransform wants F^-1 (output -> input), written out here:
+    # [[1, 0], [-t, 1]] · S^-1 · [[1, t], [0, 1]] · R^-1, R^-1 = [[c, s], [-s, c]].
+    inv_s = 1.0 / sc
+    r00 = cos - tan * sin
+    r01 = sin + tan * cos
+    m00 = inv_s * r00
+    m01 = inv_s * r01
+    m10 = inv_s * (-tan * r00 - sin)
+    m11 = inv_s * (-tan * r01 + cos)
+    a2 = cx - m00 * cx - m01 * cy
+    b2 = cy - m10 * cx - m11 * cy
+    zeros = tf.zeros_like(m00)
+    transforms = tf.stack([m00, m01, a2, m10, m11, b2, zeros, zeros], axis=1)
+    out = tf.raw_ops.ImageProjectiveTransformV3(
+        images=tf.cast(images, tf.float32),
+        transforms=transforms,
+        output_shape=shape[1:3],
+        fill_value=tf.constant(fill_value, tf.float32),
+        interpolation="BILINEAR",
+        fill_mode=_FILL[fill],
+    )
+    return to_uint8(out)
