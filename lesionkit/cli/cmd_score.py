@@ -20,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=(
             "Score an ISIC 2017 Part 3 submission (image_id,melanoma,seborrheic_keratosis "
             "probabilities) against a ground-truth CSV with the 2017 rules: threshold > 0.5, "
-            "specificity at the first ROC point reaching 82/89/95 %% sensitivity, ranked by mean AUC."
+            "specificity at the first ROC point reaching 82/89/95 % sensitivity, ranked by mean AUC."
         ),
     )
     parser.add_argument("truth", metavar="TRUTH.csv", help="ground truth: image_id,melanoma,seborrheic_keratosis (0/1)")
