@@ -35,6 +35,7 @@ _LAZY = {
     "ExperimentConfig": ("lesionkit.config", "ExperimentConfig"),
     "ComponentSpec": ("lesionkit.config", "ComponentSpec"),
     "Registry": ("lesionkit.registry", "Registry"),
+    "load_model": ("lesionkit.saving", "load_model"),
 }
 
 __all__ = [*_REGISTRIES, *_LAZY, "presets", "__version__"]
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
     )
     from lesionkit.registry import Registry
     from lesionkit.report import Report
+    from lesionkit.saving import load_model
     from lesionkit.trainer import Trainer
 
 

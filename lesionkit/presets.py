@@ -92,8 +92,9 @@ def _make_paper_preset(task: str, method: str) -> Callable[..., Trainer]:
 
     preset.__name__ = preset.__qualname__ = name
     preset.__doc__ = (
-        f"Paper: {_DESCRIPTIONS[method]}, {_TASK_TITLES[task]} (ISIC 2017, 224 px, Table 1 "
-        f"augmentation, Table 2 balancing, weighted cross-entropy, SGD + step decay).\n\n"
+        f"Paper: {_DESCRIPTIONS[method]}; {_TASK_TITLES[task]}.\n\n"
+        f"ISIC 2017 at 224 px, Table 1 augmentation (imgaug), Table 2 balancing, weighted "
+        f"cross-entropy, SGD with step decay, 40 epochs.\n\n"
         f"Keyword overrides are ExperimentConfig fields, e.g. ``dataset='synthetic'``, "
         f"``data_dir=...``, ``epochs=...``, ``weights=None``."
     )

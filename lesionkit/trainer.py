@@ -11,6 +11,7 @@ Example:
 from __future__ import annotations
 
 import inspect
+from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -46,6 +47,7 @@ class Trainer:
         self._backbone: Any = None
         self._head: Any = None
         self._splits: dict[str, Split] = {}
+        self._run_dir: Path | None = None
 
     def __repr__(self) -> str:
         return f"Trainer({self.config.name!r}, task={self.config.task!r}, backbone={self.config.backbone.name!r})"
@@ -177,23 +179,144 @@ class Trainer:
 
     # -- training and evaluation ---------------------------------------------------------
 
-    def fit(self, *, verbose: int | str = "auto") -> dict[str, list[float]]:
-        """Train for ``config.epochs``; returns the per-epoch history."""
+    @property
+    def run_dir(self) -> Path:
+        """Where this run keeps its config, checkpoints and logs (fixed on first use)."""
+        if self._run_dir is None:
+            from lesionkit.runs import default_run_dir
+
+            self._run_dir = Path(self.config.run_dir) if self.config.run_dir else default_run_dir(self.config.name)
+        return self._run_dir
+
+    def fit(self, *, resume: bool = False, verbose: int | str = "auto") -> dict[str, list[float]]:
+        """Train for ``config.epochs`` epochs, checkpointing into :attr:`run_dir` every epoch.
+
+        Args:
+            resume: continue the run in :attr:`run_dir` from its last checkpoint
+                (weights, optimizer state, epoch count); without it an existing,
+                non-empty run directory is an error, never overwritten.
+
+        Returns:
+            the per-epoch history (also in ``run_dir/history.csv``).
+        """
+        import keras
+
+        from lesionkit import runs
+        from lesionkit.callbacks import RunCheckpoint
+
         cfg = self.config
+        run_dir = self.run_dir
+        if resume and runs.read_state(run_dir) is None and not (run_dir / runs.CONFIG).is_file():
+            raise runs.RunDirError(f"cannot resume: {run_dir} holds no run (no {runs.CONFIG})")
+        if not resume:
+            runs.prepare_new(run_dir)
+            self.config.save(run_dir / runs.CONFIG)
+            runs.write_json(run_dir / runs.ENVIRONMENT, runs.environment(cfg.seed))
+        elif (run_dir / runs.CONFIG).is_file():
+            saved = type(cfg).load(run_dir / runs.CONFIG)
+            if saved.evolve(run_dir=cfg.run_dir) != cfg:
+                raise runs.RunDirError(
+                    f"cannot resume {run_dir}: its config.json differs from this trainer's config; "
+                    f"use Trainer.from_run({str(run_dir)!r}).fit(resume=True)"
+                )
+
         train_ds, steps, class_counts, weights = self._train_data()
         self._compile(steps, class_counts)
+        initial_epoch, best = 0, -float("inf")
+        if resume:
+            state = runs.read_state(run_dir)
+            if state is not None:
+                runs.restore_checkpoint(run_dir, self.build())
+                initial_epoch = int(state["epoch"])
+                best = float(state["best_score"]) if state.get("best_score") is not None else best
         validation = None
         if "validation" in self.dataset.split_names():
             validation = self._eval_data(self.split("validation"))
-        history = self.build().fit(
+        callbacks: list[Any] = [
+            RunCheckpoint(run_dir, monitor="val_auc" if validation is not None else "auc", best=best),
+            keras.callbacks.CSVLogger(str(run_dir / runs.HISTORY), append=initial_epoch > 0),
+            keras.callbacks.TensorBoard(str(run_dir / "logs"), write_graph=False, profile_batch=0),
+        ]
+        if cfg.early_stopping_patience:
+            callbacks.append(
+                keras.callbacks.EarlyStopping(
+                    monitor="val_auc" if validation is not None else "auc",
+                    mode="max",
+                    patience=cfg.early_stopping_patience,
+                )
+            )
+        if initial_epoch >= cfg.epochs:
+            self.history = self._read_history()
+            return self.history
+        self.build().fit(
             train_ds,
             epochs=cfg.epochs,
+            initial_epoch=initial_epoch,
             validation_data=validation,
             class_weight=weights,
+            callbacks=callbacks,
+            shuffle=False,  # the pipeline shuffles, seeded
             verbose=verbose,
         )
-        self.history = {k: [float(v) for v in vals] for k, vals in history.history.items()}
+        self.history = self._read_history()
         return self.history
+
+    def _read_history(self) -> dict[str, list[float]]:
+        import csv
+
+        from lesionkit import runs
+
+        path = self.run_dir / runs.HISTORY
+        if not path.is_file():
+            return {}
+        with path.open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+        return {key: [float(r[key]) for r in rows if r.get(key) not in (None, "")] for key in (rows[0] if rows else {})}
+
+    @classmethod
+    def from_run(cls, run_dir: str | Path, *, weights: str = "best") -> Trainer:
+        """Re-create the Trainer of a run from its directory, with its trained weights.
+
+        Args:
+            weights: ``"best"`` (best validation AUC, else last), ``"last"``, or
+                ``"none"`` (just the config, e.g. to resume).
+        """
+        from lesionkit import runs
+
+        run_dir = Path(run_dir)
+        config_file = run_dir / runs.CONFIG
+        if not config_file.is_file():
+            raise runs.RunDirError(f"{run_dir} is not a lesionkit run directory (no {runs.CONFIG})")
+        config = ExperimentConfig.load(config_file).evolve(run_dir=str(run_dir))
+        trainer = cls(config, reference=_reference_for(config.name))
+        if weights != "none":
+            state = runs.read_state(run_dir)
+            path = runs.best_weights(run_dir) if weights == "best" else (
+                run_dir / runs.CHECKPOINTS / state["checkpoint"] / "model.weights.h5" if state else None
+            )
+            if path is not None:
+                trainer.build().load_weights(str(path))
+        return trainer
+
+    def export(self, path: str | Path, *, saved_model: str | Path | None = None) -> Path:
+        """Save the model, preprocessing included, as a ``.keras`` file (atomically).
+
+        Load it back with :func:`lesionkit.load_model`. ``saved_model`` also
+        writes a TensorFlow SavedModel directory for serving.
+        """
+        from lesionkit.io import atomic_path
+
+        path = Path(path)
+        if path.suffix != ".keras":
+            raise ValueError(f"export path {path} must end in .keras")
+        model = self.build()
+        with atomic_path(path) as tmp:
+            keras_tmp = tmp.with_name(tmp.name + ".keras")
+            model.save(str(keras_tmp))
+            keras_tmp.replace(tmp)
+        if saved_model is not None:
+            model.export(str(saved_model))
+        return path
 
     def predict(self, images: np.ndarray | Sequence[Any], *, batch_size: int | None = None) -> np.ndarray:
         """Positive-class probabilities for uint8/float RGB images ``(N, S, S, 3)`` in 0–255."""
@@ -225,6 +348,12 @@ class Trainer:
             ids=data.ids,
             reference=self.reference,
         )
+
+
+def _reference_for(name: str) -> dict[str, float] | None:
+    from lesionkit.presets import PAPER_RESULTS
+
+    return PAPER_RESULTS.get(name)
 
 
 def _model_name(name: str) -> str:

@@ -1,0 +1,37 @@
+"""``lesionkit plugins``: every registered component, where it came from, and broken plugins."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("plugins", help="list every registered component and its origin")
+    p.add_argument("registry", nargs="?", help="only this registry, e.g. backbones")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from lesionkit.cli import CommandError
+    from lesionkit.registries import ALL
+    from lesionkit.registry import did_you_mean
+
+    kinds = list(ALL)
+    if args.registry:
+        if args.registry not in ALL:
+            raise CommandError(f"no registry {args.registry!r}.{did_you_mean(args.registry, kinds)} Registries: {', '.join(kinds)}")
+        kinds = [args.registry]
+    broken = 0
+    for kind in kinds:
+        entries = ALL[kind].entries(load=True)
+        print(f"{kind} ({len(entries)})")
+        width = max((len(e.name) for e in entries), default=0)
+        for entry in entries:
+            if entry.broken:
+                broken += 1
+                print(f"  {entry.name.ljust(width)}  {entry.origin}  BROKEN: {entry.error}")
+            else:
+                print(f"  {entry.name.ljust(width)}  {entry.origin}")
+    if broken:
+        print(f"\n{broken} broken plugin(s): they are skipped; fix or uninstall them.")
+    return 0

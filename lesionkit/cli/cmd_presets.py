@@ -1,0 +1,25 @@
+"""``lesionkit presets``: what ships, one line each."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("presets", help="list the ready-made experiments")
+    p.add_argument("pattern", nargs="?", default="*", help="shell-style filter, e.g. 'melanoma_*'")
+    p.add_argument("--describe", metavar="NAME", help="show one preset's full documentation")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from lesionkit import presets
+
+    if args.describe:
+        print(presets.describe(args.describe))
+        return 0
+    names = presets.names(args.pattern)
+    width = max((len(n) for n in names), default=0)
+    for name in names:
+        print(f"{name.ljust(width)}  {presets._registry.summary(name)}")
+    return 0

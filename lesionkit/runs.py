@@ -1,0 +1,161 @@
+"""Run directories: the record of one training run, safe against crashes and overwrites.
+
+A run directory holds::
+
+    config.json          the resolved ExperimentConfig (written before training)
+    environment.json     lesionkit/TensorFlow/Keras/numpy/Python versions, plugins, seed
+    history.csv          one row of metrics per epoch
+    logs/                TensorBoard event files
+    checkpoints/
+      epoch-0003/        weights + optimizer state after epoch 3 (the last two are kept)
+      best/              weights of the epoch with the best validation ROC AUC
+    state.json           the last completed epoch and the best score, updated last
+
+Every checkpoint is written into a temporary folder and renamed into place, and
+``state.json`` is replaced atomically after it, so a kill at any moment leaves
+the previous consistent checkpoint.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import platform
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from lesionkit.errors import LesionkitError
+from lesionkit.io import atomic_write_text
+
+CONFIG = "config.json"
+ENVIRONMENT = "environment.json"
+STATE = "state.json"
+HISTORY = "history.csv"
+CHECKPOINTS = "checkpoints"
+KEEP_LAST = 2
+
+
+class RunDirError(LesionkitError):
+    """A run directory that cannot be used as asked (exists already, or nothing to resume)."""
+
+
+def default_run_dir(name: str) -> Path:
+    """``./runs/<name>-<YYYYmmdd-HHMMSS>``."""
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return Path("runs") / f"{name}-{stamp}"
+
+
+def prepare_new(run_dir: Path) -> None:
+    """Create ``run_dir`` for a fresh run; refuse one that already holds a run."""
+    if run_dir.exists() and any(run_dir.iterdir()):
+        raise RunDirError(
+            f"run directory {run_dir} already holds files; pass resume=True (--resume) to continue "
+            f"that run, or choose another run_dir"
+        )
+    run_dir.mkdir(parents=True, exist_ok=True)
+
+
+def environment(seed: int) -> dict[str, Any]:
+    """Versions of everything that can change a result."""
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    import lesionkit
+    from lesionkit.registries import ALL
+
+    plugins = sorted(
+        {e.origin for r in ALL.values() for e in r.entries() if e.plugin is not None}
+    )
+    return {
+        "lesionkit": lesionkit.__version__,
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "numpy": np.__version__,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "devices": [d.name for d in tf.config.list_logical_devices()],
+        "plugins": plugins,
+        "seed": seed,
+        "started": _dt.datetime.now().isoformat(timespec="seconds"),
+    }
+
+
+def write_json(path: Path, data: Any) -> None:
+    atomic_write_text(path, json.dumps(data, indent=2) + "\n")
+
+
+def read_state(run_dir: Path) -> dict[str, Any] | None:
+    path = run_dir / STATE
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def save_checkpoint(run_dir: Path, model: Any, epoch: int, *, best: bool, state: dict[str, Any]) -> None:
+    """Save weights and optimizer state after ``epoch`` (1-based), then update state.json."""
+    import numpy as np
+
+    root = run_dir / CHECKPOINTS
+    root.mkdir(parents=True, exist_ok=True)
+    final = root / f"epoch-{epoch:04d}"
+    tmp = root / f".epoch-{epoch:04d}.part"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    model.save_weights(str(tmp / "model.weights.h5"))
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None and optimizer.variables:
+        np.savez(tmp / "optimizer.npz", *[np.asarray(v) for v in optimizer.variables])
+    shutil.rmtree(final, ignore_errors=True)
+    os.replace(tmp, final)
+    if best:
+        best_tmp = root / ".best.part"
+        shutil.rmtree(best_tmp, ignore_errors=True)
+        best_tmp.mkdir()
+        shutil.copy2(final / "model.weights.h5", best_tmp / "model.weights.h5")
+        shutil.rmtree(root / "best", ignore_errors=True)
+        os.replace(best_tmp, root / "best")
+    write_json(run_dir / STATE, {**state, "epoch": epoch, "checkpoint": final.name})
+    for old in sorted(root.glob("epoch-*"))[:-KEEP_LAST]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def restore_checkpoint(run_dir: Path, model: Any) -> dict[str, Any]:
+    """Load the last checkpoint's weights and optimizer state into a compiled ``model``."""
+    import numpy as np
+
+    state = read_state(run_dir)
+    if state is None:
+        raise RunDirError(f"{run_dir} has no {STATE}: nothing to resume (no epoch finished yet?)")
+    folder = run_dir / CHECKPOINTS / state["checkpoint"]
+    model.load_weights(str(folder / "model.weights.h5"))
+    opt_file = folder / "optimizer.npz"
+    if opt_file.is_file():
+        optimizer = model.optimizer
+        optimizer.build(model.trainable_variables)
+        with np.load(opt_file) as saved:
+            values = [saved[f"arr_{i}"] for i in range(len(saved.files))]
+        if len(values) != len(optimizer.variables):
+            raise RunDirError(
+                f"{opt_file}: {len(values)} optimizer variables saved, the model has "
+                f"{len(optimizer.variables)}; was the config changed since the run started?"
+            )
+        for var, value in zip(optimizer.variables, values):
+            var.assign(value)
+    return state
+
+
+def best_weights(run_dir: Path) -> Path | None:
+    """The best checkpoint's weights file, else the last one's, else ``None``."""
+    best = run_dir / CHECKPOINTS / "best" / "model.weights.h5"
+    if best.is_file():
+        return best
+    state = read_state(run_dir)
+    if state:
+        last = run_dir / CHECKPOINTS / state["checkpoint"] / "model.weights.h5"
+        if last.is_file():
+            return last
+    return None
