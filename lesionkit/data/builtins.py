@@ -1,11 +1,27 @@
-"""Registers the built-in datasets in ``lesionkit.datasets``."""
+"""Registers the built-in datasets in ``lesionkit.datasets``: ``isic2017``, ``folder``, ``synthetic``."""
 
 from __future__ import annotations
 
+import os
 from typing import Mapping
 
+from lesionkit.data.isic2017 import ISIC2017
 from lesionkit.data.synthetic import DEFAULT_FRACTIONS, SyntheticLesions
 from lesionkit.registries import datasets
+
+
+@datasets.register("isic2017")
+def isic2017(
+    data_dir: str | os.PathLike[str] | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+    progress: bool = True,
+) -> ISIC2017:
+    """ISIC 2017 Part 3 (train/validation/test) from the official extracted layout.
+
+    ``data_dir`` defaults to ``$LESIONKIT_DATA``, else ``~/.lesionkit/data/isic2017``;
+    get the data with ``lesionkit download isic2017 --to DIR``.
+    """
+    return ISIC2017(data_dir=data_dir, cache_dir=cache_dir, progress=progress)
 
 
 @datasets.register("synthetic")

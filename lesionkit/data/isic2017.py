@@ -1,0 +1,172 @@
+"""The ISIC 2017 Part 3 dataset (lesion classification), read from the official extracted layout.
+
+Layout under the data directory (what ``lesionkit download isic2017 --to DIR`` leaves)::
+
+    DIR/ISIC-2017_Training_Data/ISIC_0000000.jpg ...   (+ ISIC-2017_Training_Data_metadata.csv)
+    DIR/ISIC-2017_Training_Part3_GroundTruth.csv
+    DIR/ISIC-2017_Validation_Data/...   DIR/ISIC-2017_Validation_Part3_GroundTruth.csv
+    DIR/ISIC-2017_Test_v2_Data/...      DIR/ISIC-2017_Test_v2_Part3_GroundTruth.csv
+
+Splits ``train`` (2000 images: 374 melanoma, 254 SK, 1372 nevus),
+``validation`` (150: 30/42/78) and ``test`` (600: 117/90/393); tasks
+``melanoma`` and ``seborrheic_keratosis``; per-image metadata
+``age_approximate`` (float or ``None``) and ``sex``.
+
+The data directory is ``data_dir`` if given, else ``$LESIONKIT_DATA``, else
+``~/.lesionkit/data/isic2017``. Images are decoded and resized once into the
+cache (see :mod:`lesionkit.data.cache`), which also checks every image decodes.
+
+Example:
+    >>> import lesionkit
+    >>> ds = lesionkit.datasets.create("isic2017", data_dir="~/data/isic2017")  # doctest: +SKIP
+    >>> ds.split("train").counts()                                             # doctest: +SKIP
+    {'nevus': 1372, 'melanoma': 374, 'seborrheic_keratosis': 254}
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from lesionkit.data.cache import cached_images
+from lesionkit.data.labels import read_ground_truth, read_metadata
+from lesionkit.data.split import Split
+from lesionkit.errors import DataError, DataNotFoundError
+
+DEFAULT_DATA_DIR = "~/.lesionkit/data/isic2017"
+ENV_DATA = "LESIONKIT_DATA"
+# split name -> the infix of the official file names
+SPLIT_FILES = {"train": "Training", "validation": "Validation", "test": "Test_v2"}
+# (nevus, melanoma, seborrheic keratosis) per split, from the challenge's ground truth
+OFFICIAL_COUNTS = {
+    "train": {"nevus": 1372, "melanoma": 374, "seborrheic_keratosis": 254},
+    "validation": {"nevus": 78, "melanoma": 30, "seborrheic_keratosis": 42},
+    "test": {"nevus": 393, "melanoma": 117, "seborrheic_keratosis": 90},
+}
+
+
+class DataWarning(UserWarning):
+    """Data that lesionkit handled but you should know about (e.g. unlabelled images skipped)."""
+
+
+def image_dir(root: Path, split: str) -> Path:
+    """``root/ISIC-2017_<Split>_Data``."""
+    return root / f"ISIC-2017_{SPLIT_FILES[split]}_Data"
+
+
+def ground_truth_csv(root: Path, split: str) -> Path:
+    """``root/ISIC-2017_<Split>_Part3_GroundTruth.csv``."""
+    return root / f"ISIC-2017_{SPLIT_FILES[split]}_Part3_GroundTruth.csv"
+
+
+def metadata_csv(root: Path, split: str) -> Path:
+    """``root/ISIC-2017_<Split>_Data/ISIC-2017_<Split>_Data_metadata.csv``."""
+    return image_dir(root, split) / f"ISIC-2017_{SPLIT_FILES[split]}_Data_metadata.csv"
+
+
+def required_paths(root: Path) -> list[Path]:
+    """Every folder and CSV the dataset needs under ``root``."""
+    return [p for s in SPLIT_FILES for p in (image_dir(root, s), ground_truth_csv(root, s))]
+
+
+def resolve_data_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:
+    """The ISIC 2017 root: ``data_dir``, else ``$LESIONKIT_DATA``, else the default.
+
+    Raises:
+        DataNotFoundError: when the folders and CSVs are not there; the message
+            lists each path looked at and how to download the data.
+    """
+    if data_dir is not None:
+        candidates, source = [Path(data_dir).expanduser()], "data_dir"
+    elif os.environ.get(ENV_DATA):
+        candidates, source = [Path(os.environ[ENV_DATA]).expanduser()], f"${ENV_DATA}"
+    else:
+        candidates, source = [Path(DEFAULT_DATA_DIR).expanduser()], f"the default (no data_dir, ${ENV_DATA} unset)"
+    root = candidates[0]
+    missing = [p for p in required_paths(root) if not p.exists()]
+    if not missing:
+        return root
+    looked = "\n".join(f"  {'missing' if p in missing else 'found  '}: {p}" for p in required_paths(root))
+    raise DataNotFoundError(
+        f"ISIC 2017 data not found in {root} (from {source}). Looked for:\n{looked}\n"
+        f"Get it with `lesionkit download isic2017 --to {root}` (about 13 GB; checksummed and resumable), "
+        f"or pass data_dir=... / set ${ENV_DATA}. To try lesionkit offline use dataset=\"synthetic\"."
+    )
+
+
+class ISIC2017:
+    """ISIC 2017 Part 3 from its official extracted layout (see module docs).
+
+    Args:
+        data_dir: the root folder; ``None`` = ``$LESIONKIT_DATA`` or ``~/.lesionkit/data/isic2017``.
+        cache_dir: where resized images are cached; ``None`` = the default cache.
+        progress: show a progress bar while building the cache.
+
+    Raises:
+        DataNotFoundError: the layout is incomplete (each missing path is named).
+    """
+
+    name = "isic2017"
+
+    def __init__(self, data_dir: str | os.PathLike[str] | None = None, cache_dir: str | os.PathLike[str] | None = None, *, progress: bool = True) -> None:
+        self.root = resolve_data_dir(data_dir)
+        self.cache_dir = cache_dir
+        self.progress = progress
+        self._splits: dict[str, Split] = {}
+        self._images: dict[tuple[str, int], np.ndarray] = {}
+
+    def __repr__(self) -> str:
+        return f"ISIC2017(data_dir={str(self.root)!r})"
+
+    def split_names(self) -> tuple[str, ...]:
+        return tuple(SPLIT_FILES)
+
+    def split(self, name: str) -> Split:
+        if name not in SPLIT_FILES:
+            raise KeyError(f"isic2017 has no split {name!r}; splits: {', '.join(SPLIT_FILES)}")
+        if name not in self._splits:
+            self._splits[name] = self._read_split(name)
+        return self._splits[name]
+
+    def _read_split(self, name: str) -> Split:
+        table = read_ground_truth(ground_truth_csv(self.root, name))
+        folder = image_dir(self.root, name)
+        paths = tuple(str(folder / f"{i}.jpg") for i in table.ids)
+        missing = [f"{p} (CSV line {line})" for p, line in zip(paths, table.lines) if not os.path.isfile(p)]
+        if missing:
+            from lesionkit.data.labels import format_problems
+
+            raise DataError(format_problems(
+                f"{len(missing)} image(s) listed in {ground_truth_csv(self.root, name)} are missing; "
+                f"re-run `lesionkit download isic2017 --to {self.root}` or check with `lesionkit validate {self.root}`",
+                missing,
+            ))
+        listed = set(table.ids)
+        unlabelled = sorted(
+            p.name for p in folder.glob("*.jpg") if p.stem not in listed and not p.stem.endswith("_superpixels")
+        )
+        if unlabelled:
+            warnings.warn(
+                f"{folder}: {len(unlabelled)} image(s) without a ground-truth row are not used "
+                f"(e.g. {', '.join(unlabelled[:3])})",
+                DataWarning,
+                stacklevel=3,
+            )
+        metadata = read_metadata(metadata_csv(self.root, name), table.ids)
+        return Split(
+            name=name,
+            ids=table.ids,
+            diagnosis=table.diagnosis,
+            load_images=lambda size, _n=name, _p=paths: self._load(_n, _p, size),
+            metadata=metadata,
+            paths=paths,
+        )
+
+    def _load(self, name: str, paths: tuple[str, ...], size: int) -> np.ndarray:
+        key = (name, int(size))
+        if key not in self._images:
+            self._images[key] = cached_images(paths, int(size), self.cache_dir, name=f"isic2017-{name}", progress=self.progress)
+        return self._images[key]
