@@ -34,14 +34,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from lesionkit.metrics import MetricUndefinedWarning
     from lesionkit.scoring import ScoringWarning, score_submission
 
+    shown = (ScoringWarning, MetricUndefinedWarning)
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", ScoringWarning)
+        for category in shown:
+            warnings.simplefilter("always", category)
         score = score_submission(args.truth, args.submission, strict=args.strict)
-    for w in caught:
-        if issubclass(w.category, ScoringWarning):
-            print(f"lesionkit score: warning: {w.message}", file=sys.stderr)
+    # One plain line per distinct warning (e.g. AUC undefined when a class has no positive).
+    for message in dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, shown)):
+        print(f"lesionkit score: warning: {message}", file=sys.stderr)
     if args.json:
         print(score.to_json())
     else:

@@ -10,7 +10,7 @@ import pytest
 
 from lesionkit.cli import main
 from lesionkit.errors import DataNotFoundError
-from lesionkit.metrics import isic_metrics
+from lesionkit.metrics import MetricUndefinedWarning, isic_metrics
 from lesionkit.scoring import (
     ScoringError,
     ScoringWarning,
@@ -196,3 +196,17 @@ def test_cli_warns_on_extra_columns(truth, tmp_path, capsys):
     assert main(["score", str(truth), str(pred)]) == 0
     assert "warning: submission file" in capsys.readouterr().err
     assert main(["score", "--strict", str(truth), str(pred)]) == 2
+
+
+def test_class_without_positives_scores_nan_with_a_warning(tmp_path, capsys):
+    truth = write(tmp_path / "t.csv", [HEADER, "A,1.0,0.0", "B,0.0,0.0", "C,0.0,0.0"])
+    pred = write(tmp_path / "p.csv", [HEADER, "A,0.9,0.1", "B,0.2,0.3", "C,0.1,0.7"])
+    assert main(["score", str(truth), str(pred), "--json"]) == 0
+    captured = capsys.readouterr()
+    data = json.loads(captured.out)
+    assert data["classes"]["melanoma"]["auc"] == 1.0
+    assert data["classes"]["seborrheic_keratosis"]["auc"] is None and data["mean_auc"] is None
+    assert "warning: roc_auc is undefined (y_true has no positive)" in captured.err
+    assert "Warning" not in captured.err  # plain lines, not Python warning tracebacks
+    with pytest.warns(MetricUndefinedWarning):
+        assert "nan" in score_submission(truth, pred).table()
