@@ -1,0 +1,73 @@
+"""Test-time augmentation: several augmented views of each image, for averaging predictions.
+
+:func:`tta_views` stacks ``n`` views of a batch, view ``i`` drawn with a seed
+derived from ``(seed, i)``; with ``include_original=True`` view 0 is the batch
+itself. :func:`dihedral_views` gives the 8 flips/90° rotations exactly (no
+randomness). Evaluation averages the model's predictions over the first axis.
+
+Example:
+    >>> import numpy as np, lesionkit
+    >>> from lesionkit.augment.tta import tta_views
+    >>> aug = lesionkit.augmenters.create("tta_default", backend="imgaug")
+    >>> tta_views(aug, np.zeros((2, 8, 8, 3), np.uint8), n=4, seed=0).shape
+    (4, 2, 8, 8, 3)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from lesionkit.augment.base import Augmenter
+
+
+def view_seed(seed: int, i: int) -> int:
+    """The integer seed of view ``i`` (also used for ``"tf"`` augmenters as ``[seed', 0]``)."""
+    return (int(seed) * 1_000_003 + 7919 * (i + 1)) % (2**31)
+
+
+def tta_views(
+    augmenter: Augmenter, images: Any, n: int, seed: int = 0, *, include_original: bool = True
+) -> Any:
+    """``n`` views of ``images`` (``(B, H, W, 3)`` uint8) stacked as ``(n, B, H, W, 3)``.
+
+    Numpy in → numpy out; a tensor in → a tensor out (eager or inside a graph).
+
+    Raises:
+        ValueError: ``n`` is smaller than 1.
+    """
+    if int(n) < 1:
+        raise ValueError(f"n={n!r}: the number of test-time views must be at least 1")
+    if isinstance(images, np.ndarray) or augmenter.backend == "numpy":
+        batch = np.asarray(images)
+        views = [batch.copy() if (i == 0 and include_original) else augmenter(batch, seed=view_seed(seed, i)) for i in range(n)]
+        return np.stack(views)
+    import tensorflow as tf
+
+    views = []
+    for i in range(n):
+        if i == 0 and include_original:
+            views.append(images)
+        else:
+            views.append(augmenter.apply_tf(images, tf.constant([view_seed(seed, i), 0], tf.int64)))
+    return tf.stack(views)
+
+
+def dihedral_views(images: np.ndarray, n: int = 8) -> np.ndarray:
+    """The first ``n`` (≤ 8) of the 8 flip/rotation views of square images, ``(n, B, H, W, 3)``.
+
+    Raises:
+        ValueError: images are not square, or ``n`` is not in 1..8.
+    """
+    images = np.asarray(images)
+    if images.shape[1] != images.shape[2]:
+        raise ValueError(f"dihedral views need square images, got {images.shape[1]}x{images.shape[2]}")
+    if not 1 <= int(n) <= 8:
+        raise ValueError(f"n={n!r}: there are 8 dihedral views; choose 1..8")
+    views = []
+    for flip in (False, True):
+        base = images[:, :, ::-1] if flip else images
+        for k in range(4):
+            views.append(np.rot90(base, k, axes=(1, 2)))
+    return np.ascontiguousarray(np.stack(views[: int(n)]))
