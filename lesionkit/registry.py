@@ -170,6 +170,16 @@ class Registry(Generic[T]):
 
         return decorator
 
+    def refresh(self) -> None:
+        """Forget discovered plugins and look for entry points again on next use.
+
+        Call it after installing a plugin into a running interpreter (a notebook).
+        Components registered in-process are kept.
+        """
+        with self._lock:
+            self._entries = {k: e for k, e in self._entries.items() if e.plugin is None}
+            self._plugins_discovered = not self.group
+
     def unregister(self, name: str) -> None:
         """Remove ``name`` (mainly for tests and interactive sessions)."""
         with self._lock:
@@ -250,9 +260,12 @@ class Registry(Generic[T]):
         obj = self.get(name)
         entry = self._entries[name]
         try:
-            sig = str(inspect.signature(obj))
-        except (TypeError, ValueError):
-            sig = "(...)"
+            sig = str(inspect.signature(obj, eval_str=True))
+        except Exception:  # annotations that cannot be evaluated: show them as written
+            try:
+                sig = str(inspect.signature(obj))
+            except (TypeError, ValueError):
+                sig = "(...)"
         doc = inspect.getdoc(obj) or "(no documentation)"
         return f"{self.kind}.{name}{sig}\n  origin: {entry.origin}\n\n{doc}"
 
