@@ -48,3 +48,15 @@ def make_isic_layout(root: Path, diagnoses: dict[str, list[int]] | None = None, 
 @pytest.fixture
 def isic_dir(tmp_path: Path) -> Path:
     return make_isic_layout(tmp_path / "isic2017")
+
+
+@pytest.fixture
+def isic_layout():
+    """``make_isic_layout`` itself, for tests that need their own label mix."""
+    return make_isic_layout
+
+
+@pytest.fixture
+def jpeg_writer():
+    """``write_jpeg`` itself."""
+    return write_jpeg
