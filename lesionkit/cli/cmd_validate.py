@@ -1,0 +1,43 @@
+"""``lesionkit validate DIR``: check every image and label of an ISIC 2017 folder.
+
+Exits 0 when the folder is valid, 1 when problems were found (each offending
+file or CSV row is listed). ``--task`` adds the class counts before and after
+the paper's balancing.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "validate",
+        help="check a dataset folder: images decode, CSV rows and files match, counts",
+        description=(
+            "Check an ISIC 2017 folder: every image decodes, image files and ground-truth rows match "
+            "both ways, labels are 0/1 and never both 1; print per-split, per-class counts beside the "
+            "official counts. Exit code 1 when there are problems."
+        ),
+    )
+    parser.add_argument("dir", metavar="DIR", help="the dataset root (as given to --data-dir)")
+    parser.add_argument("--split", action="append", choices=["train", "validation", "test"], help="only these splits (repeatable)")
+    parser.add_argument("--no-decode", action="store_true", help="check names and CSVs only (fast)")
+    parser.add_argument("--task", choices=["melanoma", "seborrheic_keratosis"], help="also show training counts after the paper's balancing for TASK")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from lesionkit.data.validate import validate_isic2017
+
+    report = validate_isic2017(
+        args.dir, splits=tuple(args.split) if args.split else None, decode=not args.no_decode, progress=not args.no_progress
+    )
+    print(report.summary())
+    if args.task and "train" in report.counts:
+        from lesionkit.data.balancing import balance_table
+
+        print()
+        print(balance_table(report.counts["train"], args.task))
+    return 0 if report.ok else 1

@@ -1,0 +1,49 @@
+"""lesionkit validate: every problem listed with its file or row; counts beside the official ones."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from lesionkit.cli import main
+from lesionkit.data.validate import validate_isic2017
+
+
+def test_clean_folder_is_ok(isic_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    report = validate_isic2017(isic_dir, progress=False)
+    assert report.ok, report.problems
+    assert report.counts["train"] == {"nevus": 3, "melanoma": 2, "seborrheic_keratosis": 1}
+    assert report.images_checked == 12
+    assert main(["validate", str(isic_dir), "--no-progress", "--task", "melanoma"]) == 0
+    out = capsys.readouterr().out
+    assert "no problems found" in out
+    assert "3/1372 !" in out  # found/official, flagged as different
+    assert "nevus" in out and "paper" in out
+
+
+def test_every_problem_is_listed(isic_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    train = isic_dir / "ISIC-2017_Training_Data"
+    (train / "ISIC_0000001.jpg").write_bytes(b"")  # zero bytes
+    (train / "ISIC_0000002.jpg").unlink()  # CSV row without image
+    Image.new("RGB", (8, 8)).save(train / "ISIC_0000099.jpg")  # image without CSV row
+    Image.new("RGB", (8, 8)).save(train / "ISIC_0000003.jpg", format="PNG")  # handled: a note
+    gt = isic_dir / "ISIC-2017_Validation_Part3_GroundTruth.csv"
+    gt.write_bytes(gt.read_bytes() + b"ISIC_0000006,1.0,1.0\r\nISIC_0000042,2,0\r\n")
+    report = validate_isic2017(isic_dir, progress=False)
+    text = "\n".join(report.problems)
+    assert "ISIC_0000001.jpg: empty file (0 bytes)" in text
+    assert "line 4: ISIC_0000002 has no image" in text
+    assert "ISIC_0000099.jpg: image has no row" in text
+    assert "line 5: duplicate image_id 'ISIC_0000006'" in text
+    assert "line 6: ISIC_0000042 melanoma='2' is not 0 or 1" in text
+    assert len(report.problems) == 5
+    assert any("ISIC_0000003.jpg: PNG data under a .jpg name" in n for n in report.notes)
+    assert main(["validate", str(isic_dir), "--no-progress"]) == 1
+    assert "5 problem(s)" in capsys.readouterr().out
+
+
+def test_missing_split_files(tmp_path: Path) -> None:
+    report = validate_isic2017(tmp_path, progress=False)
+    assert not report.ok and any("ISIC-2017_Test_v2_Part3_GroundTruth.csv: ground-truth CSV missing" in p for p in report.problems)
