@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import Mapping
 
+from lesionkit.data.folder import FolderDataset
 from lesionkit.data.isic2017 import ISIC2017
 from lesionkit.data.synthetic import DEFAULT_FRACTIONS, SyntheticLesions
 from lesionkit.registries import datasets
@@ -22,6 +23,24 @@ def isic2017(
     get the data with ``lesionkit download isic2017 --to DIR``.
     """
     return ISIC2017(data_dir=data_dir, cache_dir=cache_dir, progress=progress)
+
+
+@datasets.register("folder")
+def folder(
+    data_dir: str | os.PathLike[str],
+    cache_dir: str | os.PathLike[str] | None = None,
+    labels: str = "labels.csv",
+    image_dir: str | None = None,
+    validation_fraction: float = 0.15,
+    test_fraction: float = 0.15,
+    seed: int = 0,
+    progress: bool = True,
+) -> FolderDataset:
+    """Your own images: a folder plus a CSV (``image_id`` + ``diagnosis`` or the ISIC columns, optional ``split``)."""
+    return FolderDataset(
+        data_dir, labels, image_dir, cache_dir,
+        validation_fraction=validation_fraction, test_fraction=test_fraction, seed=seed, progress=progress,
+    )
 
 
 @datasets.register("synthetic")

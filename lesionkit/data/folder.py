@@ -1,0 +1,210 @@
+"""Your own data: a folder of images and a CSV of labels, as a lesionkit dataset.
+
+The CSV (default ``labels.csv`` in the folder) has an ``image_id`` column (a
+file name, with or without its extension, relative to the image folder) and
+the labels in one of two forms:
+
+- a ``diagnosis`` column: ``nevus``/``melanoma``/``seborrheic_keratosis`` (or
+  ``0``/``1``/``2``); any other name is refused with its line;
+- the ISIC columns ``melanoma`` and ``seborrheic_keratosis`` (0/1, never both).
+
+An optional ``split`` column (``train``/``validation``/``test``) assigns rows to
+splits; without it the rows are split by a seeded, class-stratified draw
+(``validation_fraction``, ``test_fraction``). Extra columns become per-image
+metadata. Images are looked for in ``images/`` under the folder if it exists,
+else in the folder itself; each is decoded once into the cache.
+
+Example::
+
+    my_data/labels.csv          image_id,diagnosis,split
+                                lesion_001,melanoma,train
+    my_data/images/lesion_001.jpg
+
+    >>> import lesionkit
+    >>> ds = lesionkit.datasets.create("folder", data_dir="my_data")   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from lesionkit.data.cache import cached_images
+from lesionkit.data.images import IMAGE_SUFFIXES
+from lesionkit.data.labels import _binary, _read_rows, format_problems
+from lesionkit.data.split import CLASS_NAMES, MELANOMA, NEVUS, SEBORRHEIC_KERATOSIS, Split
+from lesionkit.errors import DataError, DataNotFoundError
+
+SPLITS = ("train", "validation", "test")
+_DIAGNOSES = {name: code for code, name in enumerate(CLASS_NAMES)} | {
+    "0": NEVUS, "1": MELANOMA, "2": SEBORRHEIC_KERATOSIS, "sk": SEBORRHEIC_KERATOSIS,
+    "seborrheic keratosis": SEBORRHEIC_KERATOSIS,
+}
+
+
+class FolderDataset:
+    """A folder of images plus a label CSV (see module docs).
+
+    Args:
+        data_dir: the folder.
+        labels: the CSV, relative to ``data_dir`` (or absolute).
+        image_dir: where the images are; default ``data_dir/images`` if it exists, else ``data_dir``.
+        cache_dir: where resized images are cached.
+        validation_fraction, test_fraction: shares for the seeded split when the CSV has no ``split`` column.
+        seed: seed of that split.
+
+    Raises:
+        DataNotFoundError: folder or CSV missing. DataError: bad rows, unknown
+            labels or missing images, every one listed with its CSV line.
+    """
+
+    name = "folder"
+
+    def __init__(
+        self,
+        data_dir: str | os.PathLike[str],
+        labels: str = "labels.csv",
+        image_dir: str | os.PathLike[str] | None = None,
+        cache_dir: str | os.PathLike[str] | None = None,
+        *,
+        validation_fraction: float = 0.15,
+        test_fraction: float = 0.15,
+        seed: int = 0,
+        progress: bool = True,
+    ) -> None:
+        self.root = Path(data_dir).expanduser()
+        self.csv = self.root / labels
+        if not self.csv.is_file():
+            raise DataNotFoundError(
+                f"label CSV {self.csv} not found (folder dataset at {self.root}); "
+                "put a CSV with image_id and diagnosis (or melanoma,seborrheic_keratosis) columns there, or pass labels=..."
+            )
+        default_images = self.root / "images"
+        self.image_dir = Path(image_dir).expanduser() if image_dir else (default_images if default_images.is_dir() else self.root)
+        if not 0 <= validation_fraction < 1 or not 0 <= test_fraction < 1 or validation_fraction + test_fraction >= 1:
+            raise ValueError(f"validation_fraction={validation_fraction}, test_fraction={test_fraction}: use shares in [0, 1) summing below 1")
+        self.cache_dir = cache_dir
+        self.progress = progress
+        ids, paths, diagnosis, split, metadata = self._read()
+        if split is None:
+            split = _stratified_split(diagnosis, validation_fraction, test_fraction, seed)
+        self._rows = {
+            s: np.flatnonzero(split == s) for s in SPLITS if np.any(split == s)
+        }
+        self._ids, self._paths, self._diagnosis, self._metadata = ids, paths, diagnosis, metadata
+        self._images: dict[tuple[str, int], np.ndarray] = {}
+
+    def __repr__(self) -> str:
+        return f"FolderDataset(data_dir={str(self.root)!r}, labels={self.csv.name!r})"
+
+    def split_names(self) -> tuple[str, ...]:
+        return tuple(self._rows)
+
+    def split(self, name: str) -> Split:
+        if name not in self._rows:
+            raise KeyError(f"folder dataset {self.root} has no split {name!r}; splits: {', '.join(self._rows) or 'none'}")
+        rows = self._rows[name]
+        paths = tuple(self._paths[i] for i in rows)
+        return Split(
+            name=name,
+            ids=tuple(self._ids[i] for i in rows),
+            diagnosis=self._diagnosis[rows],
+            load_images=lambda size, _n=name, _p=paths: self._load(_n, _p, size),
+            metadata={k: tuple(v[i] for i in rows) for k, v in self._metadata.items()},
+            paths=paths,
+        )
+
+    def _load(self, name: str, paths: tuple[str, ...], size: int) -> np.ndarray:
+        key = (name, int(size))
+        if key not in self._images:
+            tag = f"folder-{self.root.name}-{name}"
+            self._images[key] = cached_images(paths, int(size), self.cache_dir, name=tag, progress=self.progress)
+        return self._images[key]
+
+    def _read(self):  # type: ignore[no-untyped-def]
+        rows = [(n, r) for n, r in _read_rows(self.csv) if any(c.strip() for c in r)]
+        if not rows:
+            raise DataError(f"{self.csv}: empty label CSV; expected a header with image_id and diagnosis")
+        names = [h.strip() for h in rows[0][1]]
+        if "image_id" not in names:
+            raise DataError(f"{self.csv}, line {rows[0][0]}: no image_id column (header {','.join(names)!r})")
+        isic = {"melanoma", "seborrheic_keratosis"} <= set(names)
+        if "diagnosis" not in names and not isic:
+            raise DataError(
+                f"{self.csv}: needs a diagnosis column or melanoma and seborrheic_keratosis columns (header {','.join(names)!r})"
+            )
+        has_split = "split" in names
+        label_cols = {"image_id", "split"} | ({"diagnosis"} if "diagnosis" in names else {"melanoma", "seborrheic_keratosis"})
+        meta_cols = [c for c in names if c not in label_cols]
+        files = {}
+        if self.image_dir.is_dir():
+            for p in self.image_dir.iterdir():
+                if p.suffix.lower() in IMAGE_SUFFIXES:
+                    files.setdefault(p.stem, p)
+                    files[p.name] = p
+        problems: list[str] = []
+        ids, paths, diagnosis, split = [], [], [], []
+        metadata: dict[str, list[object]] = {c: [] for c in meta_cols}
+        seen: dict[str, int] = {}
+        for line, row in rows[1:]:
+            if len(row) != len(names):
+                problems.append(f"line {line}: {len(row)} fields, header has {len(names)}")
+                continue
+            cell = dict(zip(names, (c.strip() for c in row)))
+            image_id = cell["image_id"]
+            if not image_id:
+                problems.append(f"line {line}: empty image_id")
+                continue
+            if image_id in seen:
+                problems.append(f"line {line}: duplicate image_id {image_id!r} (first on line {seen[image_id]})")
+                continue
+            if "diagnosis" in cell:
+                code = _DIAGNOSES.get(cell["diagnosis"].lower())
+                if code is None:
+                    problems.append(f"line {line}: {image_id} diagnosis={cell['diagnosis']!r}; use one of {', '.join(CLASS_NAMES)} or 0/1/2")
+                    continue
+            else:
+                mel, sk = _binary(cell["melanoma"]), _binary(cell["seborrheic_keratosis"])
+                if mel is None or sk is None or (mel and sk):
+                    problems.append(
+                        f"line {line}: {image_id} melanoma={cell['melanoma']!r}, seborrheic_keratosis={cell['seborrheic_keratosis']!r}; "
+                        "use 0/1, never both 1"
+                    )
+                    continue
+                code = MELANOMA if mel else SEBORRHEIC_KERATOSIS if sk else NEVUS
+            if has_split and cell["split"] not in SPLITS:
+                problems.append(f"line {line}: {image_id} split={cell['split']!r}; use one of {', '.join(SPLITS)}")
+                continue
+            path = files.get(image_id)
+            if path is None:
+                problems.append(f"line {line}: no image {image_id!r} in {self.image_dir}")
+                continue
+            seen[image_id] = line
+            ids.append(Path(image_id).stem if image_id == path.name else image_id)
+            paths.append(str(path))
+            diagnosis.append(code)
+            split.append(cell.get("split", ""))
+            for c in meta_cols:
+                metadata[c].append(cell[c] or None)
+        if problems:
+            raise DataError(format_problems(f"{self.csv}: {len(problems)} problem(s)", problems))
+        if not ids:
+            raise DataError(f"{self.csv}: no labelled images")
+        return (
+            tuple(ids), tuple(paths), np.asarray(diagnosis, dtype=np.int64),
+            np.asarray(split) if has_split else None, {k: tuple(v) for k, v in metadata.items()},
+        )
+
+
+def _stratified_split(diagnosis: np.ndarray, validation: float, test: float, seed: int) -> np.ndarray:
+    """Split names per row, drawn per class so each split keeps the class mix."""
+    out = np.full(len(diagnosis), "train", dtype=object)
+    rng = np.random.default_rng(seed)
+    for code in np.unique(diagnosis):
+        rows = rng.permutation(np.flatnonzero(diagnosis == code))
+        n_test, n_val = int(round(len(rows) * test)), int(round(len(rows) * validation))
+        out[rows[:n_test]] = "test"
+        out[rows[n_test : n_test + n_val]] = "validation"
+    return out.astype(str)

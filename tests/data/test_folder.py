@@ -1,0 +1,61 @@
+"""The folder dataset: your own images plus a CSV."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import lesionkit
+from lesionkit.errors import DataError, DataNotFoundError
+
+
+@pytest.fixture
+def folder(tmp_path: Path, jpeg_writer) -> Path:
+    root = tmp_path / "mine"
+    for i in range(12):
+        jpeg_writer(root / "images" / f"lesion_{i:03d}.{'png' if i == 5 else 'jpg'}", i)
+    return root
+
+
+def test_diagnosis_names_and_split_column(folder: Path, tmp_path: Path) -> None:
+    rows = ["image_id,diagnosis,split,site"] + [
+        f"lesion_{i:03d}{'.png' if i == 5 else ''},{['nevus', 'melanoma', 'seborrheic_keratosis'][i % 3]},"
+        f"{'train' if i < 8 else 'test'},arm" for i in range(12)
+    ]
+    (folder / "labels.csv").write_bytes(("\ufeff" + "\r\n".join(rows) + "\r\n").encode())
+    ds = lesionkit.datasets.create("folder", data_dir=str(folder), cache_dir=str(tmp_path / "c"), progress=False)
+    assert ds.split_names() == ("train", "test")
+    train = ds.split("train")
+    assert train.ids[:2] == ("lesion_000", "lesion_001") and train.ids[5] == "lesion_005"
+    assert train.diagnosis.tolist() == [0, 1, 2, 0, 1, 2, 0, 1]
+    assert train.metadata["site"][0] == "arm"
+    assert train.load_images(32).shape == (8, 32, 32, 3)
+
+
+def test_isic_columns_and_stratified_split(folder: Path) -> None:
+    rows = ["image_id,melanoma,seborrheic_keratosis"] + [f"lesion_{i:03d},{int(i % 4 == 1)}.0,{int(i % 4 == 2)}.0" for i in range(12)]
+    (folder / "labels.csv").write_text("\n".join(rows))
+    ds = lesionkit.datasets.create("folder", data_dir=str(folder), validation_fraction=0.25, test_fraction=0.25, seed=1)
+    sizes = {s: len(ds.split(s)) for s in ds.split_names()}
+    assert sum(sizes.values()) == 12 and sizes["test"] == 4 and sizes["validation"] == 4  # per class: 1 mel, 1 SK, 2 nevus
+    all_ids = sorted(i for s in ds.split_names() for i in ds.split(s).ids)
+    assert all_ids == sorted(f"lesion_{i:03d}" for i in range(12))
+    assert np.sum(ds.split("test").diagnosis == 1) == 1  # stratified: one melanoma of three
+
+
+def test_bad_rows_all_listed(folder: Path) -> None:
+    rows = ["image_id,diagnosis", "lesion_000,nevus", "lesion_000,nevus", "lesion_001,basal cell", "missing_9,nevus"]
+    (folder / "labels.csv").write_text("\n".join(rows))
+    with pytest.raises(DataError) as info:
+        lesionkit.datasets.create("folder", data_dir=str(folder))
+    text = str(info.value)
+    assert "line 3: duplicate image_id 'lesion_000'" in text
+    assert "line 4: lesion_001 diagnosis='basal cell'" in text
+    assert "line 5: no image 'missing_9'" in text
+
+
+def test_missing_csv(tmp_path: Path) -> None:
+    with pytest.raises(DataNotFoundError, match="labels.csv not found"):
+        lesionkit.datasets.create("folder", data_dir=str(tmp_path))
