@@ -14,7 +14,7 @@ run seed, so a ``deterministic=True`` pipeline gives the same batches every run
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 
@@ -46,6 +46,7 @@ def make_pipeline(
     augment_first_copy: bool | None = None,
     seed: int = 0,
     deterministic: bool = False,
+    preprocess: Callable[[Any], Any] | None = None,
 ) -> Any:
     """A ``tf.data.Dataset`` of ``(images float32, labels)`` batches.
 
@@ -58,7 +59,13 @@ def make_pipeline(
             through ``tf.numpy_function``).
         augment_first_copy: augment the first copy of each image too; default:
             only when every image appears once.
-        deterministic: fixed order and augmentation for a given ``seed``.
+        deterministic: fixed order and augmentation for a given ``seed``; the
+            default lets tf.data hand out whichever batch is ready first (faster).
+        preprocess: applied to each float32 batch in the graph (e.g. a backbone's
+            preprocessing when the model does not include it; lesionkit's models do).
+
+    Raises:
+        ValueError: images not uint8 ``(N, H, W, 3)`` or a length mismatch.
     """
     import tensorflow as tf
 
@@ -94,7 +101,11 @@ def make_pipeline(
             num_parallel_calls=tf.data.AUTOTUNE,
             deterministic=deterministic or None,
         )
-    ds = ds.map(lambda x, y, f: (tf.cast(x, tf.float32), y), num_parallel_calls=tf.data.AUTOTUNE)
+    def finish(x: Any, y: Any, f: Any) -> Any:
+        x = tf.cast(x, tf.float32)
+        return (preprocess(x) if preprocess is not None else x), y
+
+    ds = ds.map(finish, num_parallel_calls=tf.data.AUTOTUNE, deterministic=deterministic or None)
     options = tf.data.Options()
     options.deterministic = deterministic
     return ds.with_options(options).prefetch(tf.data.AUTOTUNE)

@@ -1,0 +1,86 @@
+"""The tf.data pipeline: shapes, labels, balancing per epoch, augmentation slot, determinism."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lesionkit.augment.base import Augmenter
+from lesionkit.data.balancing import paper_repeats
+from lesionkit.data.pipeline import encode_labels, make_pipeline
+
+tf = pytest.importorskip("tensorflow")
+
+
+class MarkNumpy(Augmenter):
+    """Sets every pixel to 255 (numpy backend): shows which copies were augmented."""
+
+    backend = "numpy"
+
+    def apply_numpy(self, images: np.ndarray, seed: int) -> np.ndarray:
+        return np.full_like(images, 255)
+
+
+class MarkTF(Augmenter):
+    backend = "tf"
+
+    def apply_tf(self, images, seed):  # type: ignore[no-untyped-def]
+        noise = tf.random.stateless_uniform(tf.shape(images), seed, maxval=255, dtype=tf.int32)
+        return tf.cast(noise, tf.uint8)
+
+
+@pytest.fixture(scope="module")
+def data() -> tuple[np.ndarray, np.ndarray]:
+    images = np.stack([np.full((8, 8, 3), i, np.uint8) for i in range(10)])  # image i has pixel value i
+    diagnosis = np.array([0, 1, 2, 0, 1, 0, 0, 2, 0, 1])
+    return images, diagnosis
+
+
+def _collect(ds) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
+    xs, ys = zip(*[(x.numpy(), y.numpy()) for x, y in ds])
+    return np.concatenate(xs), np.concatenate(ys)
+
+
+def test_eval_pipeline_keeps_order(data) -> None:  # type: ignore[no-untyped-def]
+    images, diagnosis = data
+    x, y = _collect(make_pipeline(images, diagnosis == 1, batch_size=4))
+    assert x.dtype == np.float32 and x.shape == (10, 8, 8, 3)
+    assert x[:, 0, 0, 0].tolist() == list(range(10))
+    np.testing.assert_array_equal(y, encode_labels((diagnosis == 1).astype(int), 2))
+
+
+def test_paper_balancing_per_epoch_and_first_copy_clean(data) -> None:  # type: ignore[no-untyped-def]
+    images, diagnosis = data
+    labels = (diagnosis == 1).astype(int)
+    reps = paper_repeats(diagnosis, "melanoma")
+    ds = make_pipeline(images, labels, training=True, repeats=reps, augmenter=MarkNumpy(), batch_size=4, seed=3)
+    x, y = _collect(ds)
+    assert len(x) == int(reps.sum()) == 23
+    clean = x[x[:, 0, 0, 0] != 255][:, 0, 0, 0].astype(int)
+    assert sorted(clean.tolist()) == list(range(10))  # each image once unaugmented
+    assert int(np.sum(x[:, 0, 0, 0] == 255)) == 13  # and the extra copies augmented
+    assert int(y[:, 1].sum()) == 3 * 3  # positives three times
+
+
+def test_deterministic_mode_repeats_exactly(data) -> None:  # type: ignore[no-untyped-def]
+    images, diagnosis = data
+    labels = (diagnosis == 2).astype(int)
+    make = lambda seed: make_pipeline(  # noqa: E731
+        images, labels, training=True, augmenter=MarkTF(), batch_size=3, seed=seed, deterministic=True
+    )
+    a, b, c = _collect(make(1)), _collect(make(1)), _collect(make(2))
+    np.testing.assert_array_equal(a[0], b[0])
+    assert not np.array_equal(a[0], c[0])
+    ds = make(1)
+    first, second = _collect(ds), _collect(ds)  # epochs differ
+    assert not np.array_equal(first[0], second[0])
+
+
+def test_preprocess_and_bad_input(data) -> None:  # type: ignore[no-untyped-def]
+    images, diagnosis = data
+    x, _ = _collect(make_pipeline(images, diagnosis == 0, num_outputs=1, preprocess=lambda t: t - 1.0))
+    assert x[0, 0, 0, 0] == -1.0
+    with pytest.raises(ValueError, match="uint8"):
+        make_pipeline(images.astype(np.float32), diagnosis)
+    with pytest.raises(ValueError, match="10 images but 3 labels"):
+        make_pipeline(images, diagnosis[:3])
