@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Mapping
 
 import attrs
@@ -67,6 +68,68 @@ class Report:
 
     def __str__(self) -> str:
         return self.table()
+
+    @property
+    def isic(self) -> dict[str, float]:
+        """The ISIC 2017 official metrics of this task's class (AUC, AP, spec@sens...)."""
+        from lesionkit.metrics import isic_metrics
+
+        return isic_metrics(self.y_true, self.probabilities)
+
+    def threshold_for_sensitivity(self, sensitivity: float) -> float:
+        """The probability threshold that reaches ``sensitivity`` on this split."""
+        from lesionkit.metrics import threshold_for_sensitivity
+
+        return threshold_for_sensitivity(self.y_true, self.probabilities, sensitivity)
+
+    def plot_roc(self, path: str | Path) -> Path:
+        """ROC curve as a PNG (ISIC sensitivity levels marked)."""
+        from lesionkit.plots import plot_roc
+
+        return plot_roc(self.y_true, self.probabilities, path, label=self.name, title=f"ROC, {self.task}, {self.split}")
+
+    def plot_precision_recall(self, path: str | Path) -> Path:
+        """Precision-recall curve as a PNG."""
+        from lesionkit.plots import plot_precision_recall
+
+        return plot_precision_recall(self.y_true, self.probabilities, path, label=self.name)
+
+    def plot_metrics(self, path: str | Path) -> Path:
+        """Bar chart of the paper's five metrics, ours beside the reference row."""
+        from lesionkit.plots import plot_metrics_bar
+
+        bars = {self.name: {c: self.metrics[c] for c in PAPER_COLUMNS}}
+        if self.reference:
+            bars[self.reference_label] = {c: self.reference[c] for c in PAPER_COLUMNS if c in self.reference}
+        return plot_metrics_bar(bars, path, metrics=list(PAPER_COLUMNS), title=f"{self.task}, {self.split}")
+
+    def save(self, directory: str | Path) -> Path:
+        """Write metrics.json, report.md, predictions.csv and the plots into ``directory``."""
+        import json
+
+        from lesionkit.io import atomic_write_text
+
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        data = {
+            "name": self.name,
+            "split": self.split,
+            "task": self.task,
+            "metrics": dict(self.metrics),
+            "isic2017": self.isic,
+            "reference": dict(self.reference) if self.reference else None,
+        }
+        atomic_write_text(out / "metrics.json", json.dumps(data, indent=2, default=float) + "\n")
+        atomic_write_text(out / "report.md", f"# {self.name}: {self.task}, {self.split} split\n\n{self.markdown()}\n")
+        rows = ["image_id,label,probability"] + [
+            f"{i},{int(y)},{p:.6f}" for i, y, p in zip(self.ids, self.y_true, self.probabilities)
+        ]
+        atomic_write_text(out / "predictions.csv", "\n".join(rows) + "\n")
+        if len(set(np.asarray(self.y_true).tolist())) == 2:
+            self.plot_roc(out / "roc.png")
+            self.plot_precision_recall(out / "precision_recall.png")
+        self.plot_metrics(out / "metrics.png")
+        return out
 
 
 def _fmt(value: float) -> str:

@@ -148,6 +148,25 @@ def restore_checkpoint(run_dir: Path, model: Any) -> dict[str, Any]:
     return state
 
 
+def truncate_history(run_dir: Path, epochs: int) -> None:
+    """Keep only the first ``epochs`` epochs of history.csv (rows of epochs a resume redoes go)."""
+    import csv
+    import io
+
+    path = run_dir / HISTORY
+    if not path.is_file():
+        return
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        fields = reader.fieldnames or []
+        rows = [r for r in reader if r.get("epoch") not in (None, "") and int(float(r["epoch"])) < epochs]
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    atomic_write_text(path, buffer.getvalue())
+
+
 def best_weights(run_dir: Path) -> Path | None:
     """The best checkpoint's weights file, else the last one's, else ``None``."""
     best = run_dir / CHECKPOINTS / "best" / "model.weights.h5"

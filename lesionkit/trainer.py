@@ -205,6 +205,7 @@ class Trainer:
         from lesionkit.callbacks import RunCheckpoint
 
         cfg = self.config
+        self.split("train")  # missing or broken data fails here, before the run directory is made
         run_dir = self.run_dir
         if resume and runs.read_state(run_dir) is None and not (run_dir / runs.CONFIG).is_file():
             raise runs.RunDirError(f"cannot resume: {run_dir} holds no run (no {runs.CONFIG})")
@@ -232,9 +233,13 @@ class Trainer:
         validation = None
         if "validation" in self.dataset.split_names():
             validation = self._eval_data(self.split("validation"))
+        if resume:
+            runs.truncate_history(run_dir, initial_epoch)
+        # The CSV row goes before the checkpoint: a kill in between leaves a row that
+        # truncate_history drops on resume, never a checkpoint without its row.
         callbacks: list[Any] = [
-            RunCheckpoint(run_dir, monitor="val_auc" if validation is not None else "auc", best=best),
             keras.callbacks.CSVLogger(str(run_dir / runs.HISTORY), append=initial_epoch > 0),
+            RunCheckpoint(run_dir, monitor="val_auc" if validation is not None else "auc", best=best),
             keras.callbacks.TensorBoard(str(run_dir / "logs"), write_graph=False, profile_batch=0),
         ]
         if cfg.early_stopping_patience:
@@ -331,14 +336,31 @@ class Trainer:
         out = self.build().predict(array.astype(np.float32), batch_size=batch_size or self.config.batch_size, verbose=0)
         return np.asarray(out, dtype=np.float64)[:, -1]
 
-    def evaluate(self, split: str = "test") -> Report:
-        """Metrics of the model on ``split``: the paper's five and the ISIC 2017 set."""
+    def evaluate(self, split: str = "test", *, tta: int | None = None, save: bool = True) -> Report:
+        """Metrics of the model on ``split``: the paper's five and the ISIC 2017 set.
+
+        Args:
+            tta: test-time augmentation views to average (default ``config.tta``;
+                1 = none). Views are drawn with the config's training augmenters
+                (as Perez et al. do), or flips/rotations when it has none.
+            save: also write the report (metrics, tables, predictions, plots) to
+                ``run_dir/reports/<split>/`` when the run directory exists.
+        """
         from lesionkit.metrics import binary_metrics
 
         data = self.split(split)
-        probabilities = self.predict(self._images(data))
+        images = self._images(data)
+        views = self.config.tta if tta is None else int(tta)
+        probabilities = self.predict(images)
+        if views > 1:
+            from lesionkit.augment.tta import view_seed
+
+            augmenter = self._augmenter() or registries.augmenters.create("tta_default")
+            for i in range(1, views):
+                probabilities += self.predict(augmenter(images, seed=view_seed(self.config.seed, i)))
+            probabilities /= views
         y_true = data.labels(self.config.task)
-        return Report(
+        report = Report(
             name=self.config.name,
             split=split,
             task=self.config.task,
@@ -348,6 +370,13 @@ class Trainer:
             ids=data.ids,
             reference=self.reference,
         )
+        if save and self.run_dir.is_dir():
+            report.save(self.run_dir / "reports" / split)
+            if (self.run_dir / "history.csv").is_file():
+                from lesionkit.plots import plot_training_curves
+
+                plot_training_curves(self.run_dir / "history.csv", self.run_dir / "reports" / "training_curves.png")
+        return report
 
 
 def _reference_for(name: str) -> dict[str, float] | None:

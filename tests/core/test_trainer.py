@@ -1,0 +1,149 @@
+"""The Trainer end to end on tiny synthetic data: fit, evaluate, predict, runs, resume, export."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lesionkit import Trainer, load_model, presets
+from lesionkit.errors import DataNotFoundError
+from lesionkit.models.weights import WeightsError
+from lesionkit.runs import RunDirError
+
+TINY = {"name": "synthetic", "params": {"sizes": {"train": 24, "validation": 12, "test": 12}}}
+SMALL_RUN = dict(dataset=TINY, weights=None, image_size=32, batch_size=8, augmenters=[{"name": "flip"}])
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory) -> Trainer:
+    run_dir = tmp_path_factory.mktemp("runs") / "fitted"
+    trainer = presets.melanoma_conv5(**SMALL_RUN, epochs=2, run_dir=str(run_dir))
+    trainer.fit(verbose=0)
+    return trainer
+
+
+def test_fit_records_history_and_run_directory(fitted: Trainer) -> None:
+    assert fitted.history["loss"] and len(fitted.history["loss"]) == 2
+    assert all(math.isfinite(v) for v in fitted.history["loss"])
+    run = fitted.run_dir
+    assert json.loads((run / "config.json").read_text()) == fitted.config.to_dict()
+    env = json.loads((run / "environment.json").read_text())
+    assert {"lesionkit", "tensorflow", "keras", "numpy", "python", "seed"} <= set(env)
+    state = json.loads((run / "state.json").read_text())
+    assert state["epoch"] == 2 and (run / "checkpoints" / state["checkpoint"] / "model.weights.h5").is_file()
+    assert (run / "checkpoints" / "best" / "model.weights.h5").is_file()
+    assert len((run / "history.csv").read_text().strip().splitlines()) == 3  # header + 2 epochs
+
+
+def test_build_is_idempotent(fitted: Trainer) -> None:
+    assert fitted.build() is fitted.model
+
+
+def test_evaluate_report(fitted: Trainer) -> None:
+    report = fitted.evaluate("test")
+    assert {"accuracy", "recall", "precision", "f1", "roc_auc"} <= set(report.metrics)
+    assert 0.0 <= report.metrics["accuracy"] <= 1.0
+    table = report.table()
+    assert "ROC AUC" in table and "F-measure" in table and "paper" in table and "0.6303" in table
+    assert report.markdown().startswith("| model |")
+    assert (fitted.run_dir / "reports" / "test" / "metrics.json").is_file()
+    assert (fitted.run_dir / "reports" / "test" / "metrics.png").is_file()
+    assert "spec_at_sens_95" in report.isic
+
+
+def test_evaluate_with_tta_averages_views(fitted: Trainer) -> None:
+    plain = fitted.evaluate("test", save=False).probabilities
+    averaged = fitted.evaluate("test", tta=3, save=False).probabilities
+    assert averaged.shape == plain.shape and not np.allclose(averaged, plain)
+
+
+def test_predict_probabilities(fitted: Trainer) -> None:
+    images = fitted.split("test").load_images(32)
+    p = fitted.predict(images)
+    assert p.shape == (12,) and np.all((p >= 0) & (p <= 1))
+    assert fitted.predict(images[0]).shape == (1,)
+    with pytest.raises(ValueError, match=r"\(N, 32, 32, 3\)"):
+        fitted.predict(np.zeros((2, 48, 48, 3), np.uint8))
+
+
+def test_existing_run_dir_is_never_overwritten(fitted: Trainer) -> None:
+    again = presets.melanoma_conv5(**SMALL_RUN, epochs=2, run_dir=str(fitted.run_dir))
+    with pytest.raises(RunDirError, match="resume"):
+        again.fit(verbose=0)
+    changed = presets.melanoma_conv5(**SMALL_RUN, epochs=3, run_dir=str(fitted.run_dir))
+    with pytest.raises(RunDirError, match="differs"):
+        changed.fit(resume=True, verbose=0)
+
+
+def test_from_run_and_export_give_identical_predictions(fitted: Trainer, tmp_path: Path) -> None:
+    images = fitted.split("test").load_images(32)
+    expected = fitted.predict(images)
+    restored = Trainer.from_run(fitted.run_dir, weights="last")
+    assert restored.config == fitted.config
+    np.testing.assert_allclose(restored.predict(images), expected, rtol=1e-5, atol=1e-6)
+    path = fitted.export(tmp_path / "model.keras")
+    model = load_model(path)
+    np.testing.assert_allclose(model.predict(images.astype(np.float32), verbose=0)[:, -1], expected, rtol=1e-5, atol=1e-6)
+
+
+def test_resume_after_kill(tmp_path: Path) -> None:
+    """A training process killed after its first checkpoint resumes to the full epoch count."""
+    run_dir = tmp_path / "killed"
+    script = textwrap.dedent(
+        f"""
+        import os, time
+        import lesionkit.runs as runs
+        from lesionkit import presets
+
+        save = runs.save_checkpoint
+        def save_then_hang(*args, **kwargs):
+            save(*args, **kwargs)
+            if args[2] == 1:
+                print("checkpointed", flush=True)
+                time.sleep(600)  # the test kills us here
+        runs.save_checkpoint = save_then_hang
+        presets.melanoma_conv5(**{SMALL_RUN!r}, epochs=3, run_dir={str(run_dir)!r}).fit(verbose=0)
+        """
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().strip() == "checkpointed"
+    finally:
+        proc.kill()
+        proc.wait(timeout=60)
+    assert json.loads((run_dir / "state.json").read_text())["epoch"] == 1
+
+    resumed = Trainer.from_run(run_dir, weights="none")
+    history = resumed.fit(resume=True, verbose=0)
+    assert history["epoch"] == [0.0, 1.0, 2.0]
+    assert all(math.isfinite(v) for v in history["loss"])
+    assert json.loads((run_dir / "state.json").read_text())["epoch"] == 3
+
+
+def test_missing_data_error_says_where_and_what_to_do(tmp_path: Path) -> None:
+    trainer = presets.melanoma_conv5(data_dir=str(tmp_path / "nowhere"), weights=None, image_size=32)
+    with pytest.raises(DataNotFoundError) as info:
+        trainer.fit(verbose=0)
+    message = str(info.value)
+    assert str(tmp_path / "nowhere") in message and "lesionkit download isic2017" in message and "synthetic" in message
+    assert not (tmp_path / "runs").exists()
+
+
+def test_missing_imagenet_weights_error(monkeypatch) -> None:
+    import lesionkit.models.weights as weights
+
+    monkeypatch.setattr(weights, "KERAS_WEIGHTS_URL", "http://127.0.0.1:9/")  # closed port: offline
+    trainer = presets.melanoma_conv5(dataset=TINY, image_size=32)
+    with pytest.raises(WeightsError) as info:
+        trainer.build()
+    message = str(info.value)
+    assert "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5" in message
+    assert "weights=None" in message
