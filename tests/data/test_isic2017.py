@@ -60,3 +60,19 @@ def test_unlabelled_images_are_reported(isic_dir: Path) -> None:
 def test_unknown_split(isic_dir: Path) -> None:
     with pytest.raises(KeyError, match="train, validation, test"):
         ISIC2017(isic_dir).split("training")
+
+
+def test_bad_image_stops_before_training(isic_dir: Path, tmp_path: Path) -> None:
+    bad = isic_dir / "ISIC-2017_Training_Data" / "ISIC_0000004.jpg"
+    bad.write_bytes(bad.read_bytes()[:60])
+    split = ISIC2017(isic_dir, cache_dir=tmp_path / "c", progress=False).split("train")
+    with pytest.raises(DataError, match=r"1 image\(s\) of isic2017-train could not be decoded[\s\S]*ISIC_0000004\.jpg"):
+        split.load_images(32)
+
+
+def test_trainer_passes_data_and_cache_dir(isic_dir: Path, tmp_path: Path) -> None:
+    from lesionkit import presets
+
+    trainer = presets.melanoma_conv5(data_dir=str(isic_dir), cache_dir=str(tmp_path / "c"), weights=None, image_size=32)
+    assert isinstance(trainer.dataset, ISIC2017)
+    assert trainer.dataset.root == isic_dir and str(trainer.dataset.cache_dir) == str(tmp_path / "c")
