@@ -43,4 +43,5 @@ def run(args: argparse.Namespace) -> int:
     print(report.table())
     print(f"\nmelanoma ROC AUC on the synthetic test split: {report.metrics['roc_auc']:.3f} "
           f"({time.perf_counter() - started:.0f} s)")
+    print(f"run directory (config, checkpoints, logs, plots): {trainer.run_dir}")
     return 0
