@@ -104,22 +104,69 @@ def hue_saturation(
     return to_uint8(rgb * 255.0)
 
 
-def _resize_boxes(images: tf.Tensor, boxes: tf.Tensor) -> tf.Tensor:
-    """Crop each image to its normalised box ``[y1, x1, y2, x2]`` and resize back (bilinear)."""
+def _taps(start: tf.Tensor, length: tf.Tensor, size: tf.Tensor, kernel: str) -> list[tuple[tf.Tensor, tf.Tensor]]:
+    """Per-image resampling taps: ``(input index, weight)`` pairs, each ``(B, size)``.
+
+    Output pixel ``i`` is the weighted sum of input pixels, as OpenCV's
+    ``resize`` builds it (half-pixel centres, edge pixels repeated) from the
+    span ``[start, start + length)`` stretched to ``size`` pixels. Cubic uses
+    OpenCV's ``A = -0.75``; imgaug resizes with it.
+    """
+    sizef = tf.cast(size, tf.float32)
+    i = tf.cast(tf.range(size), tf.float32)[None, :]
+    src = (i + 0.5) * (length / sizef)[:, None] - 0.5
+    x0 = tf.floor(src)
+    f = src - x0
+    if kernel == "cubic":
+        a = -0.75
+        w0 = ((a * (f + 1) - 5 * a) * (f + 1) + 8 * a) * (f + 1) - 4 * a
+        w1 = ((a + 2) * f - (a + 3)) * f * f + 1
+        g = 1 - f
+        w2 = ((a + 2) * g - (a + 3)) * g * g + 1
+        weights = [(-1, w0), (0, w1), (1, w2), (2, 1 - w0 - w1 - w2)]
+    else:
+        weights = [(0, 1 - f), (1, f)]
+    hi = (length - 1)[:, None]
+    return [
+        (tf.cast(tf.clip_by_value(x0 + offset, 0.0, hi) + start[:, None], tf.int32), w) for offset, w in weights
+    ]
+
+
+def crop_resize(
+    images: tf.Tensor, top: tf.Tensor, left: tf.Tensor, height: tf.Tensor, width: tf.Tensor, kernel: str = "linear"
+) -> tf.Tensor:
+    """Crop each image to its pixel box (floats holding integers) and resize back to the input size.
+
+    Separable resampling, one gather per filter tap and axis; matches
+    OpenCV's ``resize`` (``kernel="linear"`` or ``"cubic"``) up to rounding.
+    """
     shape = tf.shape(images)
-    b = shape[0]
-    out = tf.image.crop_and_resize(
-        tf.cast(images, tf.float32), boxes, tf.range(b), crop_size=shape[1:3], method="bilinear"
+    # Gather uint8 rows first: a quarter of the memory traffic of float32.
+    rows = tf.add_n(
+        [
+            tf.cast(tf.gather(images, idx, axis=1, batch_dims=1), tf.float32) * w[:, :, None, None]
+            for idx, w in _taps(top, height, shape[1], kernel)
+        ]
     )
-    return to_uint8(out)
+    return to_uint8(
+        tf.add_n([tf.gather(rows, idx, axis=2, batch_dims=1) * w[:, None, :, None] for idx, w in _taps(left, width, shape[2], kernel)])
+    )
 
 
 def crop_percent(images: tf.Tensor, seed: tf.Tensor, percent: Range) -> tf.Tensor:
-    """Crop a fraction in ``percent`` from each side independently, then resize to the input size."""
-    b = tf.shape(images)[0]
-    top, right, bottom, left = (uniform(seed, b, percent, 10 + i) for i in range(4))
-    boxes = tf.stack([top, left, 1.0 - bottom, 1.0 - right], axis=1)
-    return _resize_boxes(images, boxes)
+    """Crop a fraction in ``percent`` from each side independently, then resize to the input size.
+
+    As imgaug's ``Crop(percent=..., keep_size=True)``: whole pixels
+    (``round(fraction × side)``), resized back with bicubic interpolation.
+    """
+    shape = tf.shape(images)
+    b = shape[0]
+    hf = tf.cast(shape[1], tf.float32)
+    wf = tf.cast(shape[2], tf.float32)
+    top, right, bottom, left = (tf.round(uniform(seed, b, percent, 10 + i) * s) for i, s in enumerate((hf, wf, hf, wf)))
+    height = tf.maximum(hf - top - bottom, 1.0)
+    width = tf.maximum(wf - left - right, 1.0)
+    return crop_resize(images, tf.minimum(top, hf - 1), tf.minimum(left, wf - 1), height, width, kernel="cubic")
 
 
 def random_resized_crop(
@@ -128,7 +175,7 @@ def random_resized_crop(
     """Crop a random area fraction in ``scale`` with aspect ``w/h`` in ``ratio``, resized back.
 
     As torchvision's ``RandomResizedCrop``: up to ``attempts`` draws per image,
-    the first that fits is used; if none fits, the whole image.
+    the first that fits is used; if none fits, the whole image. Bilinear.
     """
     shape = tf.shape(images)
     b = shape[0]
@@ -150,13 +197,9 @@ def random_resized_crop(
     w = tf.where(any_fit, tf.gather(w, first, batch_dims=1), wf)
     h = tf.where(any_fit, tf.gather(h, first, batch_dims=1), hf)
     u = tf.random.stateless_uniform([b, 2], _fold(seed, 22))
-    y0 = tf.floor(u[:, 0] * (hf - h + 1))
-    x0 = tf.floor(u[:, 1] * (wf - w + 1))
-    # crop_and_resize maps normalised 0..1 to pixel centres 0..size-1.
-    dy = tf.maximum(hf - 1.0, 1.0)
-    dx = tf.maximum(wf - 1.0, 1.0)
-    boxes = tf.stack([y0 / dy, x0 / dx, (y0 + h - 1.0) / dy, (x0 + w - 1.0) / dx], axis=1)
-    return _resize_boxes(images, boxes)
+    y0 = tf.minimum(tf.floor(u[:, 0] * (hf - h + 1)), hf - h)
+    x0 = tf.minimum(tf.floor(u[:, 1] * (wf - w + 1)), wf - w)
+    return crop_resize(images, y0, x0, h, w, kernel="linear")
 
 
 _FILL = {"symmetric": "REFLECT", "reflect": "REFLECT", "constant": "CONSTANT", "edge": "NEAREST", "wrap": "WRAP"}
