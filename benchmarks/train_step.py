@@ -1,0 +1,229 @@
+"""Training throughput: lesionkit's Trainer vs a hand-written ``model.fit``, side by side.
+
+Both train the same ResNet-50 classifier (same backbone, head, loss, optimizer, precision,
+XLA flag) on the same images for 1 + E epochs. Steady-state speed is measured the same way
+for both, by a callback run after every other one: the time from the end of the first
+epoch (model building, tracing and compilation done) to the end of the last, so for the
+Trainer it includes what it does every epoch (checkpoints, CSV and TensorBoard logs).
+
+Prints images/s for each, their ratio (goal ≥ 0.95), and the fraction of the machine's
+FLOP limit reached, counting 3 × 7.7 GFLOP per 224-px training image (forward + backward),
+scaled by (size/224)².
+
+    python benchmarks/train_step.py                       # CPU-friendly default: 64 px, ~2 min
+    python benchmarks/train_step.py --size 224 --batch 64 --images 1024 --epochs 3 \
+        --precision mixed_bfloat16 --jit                  # on a GPU
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+GFLOP_PER_IMAGE_224 = 3 * 7.7  # forward + backward of ResNet-50 at 224 px
+
+# Dense peak TFLOP/s by GPU name fragment: plain FP32 for float32 (TensorFlow may use TF32
+# tensor cores, so float32 runs can exceed 100 % of this), FP16/BF16 tensor cores for mixed.
+GPU_PEAKS = {
+    "H200": {"float32": 67.0, "mixed": 989.0},
+    "H100": {"float32": 67.0, "mixed": 989.0},
+    "A100": {"float32": 19.5, "mixed": 312.0},
+    "L4": {"float32": 30.3, "mixed": 121.0},
+    "T4": {"float32": 8.1, "mixed": 65.0},
+}
+
+
+def cpu_peak_gflops() -> tuple[float, str]:
+    """Estimated float32 peak of the CPUs this process may use, and how it was estimated."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    mhz, flags = 0.0, ""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+        found = re.findall(r"cpu MHz\s*:\s*([\d.]+)", text)
+        mhz = max(float(v) for v in found) if found else 0.0
+        flags = (re.search(r"^flags\s*:(.*)$", text, re.M) or [None, ""])[1]
+    except OSError:
+        pass
+    ghz = mhz / 1000 if mhz else 2.0
+    # FP32 FLOP/cycle/core with two FMA units: AVX-512 16 lanes × 2 × 2, AVX2 8 × 2 × 2.
+    per_cycle = 64 if " avx512f" in flags else 32 if " fma" in flags else 8
+    return cores * ghz * per_cycle, f"{cores} cores × {ghz:.2f} GHz × {per_cycle} FLOP/cycle"
+
+
+def peak_gflops(precision: str) -> tuple[float, str]:
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus:
+        name = tf.config.experimental.get_device_details(gpus[0]).get("device_name", "")
+        for key, peaks in GPU_PEAKS.items():
+            if key in name:
+                kind = "float32" if precision == "float32" else "mixed"
+                return peaks[kind] * 1000 * len(gpus), f"{len(gpus)} × {name} dense {kind} peak"
+        return float("nan"), f"unknown GPU {name!r}: pass --peak-gflops"
+    return cpu_peak_gflops()
+
+
+def SIZES(args: argparse.Namespace) -> dict[str, int]:
+    # A small validation split: the Trainer validates every epoch, and so does the baseline.
+    return {"train": args.images, "validation": VALIDATION, "test": 8}
+
+
+VALIDATION = 16
+
+
+def make_config(args: argparse.Namespace, epochs: int, run_dir: str) -> Any:
+    from lesionkit.config import ComponentSpec, ExperimentConfig
+
+    return ExperimentConfig(
+        name="bench",
+        dataset=ComponentSpec("synthetic", {"sizes": SIZES(args)}),
+        image_size=args.size,
+        balance="none",  # the same images per epoch as the baseline
+        backbone=ComponentSpec("resnet50"),
+        weights=None,
+        trainable="none",  # every layer trains: the 3× FLOP count holds
+        head=ComponentSpec("softmax"),
+        loss=ComponentSpec("weighted_categorical_crossentropy", {"positive_weight": 2.0}),
+        optimizer=ComponentSpec("sgd", {"momentum": 0.9}),
+        schedule=ComponentSpec("constant"),
+        learning_rate=1e-3,
+        epochs=epochs,
+        batch_size=args.batch,
+        precision=args.precision,
+        jit_compile=args.jit,
+        run_dir=run_dir,
+    )
+
+
+def epoch_timer() -> Any:
+    import keras
+
+    class EpochTimer(keras.callbacks.Callback):
+        """Wall-clock time at the end of each epoch."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.ends: list[float] = []
+
+        def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+            self.ends.append(time.perf_counter())
+
+    return EpochTimer()
+
+
+def time_trainer(args: argparse.Namespace) -> tuple[float, float]:
+    """(seconds to the end of epoch 1, seconds of the measured epochs) through ``Trainer.fit``."""
+    from lesionkit.trainer import Trainer
+
+    with tempfile.TemporaryDirectory() as tmp:
+        trainer = Trainer(make_config(args, 1 + args.epochs, str(Path(tmp) / "run")))
+        trainer.split("train").load_images(args.size)  # data preparation is not training
+        timer = epoch_timer()
+        start = time.perf_counter()
+        model = trainer.build()
+        fit = model.fit
+
+        def fit_with_timer(*a: Any, callbacks: Any = None, **kw: Any) -> Any:
+            return fit(*a, callbacks=[*(callbacks or []), timer], **kw)
+
+        model.fit = fit_with_timer  # the Trainer's own fit, with the timer after its callbacks
+        trainer.fit(verbose=0)
+        return timer.ends[0] - start, timer.ends[-1] - timer.ends[0]
+
+
+def time_plain_keras(args: argparse.Namespace) -> tuple[float, float]:
+    """The hand-written baseline: the same model built by hand, ``tf.data`` from memory, ``fit``."""
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    from lesionkit.data.synthetic import SyntheticLesions
+    from lesionkit.models.runtime import distribution_strategy, precision_policy
+
+    dataset = SyntheticLesions(sizes=SIZES(args))
+    split = dataset.split("train")
+    images = split.load_images(args.size).astype("float32")
+    labels = np.eye(2, dtype="float32")[split.labels("melanoma")]
+    val = dataset.split("validation")
+    validation = (val.load_images(args.size).astype("float32"), np.eye(2, dtype="float32")[val.labels("melanoma")])
+    start = time.perf_counter()
+    keras.utils.set_random_seed(0)
+    with precision_policy(args.precision), distribution_strategy("default").scope():
+        inputs = keras.Input((args.size, args.size, 3))
+        x = keras.layers.Lambda(lambda t: keras.applications.resnet.preprocess_input(t))(inputs)
+        base = keras.applications.ResNet50(include_top=False, weights=None, input_shape=(args.size, args.size, 3))
+        x = keras.layers.GlobalAveragePooling2D()(base(x))
+        outputs = keras.layers.Dense(2, activation="softmax", dtype="float32")(x)
+        model = keras.Model(inputs, outputs)
+        model.compile(
+            optimizer=keras.optimizers.SGD(1e-3, momentum=0.9),
+            loss=keras.losses.CategoricalCrossentropy(),
+            metrics=[keras.metrics.AUC(name="auc")],  # the Trainer tracks AUC too
+            jit_compile=args.jit,
+        )
+    ds = (
+        tf.data.Dataset.from_tensor_slices((images, labels))
+        .shuffle(len(images), seed=0)
+        .batch(args.batch)
+        .prefetch(tf.data.AUTOTUNE)
+    )
+    timer = epoch_timer()
+    model.fit(
+        ds,
+        epochs=1 + args.epochs,
+        validation_data=validation,
+        validation_batch_size=args.batch,
+        verbose=0,
+        callbacks=[timer],
+    )
+    return timer.ends[0] - start, timer.ends[-1] - timer.ends[0]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=64, help="image side in pixels (default 64)")
+    parser.add_argument("--batch", type=int, default=16)
+    parser.add_argument("--images", type=int, default=128, help="training images per epoch")
+    parser.add_argument("--epochs", type=int, default=3, help="measured epochs after the first")
+    parser.add_argument("--precision", default="float32", choices=["float32", "mixed_float16", "mixed_bfloat16"])
+    parser.add_argument("--jit", action="store_true", help="compile the train step with XLA")
+    parser.add_argument("--peak-gflops", type=float, default=None, help="override the machine's peak")
+    args = parser.parse_args(argv)
+
+    import tensorflow as tf
+
+    print(f"TensorFlow {tf.__version__}; devices: {[d.name for d in tf.config.list_logical_devices()]}")
+    print(
+        f"ResNet-50, {args.size} px, batch {args.batch}, {args.images} images/epoch, "
+        f"{args.epochs} measured epochs, {args.precision}, jit_compile={args.jit}"
+    )
+    results = {}
+    for label, run in (("plain keras", time_plain_keras), ("lesionkit", time_trainer)):
+        first, measured = run(args)
+        results[label] = args.images * args.epochs / max(measured, 1e-9)
+        print(
+            f"{label:12s} first epoch {first:6.1f} s, next {args.epochs} epochs {measured:6.1f} s "
+            f"→ {results[label]:8.1f} images/s"
+        )
+
+    peak, how = (args.peak_gflops, "given") if args.peak_gflops else peak_gflops(args.precision)
+    gflop = GFLOP_PER_IMAGE_224 * (args.size / 224) ** 2
+    ratio = results["lesionkit"] / results["plain keras"]
+    print(f"ratio lesionkit / plain keras: {ratio:.3f} (goal ≥ 0.95)")
+    for label, ips in results.items():
+        print(
+            f"{label:12s} {ips * gflop:8.1f} GFLOP/s = {ips * gflop / peak:.1%} of peak "
+            f"{peak:.0f} GFLOP/s ({how})"
+        )
+
+
+if __name__ == "__main__":
+    main()
