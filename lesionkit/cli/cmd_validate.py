@@ -1,4 +1,4 @@
-"""``lesionkit validate DIR``: check every image and label of an ISIC 2017 folder.
+"""``lesionkit validate DIR``: check every image and label of an ISIC 2017 (or ``folder``) dataset.
 
 Exits 0 when the folder is valid, 1 when problems were found (each offending
 file or CSV row is listed). ``--task`` adds the class counts before and after
@@ -21,6 +21,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     parser.add_argument("dir", metavar="DIR", help="the dataset root (as given to --data-dir)")
+    parser.add_argument(
+        "--dataset", choices=["auto", "isic2017", "folder"], default="auto",
+        help="layout of DIR: ISIC 2017 or a folder of images + labels.csv (default: guess)",
+    )
+    parser.add_argument("--labels", default="labels.csv", help="label CSV of a folder dataset (default labels.csv)")
     parser.add_argument("--split", action="append", choices=["train", "validation", "test"], help="only these splits (repeatable)")
     parser.add_argument("--no-decode", action="store_true", help="check names and CSVs only (fast)")
     parser.add_argument("--task", choices=["melanoma", "seborrheic_keratosis"], help="also show training counts after the paper's balancing for TASK")
@@ -29,11 +34,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lesionkit.data.validate import validate_isic2017
+    from pathlib import Path
 
-    report = validate_isic2017(
-        args.dir, splits=tuple(args.split) if args.split else None, decode=not args.no_decode, progress=not args.no_progress
-    )
+    from lesionkit.data.validate import validate_folder, validate_isic2017
+
+    kind = args.dataset
+    if kind == "auto":
+        kind = "folder" if (Path(args.dir).expanduser() / args.labels).is_file() else "isic2017"
+    if kind == "folder":
+        report = validate_folder(args.dir, labels=args.labels, decode=not args.no_decode, progress=not args.no_progress)
+    else:
+        report = validate_isic2017(
+            args.dir, splits=tuple(args.split) if args.split else None, decode=not args.no_decode, progress=not args.no_progress
+        )
     print(report.summary())
     if args.task and "train" in report.counts:
         from lesionkit.data.balancing import balance_table

@@ -150,3 +150,35 @@ def validate_isic2017(root: str | Path, *, splits: tuple[str, ...] | None = None
             report.notes.extend(notes)
             report.images_checked += sum(1 for i in table.ids if i in files)
     return report
+
+
+def validate_folder(root: str | Path, *, labels: str = "labels.csv", decode: bool = True, progress: bool = True) -> ValidationReport:
+    """Check a ``folder`` dataset (images + label CSV): rows, files and every image decodes."""
+    from lesionkit.data.folder import FolderDataset
+
+    root = Path(root).expanduser()
+    report = ValidationReport(str(root))
+    try:
+        ds = FolderDataset(root, labels, progress=False)
+    except DataError as exc:
+        report.problems.extend(line.strip()[2:] if line.strip().startswith("- ") else line for line in str(exc).splitlines()[1:] or [str(exc)])
+        return report
+    paths: list[Path] = []
+    for name in ds.split_names():
+        split = ds.split(name)
+        report.counts[name] = split.counts()
+        paths.extend(Path(p) for p in split.paths or ())
+    listed = {p.resolve() for p in paths}
+    from lesionkit.data.images import IMAGE_SUFFIXES
+
+    report.problems.extend(
+        f"{p}: image has no row in {ds.csv.name}"
+        for p in sorted(ds.image_dir.iterdir())
+        if p.suffix.lower() in IMAGE_SUFFIXES and p.resolve() not in listed
+    )
+    if decode:
+        problems, notes = check_images(paths, progress=progress)
+        report.problems.extend(problems)
+        report.notes.extend(notes)
+        report.images_checked = len(paths)
+    return report

@@ -47,3 +47,16 @@ def test_every_problem_is_listed(isic_dir: Path, capsys: pytest.CaptureFixture[s
 def test_missing_split_files(tmp_path: Path) -> None:
     report = validate_isic2017(tmp_path, progress=False)
     assert not report.ok and any("ISIC-2017_Test_v2_Part3_GroundTruth.csv: ground-truth CSV missing" in p for p in report.problems)
+
+
+def test_folder_dataset(tmp_path: Path, jpeg_writer, capsys: pytest.CaptureFixture[str]) -> None:
+    root = tmp_path / "mine"
+    for i in range(4):
+        jpeg_writer(root / f"img{i}.jpg", i)
+    (root / "labels.csv").write_text("image_id,diagnosis,split\nimg0,nevus,train\nimg1,melanoma,train\nimg2,nevus,test\n")
+    assert main(["validate", str(root), "--no-progress"]) == 1  # img3 has no row
+    out = capsys.readouterr().out
+    assert "img3.jpg: image has no row in labels.csv" in out and "1 problem(s)" in out
+    (root / "labels.csv").write_text("image_id,diagnosis\nimg0,nevus\nimg1,wart\n")
+    assert main(["validate", str(root), "--dataset", "folder", "--no-progress"]) == 1
+    assert "line 3: img1 diagnosis='wart'" in capsys.readouterr().out
