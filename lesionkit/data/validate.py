@@ -26,7 +26,7 @@ from lesionkit.data.isic2017 import OFFICIAL_COUNTS, SPLIT_FILES, ground_truth_c
 from lesionkit.data.labels import class_counts, read_ground_truth
 from lesionkit.data.progress import progress_bar
 from lesionkit.data.split import CLASS_NAMES
-from lesionkit.errors import DataError
+from lesionkit.errors import DataError, DataNotFoundError
 
 
 @attrs.define
@@ -109,6 +109,8 @@ def validate_isic2017(root: str | Path, *, splits: tuple[str, ...] | None = None
         decode: decode every image (the slow part); ``False`` checks names and CSVs only.
     """
     root = Path(root).expanduser()
+    if not root.is_dir():
+        raise DataNotFoundError(f"{root}: no such folder; get ISIC 2017 with `lesionkit download isic2017 --to {root}`")
     report = ValidationReport(str(root))
     for split in splits or tuple(SPLIT_FILES):
         report.official[split] = dict(OFFICIAL_COUNTS[split])

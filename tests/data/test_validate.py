@@ -44,7 +44,9 @@ def test_every_problem_is_listed(isic_dir: Path, capsys: pytest.CaptureFixture[s
     assert "5 problem(s)" in capsys.readouterr().out
 
 
-def test_missing_split_files(tmp_path: Path) -> None:
+def test_missing_split_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(tmp_path / "nope")]) == 2
+    assert "nope: no such folder" in capsys.readouterr().err
     report = validate_isic2017(tmp_path, progress=False)
     assert not report.ok and any("ISIC-2017_Test_v2_Part3_GroundTruth.csv: ground-truth CSV missing" in p for p in report.problems)
 
