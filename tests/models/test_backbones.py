@@ -165,3 +165,26 @@ def test_preprocessing_matches_keras_caffe() -> None:
         np.asarray(preprocessing_layer("caffe")(x)), keras.applications.resnet.preprocess_input(x.copy()), atol=1e-4
     )
     np.testing.assert_allclose(np.asarray(preprocessing_layer("tf")(x)), x / 127.5 - 1, atol=1e-6)
+
+
+def test_imagenet_from_the_keras_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, resnets: Any) -> None:
+    """A file in Keras's legacy .h5 layout, cached under the ImageNet name, loads with caffe preprocessing."""
+    import h5py
+    from keras.src.legacy.saving import legacy_h5_format
+
+    source = resnets("resnet50")
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    cached = tmp_path / "models" / weights_mod.IMAGENET_FILES["resnet50"]
+    cached.parent.mkdir()
+    with h5py.File(cached, "w") as fh:
+        legacy_h5_format.save_weights_to_hdf5_group(fh, source.model)
+    monkeypatch.setitem(weights_mod.IMAGENET_MD5, "resnet50", weights_mod._md5(cached))
+    monkeypatch.setattr(weights_mod, "KERAS_WEIGHTS_URL", f"http://127.0.0.1:{_closed_port()}/resnet/")
+    bb = lesionkit.backbones.create("resnet50", input_shape=(SIZE, SIZE, 3), weights="imagenet")
+    assert bb.weights == "imagenet" and type(bb.preprocess).__name__ == "CaffePreprocess"
+    x = _images()
+    np.testing.assert_allclose(
+        np.asarray(bb.model(bb.preprocess(x), training=False)),
+        np.asarray(source.model(source.preprocess(x), training=False)),
+        atol=1e-6,
+    )
