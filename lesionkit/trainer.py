@@ -108,7 +108,7 @@ class Trainer:
             deterministic=cfg.deterministic,
         )
         total = int(repeats.sum())
-        steps = -(-total // cfg.batch_size)
+        steps = max(total // cfg.batch_size, 1)  # the pipeline drops a short last batch
         positives = int(repeats[labels == 1].sum())
         weights = class_weights(labels) if cfg.balance == "class_weights" else None
         return ds, steps, (total - positives, positives), weights
@@ -334,7 +334,15 @@ class Trainer:
                 f"predict expects images of shape (N, {size}, {size}, 3) with values 0-255, got {array.shape}"
             )
         out = self.build().predict(array.astype(np.float32), batch_size=batch_size or self.config.batch_size, verbose=0)
-        return np.asarray(out, dtype=np.float64)[:, -1]
+        probabilities = np.asarray(out, dtype=np.float64)[:, -1]
+        bad = int(np.sum(~np.isfinite(probabilities)))
+        if bad:
+            raise FloatingPointError(
+                f"the model gave non-finite probabilities for {bad} of {len(probabilities)} images: training "
+                f"diverged, or a short run from scratch left BatchNorm statistics unsettled. Lower "
+                f"learning_rate, train longer, or use 'tf' preprocessing (backbone params) for scratch models."
+            )
+        return probabilities
 
     def evaluate(self, split: str = "test", *, tta: int | None = None, save: bool = True) -> Report:
         """Metrics of the model on ``split``: the paper's five and the ISIC 2017 set.

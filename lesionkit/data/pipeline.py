@@ -47,6 +47,7 @@ def make_pipeline(
     seed: int = 0,
     deterministic: bool = False,
     preprocess: Callable[[Any], Any] | None = None,
+    drop_remainder: bool | None = None,
 ) -> Any:
     """A ``tf.data.Dataset`` of ``(images float32, labels)`` batches.
 
@@ -63,6 +64,8 @@ def make_pipeline(
             default lets tf.data hand out whichever batch is ready first (faster).
         preprocess: applied to each float32 batch in the graph (e.g. a backbone's
             preprocessing when the model does not include it; lesionkit's models do).
+        drop_remainder: drop a short last batch; default: when training (BatchNorm
+            on a batch of one or two images gives huge gradients and can diverge).
 
     Raises:
         ValueError: images not uint8 ``(N, H, W, 3)`` or a length mismatch.
@@ -88,7 +91,9 @@ def make_pipeline(
     ds = tf.data.Dataset.from_tensor_slices((index, flags))
     if training:
         ds = ds.shuffle(len(index), seed=seed, reshuffle_each_iteration=True)
-    ds = ds.batch(batch_size, drop_remainder=False)
+    if drop_remainder is None:
+        drop_remainder = training and len(index) >= batch_size
+    ds = ds.batch(batch_size, drop_remainder=drop_remainder)
     ds = ds.map(
         lambda i, f: (tf.gather(image_table, i), tf.gather(target_table, i), f),
         num_parallel_calls=tf.data.AUTOTUNE,

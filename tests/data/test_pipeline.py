@@ -53,13 +53,25 @@ def test_paper_balancing_per_epoch_and_first_copy_clean(data) -> None:  # type: 
     images, diagnosis = data
     labels = (diagnosis == 1).astype(int)
     reps = paper_repeats(diagnosis, "melanoma")
-    ds = make_pipeline(images, labels, training=True, repeats=reps, augmenter=MarkNumpy(), batch_size=4, seed=3)
+    ds = make_pipeline(
+        images, labels, training=True, repeats=reps, augmenter=MarkNumpy(), batch_size=4, seed=3, drop_remainder=False
+    )
     x, y = _collect(ds)
     assert len(x) == int(reps.sum()) == 23
     clean = x[x[:, 0, 0, 0] != 255][:, 0, 0, 0].astype(int)
     assert sorted(clean.tolist()) == list(range(10))  # each image once unaugmented
     assert int(np.sum(x[:, 0, 0, 0] == 255)) == 13  # and the extra copies augmented
     assert int(y[:, 1].sum()) == 3 * 3  # positives three times
+
+
+def test_training_drops_the_short_last_batch(data) -> None:  # type: ignore[no-untyped-def]
+    images, diagnosis = data
+    labels = (diagnosis == 1).astype(int)
+    reps = paper_repeats(diagnosis, "melanoma")  # 23 copies
+    x, _ = _collect(make_pipeline(images, labels, training=True, repeats=reps, batch_size=4, seed=3))
+    assert len(x) == 20
+    x, _ = _collect(make_pipeline(images, labels, training=False, batch_size=4))
+    assert len(x) == len(images)  # evaluation keeps every image
 
 
 def test_deterministic_mode_repeats_exactly(data) -> None:  # type: ignore[no-untyped-def]

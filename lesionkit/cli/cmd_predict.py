@@ -1,0 +1,61 @@
+"""``lesionkit predict RUN_DIR IMAGES... -o predictions.csv``: ISIC-format probabilities."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff"}
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "predict",
+        help="predict images with a trained run; writes the ISIC 2017 submission format",
+        description=(
+            "Writes image_id,melanoma,seborrheic_keratosis. The run's task fills its column; "
+            "give the other task's run with --with to fill the other, else it is left empty."
+        ),
+    )
+    p.add_argument("run_dir", help="a run directory (from `lesionkit fit`) or an exported .keras file's run")
+    p.add_argument("images", nargs="+", help="image files or folders of images")
+    p.add_argument("-o", "--output", default="predictions.csv")
+    p.add_argument("--with", dest="other", metavar="RUN_DIR", help="a run of the other task, to fill both columns")
+    p.add_argument("--tta", type=int, default=None, help="test-time augmentation views (default: the run's config)")
+    p.set_defaults(func=run)
+
+
+def collect_images(items: list[str]) -> list[Path]:
+    """Image files named directly or found (non-recursively) in folders, sorted, superpixels skipped."""
+    from lesionkit.cli import CommandError
+
+    found: list[Path] = []
+    for item in items:
+        path = Path(item)
+        if path.is_dir():
+            found += sorted(
+                p for p in path.iterdir()
+                if p.suffix.lower() in IMAGE_SUFFIXES and not p.stem.endswith("_superpixels")
+            )
+        elif path.is_file():
+            found.append(path)
+        else:
+            raise CommandError(f"{path}: no such file or folder")
+    if not found:
+        raise CommandError(f"no images found in {', '.join(items)} (looked for {', '.join(sorted(IMAGE_SUFFIXES))})")
+    return found
+
+
+def run(args: argparse.Namespace) -> int:
+    from lesionkit.predict import predict_files, write_submission
+
+    files = collect_images(args.images)
+    columns = {}
+    for run_dir in [args.run_dir] + ([args.other] if args.other else []):
+        task, probabilities, skipped = predict_files(run_dir, files, tta=args.tta)
+        columns[task] = probabilities
+        for path, reason in skipped:
+            print(f"skipped {path}: {reason}")
+    written, skipped_count = write_submission(args.output, files, columns)
+    print(f"wrote {written} predictions to {args.output}" + (f" ({skipped_count} images skipped)" if skipped_count else ""))
+    return 0 if written else 2

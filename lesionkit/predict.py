@@ -1,0 +1,78 @@
+"""Predicting image files with a trained run, and writing ISIC 2017 submission CSVs."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from lesionkit.io import atomic_write_text
+
+SUBMISSION_COLUMNS = ("melanoma", "seborrheic_keratosis")
+
+
+def predict_files(
+    run_dir: str | Path, files: Sequence[Path], *, tta: int | None = None, batch: int = 64
+) -> tuple[str, np.ndarray, list[tuple[Path, str]]]:
+    """Positive-class probabilities of image ``files`` with the best weights of ``run_dir``.
+
+    Files that cannot be decoded are skipped (probability NaN) and returned with
+    the reason, never silently dropped.
+
+    Returns:
+        (task, probabilities aligned with ``files``, skipped (path, reason) pairs)
+    """
+    from lesionkit.augment.tta import view_seed
+    from lesionkit.data.images import load_image
+    from lesionkit.errors import DataError
+    from lesionkit.trainer import Trainer
+
+    trainer = Trainer.from_run(run_dir)
+    size = trainer.config.image_size
+    views = trainer.config.tta if tta is None else int(tta)
+    augmenter = None
+    if views > 1:
+        from lesionkit import registries
+
+        augmenter = trainer._augmenter() or registries.augmenters.create("tta_default")
+    out = np.full(len(files), np.nan)
+    skipped: list[tuple[Path, str]] = []
+    for start in range(0, len(files), batch):
+        chunk = list(range(start, min(start + batch, len(files))))
+        images, ok = [], []
+        for i in chunk:
+            try:
+                images.append(load_image(files[i], size))
+                ok.append(i)
+            except DataError as exc:
+                skipped.append((files[i], str(exc)))
+        if not images:
+            continue
+        array = np.stack(images)
+        p = trainer.predict(array)
+        for v in range(1, views):
+            assert augmenter is not None
+            p = p + trainer.predict(augmenter(array, seed=view_seed(trainer.config.seed, v)))
+        out[ok] = p / views
+    return trainer.config.task, out, skipped
+
+
+def write_submission(path: str | Path, files: Sequence[Path], columns: Mapping[str, np.ndarray]) -> tuple[int, int]:
+    """Write ``image_id,melanoma,seborrheic_keratosis`` (missing task → empty cells), atomically.
+
+    Rows of images with no prediction (skipped) are left out. Returns (written, skipped).
+    """
+    lines = ["image_id," + ",".join(SUBMISSION_COLUMNS)]
+    written = skipped = 0
+    for i, file in enumerate(files):
+        values = [columns[c][i] if c in columns else None for c in SUBMISSION_COLUMNS]
+        if any(v is not None and math.isnan(v) for v in values):
+            skipped += 1
+            continue
+        cells = ["" if v is None else f"{v:.6f}" for v in values]
+        lines.append(",".join([Path(file).stem, *cells]))
+        written += 1
+    atomic_write_text(Path(path), "\n".join(lines) + "\n")
+    return written, skipped

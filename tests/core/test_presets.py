@@ -1,0 +1,81 @@
+"""Presets: configured as the paper describes, and every family trains for an epoch."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from lesionkit import presets
+from lesionkit.config import ComponentSpec
+from lesionkit.reproduce import METHODS, reproduce
+
+TINY = {"name": "synthetic", "params": {"sizes": {"train": 16, "validation": 8, "test": 8}}}
+PAPER = [f"{task}_{method}" for task in ("melanoma", "seborrheic_keratosis") for method in METHODS]
+
+
+def test_all_presets_listed_with_descriptions() -> None:
+    names = presets.names()
+    assert set(PAPER) | {"melanoma_best", "seborrheic_keratosis_best"} <= set(names)
+    for name in names:
+        assert presets._registry.summary(name)
+
+
+@pytest.mark.parametrize("name", PAPER)
+def test_paper_preset_matches_the_paper(name: str) -> None:
+    cfg = presets.create(name).config
+    task = "melanoma" if name.startswith("melanoma") else "seborrheic_keratosis"
+    method = name[len(task) + 1 :]
+    assert cfg.task == task and cfg.image_size == 224 and cfg.dataset.name == "isic2017"
+    assert cfg.augmenters == (ComponentSpec("paper_table1", {"backend": "imgaug"}),)
+    assert cfg.balance == "paper"
+    assert cfg.head.name == "softmax"
+    assert cfg.loss.name == "weighted_categorical_crossentropy"
+    assert cfg.optimizer.name == "sgd"
+    assert cfg.schedule == ComponentSpec("step_decay", {"first_drop": 20, "every": 10, "factor": 0.1})
+    expected = {
+        "resnet50_scratch": ("resnet50", None, "none"),
+        "resnet101_scratch": ("resnet101", None, "none"),
+        "conv5": ("resnet50", "imagenet", "conv5"),
+        "conv4_conv5": ("resnet50", "imagenet", "conv4_conv5"),
+    }[method]
+    assert (cfg.backbone.name, cfg.weights, cfg.trainable) == expected
+    if cfg.weights is None:
+        assert cfg.backbone.params == {"preprocessing": "tf"}
+    if cfg.weights == "imagenet":
+        assert cfg.learning_rate == 1e-4  # the paper's fine-tuning rate
+    assert presets.create(name).reference == presets.PAPER_RESULTS[name]
+
+
+def test_overrides_apply_and_are_checked() -> None:
+    trainer = presets.melanoma_conv5(dataset="synthetic", epochs=3, seed=7, weights=None)
+    assert trainer.config.dataset.name == "synthetic" and trainer.config.epochs == 3 and trainer.config.seed == 7
+    with pytest.raises(ValueError, match="Did you mean 'epochs'"):
+        presets.melanoma_conv5(epoch=3)
+
+
+def test_reproduce_trains_every_paper_family(tmp_path) -> None:
+    """One epoch of each of the paper's four methods at 32 px, and the paper table."""
+    result = reproduce(
+        "melanoma", root=tmp_path, dataset=TINY, weights=None, image_size=32, epochs=1, batch_size=8,
+        augmenters=[{"name": "flip"}], verbose=0,
+    )
+    assert list(result.reports) == list(METHODS)
+    for report in result.reports.values():
+        assert 0.0 <= report.metrics["accuracy"] <= 1.0
+    table = (tmp_path / "paper_table_melanoma.md").read_text()
+    assert "ResNet-101 scratch" in table and "0.5449" in table  # the paper's row is there
+    assert table.count("| lesionkit |") == 4
+    assert (tmp_path / "paper_auc_melanoma.png").is_file()
+
+
+def test_best_preset_trains(tmp_path) -> None:
+    trainer = presets.seborrheic_keratosis_best(
+        dataset=TINY, weights=None, image_size=32, epochs=2, batch_size=8, run_dir=str(tmp_path / "best"), tta=2,
+        # From scratch (no download in tests), so scale inputs as scratch presets do.
+        backbone={"name": "resnet50", "params": {"preprocessing": "tf"}},
+    )
+    assert trainer.config.trainable == "none" and trainer.config.augmenters[0].name == "perez_j"
+    history = trainer.fit(verbose=0)
+    assert math.isfinite(history["loss"][0])
+    assert trainer.evaluate("test").probabilities.shape == (8,)
