@@ -48,6 +48,7 @@ class Trainer:
         self._head: Any = None
         self._splits: dict[str, Split] = {}
         self._run_dir: Path | None = None
+        self._strategy: Any = None
 
     def __repr__(self) -> str:
         return f"Trainer({self.config.name!r}, task={self.config.task!r}, backbone={self.config.backbone.name!r})"
@@ -144,38 +145,56 @@ class Trainer:
         from lesionkit.models.assemble import build_classifier
         from lesionkit.models.freeze import apply_freeze_policy
 
+        from lesionkit.models.runtime import precision_policy
+
         cfg = self.config
         keras.utils.set_random_seed(cfg.seed)
         size = cfg.image_size
-        self._backbone = registries.backbones.create(
-            cfg.backbone.name, input_shape=(size, size, 3), weights=cfg.weights, **cfg.backbone.params
-        )
-        apply_freeze_policy(self._backbone, cfg.trainable)
-        self._head_outputs()
-        self._model = build_classifier(self._backbone, self._head, image_size=size, name=_model_name(cfg.name))
+        # Variables made here belong to the strategy; layers take the dtype policy
+        # current when they are built (the heads keep their output in float32).
+        with precision_policy(cfg.precision), self.strategy.scope():
+            self._backbone = registries.backbones.create(
+                cfg.backbone.name, input_shape=(size, size, 3), weights=cfg.weights, **cfg.backbone.params
+            )
+            apply_freeze_policy(self._backbone, cfg.trainable)
+            self._head_outputs()
+            self._model = build_classifier(self._backbone, self._head, image_size=size, name=_model_name(cfg.name))
         return self._model
+
+    @property
+    def strategy(self) -> Any:
+        """The ``tf.distribute`` strategy named by ``config.distribute`` (created once)."""
+        if self._strategy is None:
+            from lesionkit.models.runtime import distribution_strategy
+
+            self._strategy = distribution_strategy(self.config.distribute)
+        return self._strategy
 
     def _compile(self, steps_per_epoch: int, class_counts: tuple[int, int]) -> None:
         from lesionkit.keras_metrics import PositiveAUC
 
         cfg = self.config
         model = self.build()
-        schedule = registries.schedulers.create(
-            cfg.schedule.name,
-            **{"learning_rate": cfg.learning_rate, "steps_per_epoch": steps_per_epoch, "epochs": cfg.epochs, **cfg.schedule.params},
-        )
-        optimizer = registries.optimizers.create(cfg.optimizer.name, **{"learning_rate": schedule, **cfg.optimizer.params})
         loss_factory = registries.losses.get(cfg.loss.name)
         loss_params = dict(cfg.loss.params)
         if "class_counts" in inspect.signature(loss_factory).parameters:
             loss_params.setdefault("class_counts", class_counts)
-        loss = registries.losses.create(cfg.loss.name, **loss_params)
-        model.compile(
-            optimizer=optimizer,
-            loss=loss,
-            metrics=[PositiveAUC(name="auc")],
-            jit_compile=cfg.jit_compile,
-        )
+        from lesionkit.models.runtime import precision_policy
+
+        with precision_policy(cfg.precision), self.strategy.scope():
+            # Optimizer slots and metric variables must live under the same strategy.
+            schedule = registries.schedulers.create(
+                cfg.schedule.name,
+                **{"learning_rate": cfg.learning_rate, "steps_per_epoch": steps_per_epoch, "epochs": cfg.epochs, **cfg.schedule.params},
+            )
+            optimizer = registries.optimizers.create(cfg.optimizer.name, **{"learning_rate": schedule, **cfg.optimizer.params})
+            loss = registries.losses.create(cfg.loss.name, **loss_params)
+            model.compile(
+                optimizer=optimizer,
+                loss=loss,
+                metrics=[PositiveAUC(name="auc")],
+                jit_compile=cfg.jit_compile,
+            )
 
     # -- training and evaluation ---------------------------------------------------------
 
@@ -276,7 +295,11 @@ class Trainer:
             return {}
         with path.open(newline="", encoding="utf-8") as handle:
             rows = list(csv.DictReader(handle))
-        return {key: [float(r[key]) for r in rows if r.get(key) not in (None, "")] for key in (rows[0] if rows else {})}
+        # CSVLogger writes "NA" for metrics an epoch did not produce (no validation split).
+        return {
+            key: [float(r[key]) for r in rows if r.get(key) not in (None, "", "NA")]
+            for key in (rows[0] if rows else {})
+        }
 
     @classmethod
     def from_run(cls, run_dir: str | Path, *, weights: str = "best") -> Trainer:

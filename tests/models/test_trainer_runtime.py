@@ -20,10 +20,6 @@ TESTS = Path(__file__).resolve().parent
 # Until lesionkit/trainer.py builds and compiles inside
 # `with precision_policy(cfg.precision), distribution_strategy(cfg.distribute).scope():`
 # these fail; strict, so they flag the moment it does and the marker can go.
-PENDING = pytest.mark.xfail(
-    strict=True, reason="Trainer does not yet build under models.runtime precision_policy/distribution_strategy"
-)
-
 
 def _config(tmp_path: Path, **changes: Any) -> ExperimentConfig:
     return ExperimentConfig(
@@ -39,7 +35,6 @@ def _config(tmp_path: Path, **changes: Any) -> ExperimentConfig:
     ).evolve(**changes)
 
 
-@PENDING
 def test_trainer_builds_under_the_configured_precision(tmp_path: Path, tiny_registered: str) -> None:
     from lesionkit.models.runtime import current_precision
     from lesionkit.trainer import Trainer
@@ -82,7 +77,6 @@ TRAINER_SCRIPT = textwrap.dedent(
 )
 
 
-@PENDING
 def test_trainer_fits_mirrored_on_two_logical_cpus(tmp_path: Path) -> None:
     cfg = _config(tmp_path, distribute="mirrored", epochs=2)
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(ROOT)}

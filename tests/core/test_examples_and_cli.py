@@ -1,0 +1,106 @@
+"""Every example runs (small mode), and the training-side CLI commands work on synthetic data."""
+
+from __future__ import annotations
+
+import csv
+import runpy
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from lesionkit.cli import main
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+TINY = '{"name": "synthetic", "params": {"sizes": {"train": 16, "validation": 8, "test": 8}}}'
+
+
+def run_example(name: str, argv: list[str], monkeypatch) -> dict:
+    monkeypatch.setattr(sys, "argv", [name, *argv])
+    return runpy.run_path(str(EXAMPLES / name), run_name="example")
+
+
+@pytest.fixture(scope="module")
+def sk_run(tmp_path_factory) -> Path:
+    """A one-epoch run trained through `lesionkit fit`."""
+    run_dir = tmp_path_factory.mktemp("cli") / "sk"
+    code = main([
+        "fit", "seborrheic_keratosis_conv5", "--dataset", "synthetic", "--weights", "none",
+        "--image-size", "32", "--epochs", "1", "--batch-size", "8", "--run-dir", str(run_dir),
+        "--set", f"dataset={TINY}", "--set", 'augmenters=[{"name": "flip"}]',
+    ])
+    assert code == 0
+    return run_dir
+
+
+def test_fit_command_writes_a_run(sk_run: Path, capsys) -> None:
+    assert (sk_run / "config.json").is_file() and (sk_run / "state.json").is_file()
+    assert (sk_run / "reports" / "test" / "report.md").is_file()
+
+
+def test_fit_resume_and_refusal(sk_run: Path, capsys) -> None:
+    args = ["fit", "seborrheic_keratosis_conv5", "--dataset", "synthetic", "--weights", "none",
+            "--image-size", "32", "--epochs", "1", "--batch-size", "8", "--run-dir", str(sk_run),
+            "--set", f"dataset={TINY}", "--set", 'augmenters=[{"name": "flip"}]', "--evaluate", ""]
+    assert main(args) == 2  # exists: refused, one clear line
+    assert "--resume" in capsys.readouterr().err
+    assert main([*args, "--resume"]) == 0  # already complete: nothing to do
+
+
+def test_predict_command_writes_isic_submission(sk_run: Path, tmp_path: Path, capsys) -> None:
+    folder = tmp_path / "images"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(3):
+        Image.fromarray(rng.integers(0, 255, (40, 50, 3), dtype=np.uint8)).save(folder / f"ISIC_{i:07d}.jpg")
+    (folder / "ISIC_0000009.jpg").write_bytes(b"not a jpeg")  # skipped and reported
+    out = tmp_path / "pred.csv"
+    assert main(["predict", str(sk_run), str(folder), "-o", str(out)]) == 0
+    rows = list(csv.DictReader(out.open()))
+    assert [r["image_id"] for r in rows] == ["ISIC_0000000", "ISIC_0000001", "ISIC_0000002"]
+    assert all(0.0 <= float(r["seborrheic_keratosis"]) <= 1.0 and r["melanoma"] == "" for r in rows)
+    printed = capsys.readouterr().out
+    assert "skipped" in printed and "ISIC_0000009" in printed and "1 images skipped" in printed
+    assert main(["predict", str(sk_run), str(tmp_path / "missing"), "-o", str(out)]) == 2
+
+
+def test_presets_command(capsys) -> None:
+    assert main(["presets", "melanoma_*"]) == 0
+    out = capsys.readouterr().out
+    assert "melanoma_conv5" in out and "seborrheic" not in out and "Paper:" in out
+
+
+def test_unknown_preset_is_one_clear_line(capsys) -> None:
+    assert main(["fit", "melanoma_conv55", "--dataset", "synthetic"]) == 2
+    err = capsys.readouterr().err
+    assert "Did you mean 'melanoma_conv5'" in err and "Traceback" not in err
+
+
+def test_example_fit_preset(tmp_path: Path, monkeypatch) -> None:
+    namespace = run_example("fit_preset.py", [], monkeypatch)
+    auc = namespace["main"](["--small", "--run-dir", str(tmp_path / "run")])
+    assert 0.0 <= auc <= 1.0
+    assert (tmp_path / "run" / "model.keras").is_file()
+
+
+def test_example_custom_components(tmp_path: Path, monkeypatch) -> None:
+    namespace = run_example("custom_components.py", [], monkeypatch)
+    try:
+        metrics = namespace["main"](str(tmp_path / "run"))
+        assert set(metrics) >= {"accuracy", "roc_auc"}
+    finally:
+        import lesionkit
+
+        lesionkit.heads.unregister("two_layer")
+        lesionkit.schedulers.unregister("halve_every")
+
+
+def test_example_predict_folder(sk_run: Path, tmp_path: Path, monkeypatch) -> None:
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    Image.fromarray(np.full((32, 32, 3), 120, np.uint8)).save(folder / "ISIC_0000001.png")
+    namespace = run_example("predict_folder.py", [], monkeypatch)
+    out = namespace["main"]([str(sk_run), str(folder), "-o", str(tmp_path / "p.csv"), "--with", str(sk_run)])
+    assert out.read_text().splitlines()[0] == "image_id,melanoma,seborrheic_keratosis"
