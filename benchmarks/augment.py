@@ -56,11 +56,15 @@ def _measure(args: argparse.Namespace, cores: int) -> dict[str, float]:
                     aug = ParallelNumpyAugmenter(aug, workers=cores, chunk=max(1, args.batch // (2 * cores)))
 
                 def fn(x, s, aug=aug):  # type: ignore[no-untyped-def]
-                    out = tf.numpy_function(lambda a, b: aug.apply_numpy(a, int(b[0])), [x, s], tf.uint8, stateful=False)
+                    out = tf.numpy_function(
+                        lambda a, b: aug.apply_numpy(a, int(b[0])), [x, s], tf.uint8, stateful=False
+                    )
                     return tf.ensure_shape(out, x.shape)
 
             n = args.batches + 2
-            seeds = tf.data.Dataset.from_tensor_slices(tf.stack([tf.range(n, dtype=tf.int64), tf.zeros(n, tf.int64)], 1))
+            seeds = tf.data.Dataset.from_tensor_slices(
+                tf.stack([tf.range(n, dtype=tf.int64), tf.zeros(n, tf.int64)], 1)
+            )
             ds = tf.data.Dataset.zip((tf.data.Dataset.from_tensors(batch).repeat(n), seeds))
             ds = ds.map(fn, num_parallel_calls=cores).prefetch(2).with_options(options)
             it = iter(ds)
@@ -99,8 +103,20 @@ def main() -> int:
         for cores in args.cores:
             if cores > available:
                 continue
-            cmd = [sys.executable, __file__, "--worker", str(cores), "--size", str(args.size), "--batch",
-                   str(args.batch), "--batches", str(args.batches), "--pipelines", *args.pipelines]
+            cmd = [
+                sys.executable,
+                __file__,
+                "--worker",
+                str(cores),
+                "--size",
+                str(args.size),
+                "--batch",
+                str(args.batch),
+                "--batches",
+                str(args.batches),
+                "--pipelines",
+                *args.pipelines,
+            ]
             out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
             got = json.loads(out.strip().splitlines()[-1])
             best = table.setdefault(cores, {})
@@ -111,9 +127,11 @@ def main() -> int:
         print(f"skipped {skipped} cores: only {available} available")
 
     cols = sorted(table)
-    print(f"augmentation throughput, {args.size}px, batch {args.batch}, {args.batches} batches, "
-          f"best of {args.rounds} rounds; "
-          f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    print(
+        f"augmentation throughput, {args.size}px, batch {args.batch}, {args.batches} batches, "
+        f"best of {args.rounds} rounds; "
+        f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs"
+    )
     header = f"{'pipeline / path':36s}" + "".join(f"{f'{c} core(s) img/s':>18s}" for c in cols)
     if len(cols) > 1:
         header += f"{f'{cols[-1]}/{cols[0]} cores':>14s}"
@@ -129,8 +147,10 @@ def main() -> int:
             t = table[c][f"{name} tf"]
             i = table[c][f"{name} imgaug/tf.data"]
             w = table[c][f"{name} imgaug/workers"]
-            print(f"  {c} core(s) {name:14s} tf / imgaug(tf.data) = {t / i:5.2f}   "
-                  f"imgaug(workers) / imgaug(tf.data) = {w / i:5.2f}")
+            print(
+                f"  {c} core(s) {name:14s} tf / imgaug(tf.data) = {t / i:5.2f}   "
+                f"imgaug(workers) / imgaug(tf.data) = {w / i:5.2f}"
+            )
     return 0
 
 

@@ -57,20 +57,25 @@ def main() -> None:
     except ImportError:
         ClassificationScore = None
     rng = np.random.default_rng(0)
-    print(f"{'images':>9}  {'lesionkit s':>11}  {'sklearn ref s':>13}  {'ratio':>6}  {'isic-scoring s':>14}  {'ratio':>6}")
+    print(
+        f"{'images':>9}  {'lesionkit s':>11}  {'sklearn ref s':>13}  {'ratio':>6}  {'isic-scoring s':>14}  {'ratio':>6}"
+    )
     for n in args.sizes:
         y = (rng.random(n) < 0.2).astype(int)
         p = np.round(np.clip(0.3 * y + 0.7 * rng.random(n), 0, 1), 4)  # rounded: realistic ties
         ours, ref = isic_metrics(y, p), reference(y, p)
         assert all(abs(ours[k] - ref[k]) < 1e-12 for k in ref), "lesionkit and the reference disagree"
-        t_ours = best_of(lambda: isic_metrics(y, p), args.repeats)
-        t_ref = best_of(lambda: reference(y, p), args.repeats)
+        t_ours = best_of(lambda y=y, p=p: isic_metrics(y, p), args.repeats)
+        t_ref = best_of(lambda y=y, p=p: reference(y, p), args.repeats)
         row = f"{n:>9}  {t_ours:>11.4f}  {t_ref:>13.4f}  {t_ref / t_ours:>6.2f}"
         if ClassificationScore is not None:
             truth = pd.Series(y.astype(float))
             pred = pd.Series(p)
             w = pd.Series(np.ones(n))
-            t_isic = best_of(lambda: ClassificationScore._category_score(truth, pred, w, "c"), args.repeats)
+            t_isic = best_of(
+                lambda truth=truth, pred=pred, w=w: ClassificationScore._category_score(truth, pred, w, "c"),
+                args.repeats,
+            )
             row += f"  {t_isic:>14.4f}  {t_isic / t_ours:>6.2f}"
         print(row)
 

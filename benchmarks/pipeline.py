@@ -126,7 +126,15 @@ def main() -> None:
         reps = paper_repeats(diagnosis, "melanoma")
 
         def pipe(aug):  # type: ignore[no-untyped-def]
-            return make_pipeline(images, labels, batch_size=args.batch, training=True, repeats=reps, augmenter=aug, augment_first_copy=True)
+            return make_pipeline(
+                images,
+                labels,
+                batch_size=args.batch,
+                training=True,
+                repeats=reps,
+                augmenter=aug,
+                augment_first_copy=True,
+            )
 
         results["b cached"] = through(pipe(None), args.epochs)
         notes = []

@@ -224,10 +224,7 @@ def main(argv: list[str] | None = None) -> None:
     # it weighs on tiny benchmark epochs, not on real ones (ISIC: 4374 images per epoch).
     print(f"Trainer's extra time per epoch: {seconds['lesionkit'] - seconds['plain keras']:+.2f} s")
     for label, ips in results.items():
-        print(
-            f"{label:12s} {ips * gflop:8.1f} GFLOP/s = {ips * gflop / peak:.1%} of peak "
-            f"{peak:.0f} GFLOP/s ({how})"
-        )
+        print(f"{label:12s} {ips * gflop:8.1f} GFLOP/s = {ips * gflop / peak:.1%} of peak {peak:.0f} GFLOP/s ({how})")
 
 
 if __name__ == "__main__":

@@ -38,7 +38,24 @@ _LAZY = {
     "load_model": ("lesionkit.saving", "load_model"),
 }
 
-__all__ = [*_REGISTRIES, *_LAZY, "presets", "__version__"]
+# Spelled out (not built from the tuples above) so linters and type checkers can read it.
+__all__ = [
+    "ComponentSpec",
+    "ExperimentConfig",
+    "Registry",
+    "Report",
+    "Trainer",
+    "__version__",
+    "augmenters",
+    "backbones",
+    "datasets",
+    "heads",
+    "load_model",
+    "losses",
+    "optimizers",
+    "presets",
+    "schedulers",
+]
 
 if TYPE_CHECKING:
     from lesionkit import presets

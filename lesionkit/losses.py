@@ -17,7 +17,8 @@ Example:
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import keras
 
@@ -79,7 +80,9 @@ class WeightedCategoricalCrossentropy(keras.losses.Loss):
     loss is the mean over examples.
     """
 
-    def __init__(self, positive_weight: float = 1.0, name: str = "weighted_categorical_crossentropy", **kwargs: Any) -> None:
+    def __init__(
+        self, positive_weight: float = 1.0, name: str = "weighted_categorical_crossentropy", **kwargs: Any
+    ) -> None:
         super().__init__(name=name, **kwargs)
         self.positive_weight = float(positive_weight)
 

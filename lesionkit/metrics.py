@@ -65,13 +65,10 @@ def _as_binary_inputs(y_true: Any, p: Any) -> tuple[np.ndarray, np.ndarray]:
     if s.ndim == 2 and s.shape[1] == 2:
         s = s[:, 1]
     if y.ndim != 1:
-        raise MetricInputError(
-            f"y_true must be a 1-D array of 0/1 labels (or one-hot (N, 2)); got shape {y.shape}"
-        )
+        raise MetricInputError(f"y_true must be a 1-D array of 0/1 labels (or one-hot (N, 2)); got shape {y.shape}")
     if s.ndim != 1:
         raise MetricInputError(
-            f"scores must be a 1-D array of positive-class probabilities (or (N, 2) softmax); "
-            f"got shape {s.shape}"
+            f"scores must be a 1-D array of positive-class probabilities (or (N, 2) softmax); got shape {s.shape}"
         )
     if len(y) != len(s):
         raise MetricInputError(f"y_true has {len(y)} labels but there are {len(s)} scores; pass one score per label")
@@ -101,9 +98,7 @@ def _as_binary_inputs(y_true: Any, p: Any) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _undefined(metric: str, reason: str, stacklevel: int = 3) -> float:
-    warnings.warn(
-        f"{metric} is undefined ({reason}); reported as nan", MetricUndefinedWarning, stacklevel=stacklevel
-    )
+    warnings.warn(f"{metric} is undefined ({reason}); reported as nan", MetricUndefinedWarning, stacklevel=stacklevel)
     return math.nan
 
 
@@ -311,7 +306,7 @@ def isic_metrics(y_true: Any, p_positive: Any) -> dict[str, float]:
         reason = _single_class_reason(y)
         if reason:
             ap = _undefined("average_precision", reason)
-            spec_at = {key: math.nan for key in ISIC_SENSITIVITY_LEVELS}
+            spec_at = dict.fromkeys(ISIC_SENSITIVITY_LEVELS, math.nan)
         else:
             from sklearn.metrics import average_precision_score
 
@@ -322,9 +317,7 @@ def isic_metrics(y_true: Any, p_positive: Any) -> dict[str, float]:
                 for key, level in ISIC_SENSITIVITY_LEVELS.items()
             }
     # One warning per undefined metric family, raised from here so users see their call site.
-    for message in dict.fromkeys(
-        str(w.message) for w in caught if issubclass(w.category, MetricUndefinedWarning)
-    ):
+    for message in dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, MetricUndefinedWarning)):
         warnings.warn(message, MetricUndefinedWarning, stacklevel=2)
     return {
         "auc": base["roc_auc"],

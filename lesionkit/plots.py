@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import csv
 import math
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -111,8 +112,13 @@ def plot_roc(
         levels = ", ".join(f"{lv:.0%}" for lv in mark_sensitivities)
         ax.plot([], [], "o", color="0.4", ms=7, mec="white", label=f"specificity at sensitivity {levels}")
     ax.plot([0, 1], [0, 1], ls="--", color="0.6", lw=1, label="chance")
-    ax.set(xlim=(-0.01, 1.01), ylim=(-0.01, 1.01), xlabel="false positive rate (1 - specificity)",
-           ylabel="true positive rate (sensitivity)", title=title)
+    ax.set(
+        xlim=(-0.01, 1.01),
+        ylim=(-0.01, 1.01),
+        xlabel="false positive rate (1 - specificity)",
+        ylabel="true positive rate (sensitivity)",
+        title=title,
+    )
     ax.set_aspect("equal")
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right", fontsize="small")
@@ -148,8 +154,7 @@ def plot_precision_recall(
         ax.step(recall, precision, where="post", lw=2, label=f"{name + ' ' if name else ''}AP {ap:.3f}")
         prevalence = float(y.mean())
     ax.axhline(prevalence, ls="--", color="0.6", lw=1, label=f"prevalence {prevalence:.3f}")
-    ax.set(xlim=(-0.01, 1.01), ylim=(-0.01, 1.01), xlabel="recall (sensitivity)",
-           ylabel="precision", title=title)
+    ax.set(xlim=(-0.01, 1.01), ylim=(-0.01, 1.01), xlabel="recall (sensitivity)", ylabel="precision", title=title)
     ax.grid(alpha=0.3)
     ax.legend(loc="upper right", fontsize="small")
     return _save(fig, path)
@@ -171,7 +176,9 @@ def _read_history(history: str | Path | Mapping[str, Sequence[float]]) -> dict[s
         columns = {h: [] for h in header}
         for line, row in enumerate(rows[1:], start=2):
             if len(row) != len(header):
-                raise DataError(f"training history {path}, line {line}: {len(row)} fields, the header has {len(header)}")
+                raise DataError(
+                    f"training history {path}, line {line}: {len(row)} fields, the header has {len(header)}"
+                )
             for h, v in zip(header, row):
                 columns[h].append(v)
         source = str(path)
@@ -286,8 +293,15 @@ def plot_metrics_bar(
         bars = ax.bar(offsets, np.nan_to_num(values[i], nan=0.0), width, label=str(name))
         for bar, v in zip(bars, values[i]):
             if math.isfinite(v):
-                ax.annotate(f"{v:.2f}", (bar.get_x() + bar.get_width() / 2, v), ha="center", va="bottom",
-                            fontsize=7, xytext=(0, 1), textcoords="offset points")
+                ax.annotate(
+                    f"{v:.2f}",
+                    (bar.get_x() + bar.get_width() / 2, v),
+                    ha="center",
+                    va="bottom",
+                    fontsize=7,
+                    xytext=(0, 1),
+                    textcoords="offset points",
+                )
             else:
                 bar.set_visible(False)
     ax.set_xticks(x, [str(m) for m in metrics], rotation=20 if len(metrics) > 5 else 0)

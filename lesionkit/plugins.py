@@ -13,7 +13,8 @@ re-raise the first failure (useful in a plugin's own CI).
 from __future__ import annotations
 
 import os
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import attrs
 

@@ -26,6 +26,5 @@ datasets: Registry[Any] = Registry("datasets", builtins=["lesionkit.data.builtin
 presets: Registry[Any] = Registry("presets", builtins=["lesionkit.presets"])
 
 ALL: dict[str, Registry[Any]] = {
-    r.kind: r
-    for r in (augmenters, backbones, heads, losses, schedulers, optimizers, datasets, presets)
+    r.kind: r for r in (augmenters, backbones, heads, losses, schedulers, optimizers, datasets, presets)
 }

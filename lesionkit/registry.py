@@ -20,13 +20,15 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import fnmatch
 import importlib
 import inspect
 import threading
 import traceback
-from typing import Any, Callable, Generic, Iterator, Mapping, Sequence, TypeVar, overload
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, Generic, TypeVar, overload
 
 import attrs
 
@@ -137,9 +139,7 @@ class Registry(Generic[T]):
     def register(self, name: Callable[..., Any]) -> Callable[..., Any]: ...
 
     @overload
-    def register(
-        self, name: str | None = None, obj: None = None, *, override: bool = False
-    ) -> Callable[[T], T]: ...
+    def register(self, name: str | None = None, obj: None = None, *, override: bool = False) -> Callable[[T], T]: ...
 
     @overload
     def register(self, name: str | None, obj: T, *, override: bool = False) -> T: ...
@@ -249,10 +249,8 @@ class Registry(Generic[T]):
         names = self.names()
         if load:
             for name in names:
-                try:
+                with contextlib.suppress(BrokenPluginError):
                     self._load(self._entries[name])
-                except BrokenPluginError:
-                    pass
         return [self._entries[n] for n in names]
 
     def describe(self, name: str) -> str:
@@ -399,6 +397,5 @@ def check_params(factory: Callable[..., Any], params: Mapping[str, Any], *, wher
     missing = [n for n in required if n not in params]
     if missing:
         raise InvalidParameterError(
-            f"{where} needs parameter(s) {', '.join(map(repr, missing))}. "
-            f"Accepted: {', '.join(names)}"
+            f"{where} needs parameter(s) {', '.join(map(repr, missing))}. Accepted: {', '.join(names)}"
         )

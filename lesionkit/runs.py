@@ -67,9 +67,7 @@ def environment(seed: int) -> dict[str, Any]:
     import lesionkit
     from lesionkit.registries import ALL
 
-    plugins = sorted(
-        {e.origin for r in ALL.values() for e in r.entries() if e.plugin is not None}
-    )
+    plugins = sorted({e.origin for r in ALL.values() for e in r.entries() if e.plugin is not None})
     return {
         "lesionkit": lesionkit.__version__,
         "tensorflow": tf.__version__,

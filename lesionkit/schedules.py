@@ -59,9 +59,7 @@ class StepDecay(keras.optimizers.schedules.LearningRateSchedule):
         ops = keras.ops
         # Integer arithmetic on the epoch: float32 division misplaces boundaries past 2^24 steps.
         epoch = ops.floor_divide(ops.cast(step, "int64"), self.steps_per_epoch)
-        drops = ops.where(
-            epoch < self.first_drop, 0, 1 + ops.floor_divide(epoch - self.first_drop, self.every)
-        )
+        drops = ops.where(epoch < self.first_drop, 0, 1 + ops.floor_divide(epoch - self.first_drop, self.every))
         return self.learning_rate * ops.power(self.factor, ops.cast(drops, "float32"))
 
     def get_config(self) -> dict[str, Any]:

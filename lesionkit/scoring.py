@@ -29,8 +29,9 @@ import csv
 import json
 import math
 import warnings
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 import attrs
 import numpy as np
@@ -216,11 +217,15 @@ def _read_csv(path: str | Path, kind: str, *, strict: bool) -> tuple[Path, list[
                 else:
                     rows.append((reader.line_num, [f.strip() for f in fields]))
     except UnicodeDecodeError as exc:
-        raise ScoringError(f"{kind} file {path} is not UTF-8 text ({exc.reason} at byte {exc.start}); save it as CSV") from exc
+        raise ScoringError(
+            f"{kind} file {path} is not UTF-8 text ({exc.reason} at byte {exc.start}); save it as CSV"
+        ) from exc
     except csv.Error as exc:
         raise ScoringError(f"{kind} file {path}: not a valid CSV ({exc})") from exc
     if header is None:
-        raise ScoringError(f"{kind} file {path} is empty; expected the header {EXPECTED_HEADER!r} and one row per image")
+        raise ScoringError(
+            f"{kind} file {path} is empty; expected the header {EXPECTED_HEADER!r} and one row per image"
+        )
     missing = [c for c in (ID_COLUMN, *CLASSES) if c not in header]
     if missing:
         raise ScoringError(
@@ -339,9 +344,7 @@ def score_tables(truth: LabelTable, submission: LabelTable) -> SubmissionScore:
     for name in CLASSES:
         y = truth.column(name).astype(np.int64)
         p = submission.column(name, order=truth.ids)
-        classes[name] = ClassScore(
-            name=name, n_images=len(y), n_positive=int(y.sum()), **isic_metrics(y, p)
-        )
+        classes[name] = ClassScore(name=name, n_images=len(y), n_positive=int(y.sum()), **isic_metrics(y, p))
     return SubmissionScore(
         classes=classes,
         n_images=len(truth.ids),

@@ -41,7 +41,9 @@ def main() -> None:
     for op, params in FIXED:
         a = make(op, "tf", **params)(batch, seed=0).astype(float)
         b = make(op, "imgaug", **params)(batch, seed=0).astype(float)
-        print(f"| `{op}` {params} | {np.abs(b - batch).mean():.2f} | {np.abs(a - b).mean():.2f} | {np.abs(a - b).max():.0f} |")
+        print(
+            f"| `{op}` {params} | {np.abs(b - batch).mean():.2f} | {np.abs(a - b).mean():.2f} | {np.abs(a - b).max():.0f} |"
+        )
 
     print("\n| pipeline (96 px, 1200 draws) | backend | mean grey (sd over images) | mean abs. change from input |")
     print("|---|---|---|---|")

@@ -75,7 +75,5 @@ def import_imgaug() -> tuple[ModuleType, Any]:
         import imgaug
         import imgaug.augmenters as iaa
     except ImportError as exc:  # pragma: no cover - imgaug is a dependency
-        raise ImportError(
-            "the imgaug backend needs the 'imgaug' package: pip install imgaug"
-        ) from exc
+        raise ImportError("the imgaug backend needs the 'imgaug' package: pip install imgaug") from exc
     return imgaug, iaa

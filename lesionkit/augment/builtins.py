@@ -13,7 +13,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from lesionkit.augment import pipelines
 from lesionkit.augment.base import Augmenter, Compose
@@ -103,5 +103,3 @@ def perez_j(backend: str = "tf") -> Compose:
 def tta_default(backend: str = "tf") -> Compose:
     """Test-time augmentation views: random flips and 90° rotations (use with ``tta_views``)."""
     return pipelines.tta_default(backend)
-
-

@@ -33,7 +33,8 @@ Example:
 from __future__ import annotations
 
 import threading
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -195,9 +196,7 @@ class TFAugmenter(Primitive):
         if self.op == "hue":
             return tf_ops.hue_saturation(images, seed, hue=p["delta"])
         if self.op == "saturation":
-            return tf_ops.hue_saturation(
-                images, seed, saturation_add=p.get("delta"), saturation_mul=p.get("factor")
-            )
+            return tf_ops.hue_saturation(images, seed, saturation_add=p.get("delta"), saturation_mul=p.get("factor"))
         raise AssertionError(self.op)
 
 

@@ -10,7 +10,7 @@ gives the same output. Only TensorFlow modules import this one.
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import tensorflow as tf
 
@@ -127,9 +127,7 @@ def _taps(start: tf.Tensor, length: tf.Tensor, size: tf.Tensor, kernel: str) -> 
     else:
         weights = [(0, 1 - f), (1, f)]
     hi = (length - 1)[:, None]
-    return [
-        (tf.cast(tf.clip_by_value(x0 + offset, 0.0, hi) + start[:, None], tf.int32), w) for offset, w in weights
-    ]
+    return [(tf.cast(tf.clip_by_value(x0 + offset, 0.0, hi) + start[:, None], tf.int32), w) for offset, w in weights]
 
 
 def crop_resize(
@@ -149,7 +147,12 @@ def crop_resize(
         ]
     )
     return to_uint8(
-        tf.add_n([tf.gather(rows, idx, axis=2, batch_dims=1) * w[:, None, :, None] for idx, w in _taps(left, width, shape[2], kernel)])
+        tf.add_n(
+            [
+                tf.gather(rows, idx, axis=2, batch_dims=1) * w[:, None, :, None]
+                for idx, w in _taps(left, width, shape[2], kernel)
+            ]
+        )
     )
 
 

@@ -27,9 +27,7 @@ def view_seed(seed: int, i: int) -> int:
     return (int(seed) * 1_000_003 + 7919 * (i + 1)) % (2**31)
 
 
-def tta_views(
-    augmenter: Augmenter, images: Any, n: int, seed: int = 0, *, include_original: bool = True
-) -> Any:
+def tta_views(augmenter: Augmenter, images: Any, n: int, seed: int = 0, *, include_original: bool = True) -> Any:
     """``n`` views of ``images`` (``(B, H, W, 3)`` uint8) stacked as ``(n, B, H, W, 3)``.
 
     Numpy in → numpy out; a tensor in → a tensor out (eager or inside a graph).
@@ -41,7 +39,10 @@ def tta_views(
         raise ValueError(f"n={n!r}: the number of test-time views must be at least 1")
     if isinstance(images, np.ndarray) or augmenter.backend == "numpy":
         batch = np.asarray(images)
-        views = [batch.copy() if (i == 0 and include_original) else augmenter(batch, seed=view_seed(seed, i)) for i in range(n)]
+        views = [
+            batch.copy() if (i == 0 and include_original) else augmenter(batch, seed=view_seed(seed, i))
+            for i in range(n)
+        ]
         return np.stack(views)
     import tensorflow as tf
 

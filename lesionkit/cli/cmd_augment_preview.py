@@ -23,7 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     p.add_argument("-n", type=int, default=7, help="augmented versions per row (default: 7)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--size", type=int, default=224, help="image side in pixels (default: 224)")
-    p.add_argument("--params", default=None, help='factory parameters as JSON, e.g. \'{"rotate": [-45, 45]}\'')
+    p.add_argument("--params", default=None, help="factory parameters as JSON, e.g. '{\"rotate\": [-45, 45]}'")
     p.add_argument("-o", "--output", required=True, help="PNG file to write")
     p.set_defaults(func=run)
 
@@ -43,7 +43,9 @@ def run(args: argparse.Namespace) -> int:
             raise CommandError(f"--params must be a JSON object, got {args.params!r}")
     backends = ("imgaug", "tf") if args.backend == "both" else (args.backend,)
     image = load_image(args.image, args.size)
-    grid = preview_grid(image, args.pipeline, backends=backends, n=args.n, seed=args.seed, size=args.size, params=params)
+    grid = preview_grid(
+        image, args.pipeline, backends=backends, n=args.n, seed=args.seed, size=args.size, params=params
+    )
     path = save_preview(args.output, grid)
     print(f"wrote {path} ({grid.size[0]}x{grid.size[1]}, {args.pipeline}, {', '.join(backends)})")
     return 0

@@ -36,12 +36,16 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         run_dir=args.run_dir,
     )
-    print(f"lesionkit demo: {trainer.config.description} Synthetic lesions, {args.image_size} px, {args.epochs} epochs.")
+    print(
+        f"lesionkit demo: {trainer.config.description} Synthetic lesions, {args.image_size} px, {args.epochs} epochs."
+    )
     trainer.fit(verbose=2)
     report = trainer.evaluate("test")
     print()
     print(report.table())
-    print(f"\nmelanoma ROC AUC on the synthetic test split: {report.metrics['roc_auc']:.3f} "
-          f"({time.perf_counter() - started:.0f} s)")
+    print(
+        f"\nmelanoma ROC AUC on the synthetic test split: {report.metrics['roc_auc']:.3f} "
+        f"({time.perf_counter() - started:.0f} s)"
+    )
     print(f"run directory (config, checkpoints, logs, plots): {trainer.run_dir}")
     return 0

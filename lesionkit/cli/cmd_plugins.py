@@ -19,7 +19,9 @@ def run(args: argparse.Namespace) -> int:
     kinds = list(ALL)
     if args.registry:
         if args.registry not in ALL:
-            raise CommandError(f"no registry {args.registry!r}.{did_you_mean(args.registry, kinds)} Registries: {', '.join(kinds)}")
+            raise CommandError(
+                f"no registry {args.registry!r}.{did_you_mean(args.registry, kinds)} Registries: {', '.join(kinds)}"
+            )
         kinds = [args.registry]
     broken = 0
     for kind in kinds:

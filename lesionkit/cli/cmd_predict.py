@@ -34,8 +34,7 @@ def collect_images(items: list[str]) -> list[Path]:
         path = Path(item)
         if path.is_dir():
             found += sorted(
-                p for p in path.iterdir()
-                if p.suffix.lower() in IMAGE_SUFFIXES and not p.stem.endswith("_superpixels")
+                p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and not p.stem.endswith("_superpixels")
             )
         elif path.is_file():
             found.append(path)
@@ -57,5 +56,8 @@ def run(args: argparse.Namespace) -> int:
         for path, reason in skipped:
             print(f"skipped {path}: {reason}")
     written, skipped_count = write_submission(args.output, files, columns)
-    print(f"wrote {written} predictions to {args.output}" + (f" ({skipped_count} images skipped)" if skipped_count else ""))
+    print(
+        f"wrote {written} predictions to {args.output}"
+        + (f" ({skipped_count} images skipped)" if skipped_count else "")
+    )
     return 0 if written else 2

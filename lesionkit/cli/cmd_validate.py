@@ -22,13 +22,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("dir", metavar="DIR", help="the dataset root (as given to --data-dir)")
     parser.add_argument(
-        "--dataset", choices=["auto", "isic2017", "folder"], default="auto",
+        "--dataset",
+        choices=["auto", "isic2017", "folder"],
+        default="auto",
         help="layout of DIR: ISIC 2017 or a folder of images + labels.csv (default: guess)",
     )
     parser.add_argument("--labels", default="labels.csv", help="label CSV of a folder dataset (default labels.csv)")
-    parser.add_argument("--split", action="append", choices=["train", "validation", "test"], help="only these splits (repeatable)")
+    parser.add_argument(
+        "--split", action="append", choices=["train", "validation", "test"], help="only these splits (repeatable)"
+    )
     parser.add_argument("--no-decode", action="store_true", help="check names and CSVs only (fast)")
-    parser.add_argument("--task", choices=["melanoma", "seborrheic_keratosis"], help="also show training counts after the paper's balancing for TASK")
+    parser.add_argument(
+        "--task",
+        choices=["melanoma", "seborrheic_keratosis"],
+        help="also show training counts after the paper's balancing for TASK",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     parser.set_defaults(func=run)
 
@@ -45,7 +53,10 @@ def run(args: argparse.Namespace) -> int:
         report = validate_folder(args.dir, labels=args.labels, decode=not args.no_decode, progress=not args.no_progress)
     else:
         report = validate_isic2017(
-            args.dir, splits=tuple(args.split) if args.split else None, decode=not args.no_decode, progress=not args.no_progress
+            args.dir,
+            splits=tuple(args.split) if args.split else None,
+            decode=not args.no_decode,
+            progress=not args.no_progress,
         )
     print(report.summary())
     if args.task and "train" in report.counts:

@@ -14,7 +14,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -73,7 +73,9 @@ def class_weights_from_counts(negatives: int, positives: int) -> dict[int, float
         {0: 0.6666666666666666, 1: 2.0}
     """
     if negatives <= 0 or positives <= 0:
-        raise ValueError(f"class weights need both classes present, got {negatives} negatives and {positives} positives")
+        raise ValueError(
+            f"class weights need both classes present, got {negatives} negatives and {positives} positives"
+        )
     n = negatives + positives
     return {0: n / (2.0 * negatives), 1: n / (2.0 * positives)}
 

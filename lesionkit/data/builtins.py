@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Mapping
+from collections.abc import Mapping
 
 from lesionkit.data.folder import FolderDataset
 from lesionkit.data.isic2017 import ISIC2017
@@ -38,8 +38,14 @@ def folder(
 ) -> FolderDataset:
     """Your own images: a folder plus a CSV (``image_id`` + ``diagnosis`` or the ISIC columns, optional ``split``)."""
     return FolderDataset(
-        data_dir, labels, image_dir, cache_dir,
-        validation_fraction=validation_fraction, test_fraction=test_fraction, seed=seed, progress=progress,
+        data_dir,
+        labels,
+        image_dir,
+        cache_dir,
+        validation_fraction=validation_fraction,
+        test_fraction=test_fraction,
+        seed=seed,
+        progress=progress,
     )
 
 

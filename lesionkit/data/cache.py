@@ -31,9 +31,9 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -119,9 +119,13 @@ def build_cache(
     entry = cache_entry(paths, size, cache_dir, name=name)
     if is_built(entry):
         return entry
-    images, problems = _decode_all(paths, int(size), workers or os.cpu_count() or 1, f"caching {name} at {size}px", progress)
+    images, problems = _decode_all(
+        paths, int(size), workers or os.cpu_count() or 1, f"caching {name} at {size}px", progress
+    )
     if problems:
-        raise DataError(format_problems(f"{len(problems)} image(s) of {name} could not be decoded; nothing was cached", problems))
+        raise DataError(
+            format_problems(f"{len(problems)} image(s) of {name} could not be decoded; nothing was cached", problems)
+        )
     entry.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{entry.name}.", suffix=".tmp", dir=entry.parent))
     try:
@@ -170,7 +174,9 @@ def load_cache(entry: str | Path, *, mmap: bool = False) -> np.ndarray:
     shards = [np.load(entry / s, mmap_mode="r" if mmap else None) for s in index["shards"]]
     images = shards[0] if len(shards) == 1 else np.concatenate(shards)
     if len(images) != index["count"]:
-        raise DataError(f"{entry}: cache holds {len(images)} images, index says {index['count']}; delete the folder to rebuild it")
+        raise DataError(
+            f"{entry}: cache holds {len(images)} images, index says {index['count']}; delete the folder to rebuild it"
+        )
     return images
 
 

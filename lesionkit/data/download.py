@@ -33,8 +33,8 @@ import tempfile
 import urllib.error
 import urllib.request
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
-from typing import Mapping
 
 from lesionkit.data.progress import progress_bar
 from lesionkit.errors import DataError
@@ -96,9 +96,13 @@ def fetch(url: str, dest: str | Path, md5: str, *, progress: bool = True, timeou
         if exc.code == 416 and have:
             response = None  # the partial file is already whole: just verify it
         else:
-            raise DataError(f"{url}: HTTP {exc.code} {exc.reason}; check the URL or mirror (--base-url / ${ENV_BASE_URL})") from exc
+            raise DataError(
+                f"{url}: HTTP {exc.code} {exc.reason}; check the URL or mirror (--base-url / ${ENV_BASE_URL})"
+            ) from exc
     except (urllib.error.URLError, OSError) as exc:
-        raise DataError(f"{url}: cannot connect ({getattr(exc, 'reason', exc)}); check your network and re-run to resume") from exc
+        raise DataError(
+            f"{url}: cannot connect ({getattr(exc, 'reason', exc)}); check your network and re-run to resume"
+        ) from exc
     if response is not None:
         with response:
             resumed = have and response.status == 206
@@ -107,15 +111,18 @@ def fetch(url: str, dest: str | Path, md5: str, *, progress: bool = True, timeou
             length = response.headers.get("Content-Length")
             total = have + int(length) if length is not None else None
             try:
-                with open(part, "ab" if resumed else "wb") as out, progress_bar(
-                    total, dest.name, enabled=progress, unit="B", unit_scale=True
-                ) as bar:
+                with (
+                    open(part, "ab" if resumed else "wb") as out,
+                    progress_bar(total, dest.name, enabled=progress, unit="B", unit_scale=True) as bar,
+                ):
                     bar.update(have)
                     for block in iter(lambda: response.read(CHUNK), b""):
                         out.write(block)
                         bar.update(len(block))
             except (OSError, http.client.HTTPException) as exc:
-                raise DataError(f"{url}: transfer interrupted ({exc}); re-run to resume from {part.stat().st_size} bytes") from exc
+                raise DataError(
+                    f"{url}: transfer interrupted ({exc}); re-run to resume from {part.stat().st_size} bytes"
+                ) from exc
             # A dropped connection can look like a clean end of stream: compare with the promised length.
             if total is not None and part.stat().st_size < total:
                 raise DataError(
@@ -134,7 +141,9 @@ def fetch(url: str, dest: str | Path, md5: str, *, progress: bool = True, timeou
 
 def _keep(name: str) -> bool:
     pure = PurePosixPath(name)
-    return pure.suffix.lower() in (".jpg", ".jpeg") and not pure.stem.endswith("_superpixels") or pure.name.endswith("_metadata.csv")
+    return (pure.suffix.lower() in (".jpg", ".jpeg") and not pure.stem.endswith("_superpixels")) or pure.name.endswith(
+        "_metadata.csv"
+    )
 
 
 def check_archive(archive: zipfile.ZipFile, source: str | Path) -> list[zipfile.ZipInfo]:
@@ -143,8 +152,15 @@ def check_archive(archive: zipfile.ZipFile, source: str | Path) -> list[zipfile.
     for info in archive.infolist():
         name = info.filename
         pure = PurePosixPath(name.replace("\\", "/"))
-        if pure.is_absolute() or name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":") or ".." in pure.parts:
-            raise UnsafeArchiveError(f"{source}: entry {name!r} would be written outside the target folder; refusing the archive")
+        if (
+            pure.is_absolute()
+            or name.startswith(("/", "\\"))
+            or (len(name) > 1 and name[1] == ":")
+            or ".." in pure.parts
+        ):
+            raise UnsafeArchiveError(
+                f"{source}: entry {name!r} would be written outside the target folder; refusing the archive"
+            )
         if stat.S_ISLNK(info.external_attr >> 16):
             raise UnsafeArchiveError(f"{source}: entry {name!r} is a symbolic link; refusing the archive")
         if not info.is_dir() and _keep(name):

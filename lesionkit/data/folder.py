@@ -39,7 +39,10 @@ from lesionkit.errors import DataError, DataNotFoundError
 
 SPLITS = ("train", "validation", "test")
 _DIAGNOSES = {name: code for code, name in enumerate(CLASS_NAMES)} | {
-    "0": NEVUS, "1": MELANOMA, "2": SEBORRHEIC_KERATOSIS, "sk": SEBORRHEIC_KERATOSIS,
+    "0": NEVUS,
+    "1": MELANOMA,
+    "2": SEBORRHEIC_KERATOSIS,
+    "sk": SEBORRHEIC_KERATOSIS,
     "seborrheic keratosis": SEBORRHEIC_KERATOSIS,
 }
 
@@ -82,17 +85,19 @@ class FolderDataset:
                 "put a CSV with image_id and diagnosis (or melanoma,seborrheic_keratosis) columns there, or pass labels=..."
             )
         default_images = self.root / "images"
-        self.image_dir = Path(image_dir).expanduser() if image_dir else (default_images if default_images.is_dir() else self.root)
+        self.image_dir = (
+            Path(image_dir).expanduser() if image_dir else (default_images if default_images.is_dir() else self.root)
+        )
         if not 0 <= validation_fraction < 1 or not 0 <= test_fraction < 1 or validation_fraction + test_fraction >= 1:
-            raise ValueError(f"validation_fraction={validation_fraction}, test_fraction={test_fraction}: use shares in [0, 1) summing below 1")
+            raise ValueError(
+                f"validation_fraction={validation_fraction}, test_fraction={test_fraction}: use shares in [0, 1) summing below 1"
+            )
         self.cache_dir = cache_dir
         self.progress = progress
         ids, paths, diagnosis, split, metadata = self._read()
         if split is None:
             split = _stratified_split(diagnosis, validation_fraction, test_fraction, seed)
-        self._rows = {
-            s: np.flatnonzero(split == s) for s in SPLITS if np.any(split == s)
-        }
+        self._rows = {s: np.flatnonzero(split == s) for s in SPLITS if np.any(split == s)}
         self._ids, self._paths, self._diagnosis, self._metadata = ids, paths, diagnosis, metadata
         self._images: dict[tuple[str, int], np.ndarray] = {}
 
@@ -104,7 +109,9 @@ class FolderDataset:
 
     def split(self, name: str) -> Split:
         if name not in self._rows:
-            raise KeyError(f"folder dataset {self.root} has no split {name!r}; splits: {', '.join(self._rows) or 'none'}")
+            raise KeyError(
+                f"folder dataset {self.root} has no split {name!r}; splits: {', '.join(self._rows) or 'none'}"
+            )
         rows = self._rows[name]
         paths = tuple(self._paths[i] for i in rows)
         return Split(
@@ -136,7 +143,9 @@ class FolderDataset:
                 f"{self.csv}: needs a diagnosis column or melanoma and seborrheic_keratosis columns (header {','.join(names)!r})"
             )
         has_split = "split" in names
-        label_cols = {"image_id", "split"} | ({"diagnosis"} if "diagnosis" in names else {"melanoma", "seborrheic_keratosis"})
+        label_cols = {"image_id", "split"} | (
+            {"diagnosis"} if "diagnosis" in names else {"melanoma", "seborrheic_keratosis"}
+        )
         meta_cols = [c for c in names if c not in label_cols]
         files = {}
         if self.image_dir.is_dir():
@@ -163,7 +172,9 @@ class FolderDataset:
             if "diagnosis" in cell:
                 code = _DIAGNOSES.get(cell["diagnosis"].lower())
                 if code is None:
-                    problems.append(f"line {line}: {image_id} diagnosis={cell['diagnosis']!r}; use one of {', '.join(CLASS_NAMES)} or 0/1/2")
+                    problems.append(
+                        f"line {line}: {image_id} diagnosis={cell['diagnosis']!r}; use one of {', '.join(CLASS_NAMES)} or 0/1/2"
+                    )
                     continue
             else:
                 mel, sk = _binary(cell["melanoma"]), _binary(cell["seborrheic_keratosis"])
@@ -193,8 +204,11 @@ class FolderDataset:
         if not ids:
             raise DataError(f"{self.csv}: no labelled images")
         return (
-            tuple(ids), tuple(paths), np.asarray(diagnosis, dtype=np.int64),
-            np.asarray(split) if has_split else None, {k: tuple(v) for k, v in metadata.items()},
+            tuple(ids),
+            tuple(paths),
+            np.asarray(diagnosis, dtype=np.int64),
+            np.asarray(split) if has_split else None,
+            {k: tuple(v) for k, v in metadata.items()},
         )
 
 

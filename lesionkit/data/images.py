@@ -35,8 +35,14 @@ from lesionkit.errors import DataError
 DECODER_VERSION = 1
 
 _EXTENSIONS = {
-    ".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".bmp": "BMP", ".gif": "GIF",
-    ".tif": "TIFF", ".tiff": "TIFF", ".webp": "WEBP",
+    ".jpg": "JPEG",
+    ".jpeg": "JPEG",
+    ".png": "PNG",
+    ".bmp": "BMP",
+    ".gif": "GIF",
+    ".tif": "TIFF",
+    ".tiff": "TIFF",
+    ".webp": "WEBP",
 }
 IMAGE_SUFFIXES = tuple(_EXTENSIONS)
 
@@ -62,7 +68,9 @@ def _open(path: Path):  # type: ignore[no-untyped-def]
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise ImageDecodeError(f"{path}: cannot read the file ({exc.strerror or exc}); check it exists and is readable") from exc
+        raise ImageDecodeError(
+            f"{path}: cannot read the file ({exc.strerror or exc}); check it exists and is readable"
+        ) from exc
     if size == 0:
         raise ImageDecodeError(f"{path}: empty file (0 bytes); re-download or remove it")
     try:
@@ -70,7 +78,9 @@ def _open(path: Path):  # type: ignore[no-untyped-def]
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             return Image.open(path)
     except UnidentifiedImageError as exc:
-        raise ImageDecodeError(f"{path}: not an image file Pillow can read ({size} bytes); re-download or remove it") from exc
+        raise ImageDecodeError(
+            f"{path}: not an image file Pillow can read ({size} bytes); re-download or remove it"
+        ) from exc
     except Image.DecompressionBombError as exc:
         raise ImageDecodeError(f"{path}: image too large to decode safely ({exc}); downscale it first") from exc
     except OSError as exc:

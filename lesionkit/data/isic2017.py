@@ -93,7 +93,7 @@ def resolve_data_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:
     raise DataNotFoundError(
         f"ISIC 2017 data not found in {root} (from {source}). Looked for:\n{looked}\n"
         f"Get it with `lesionkit download isic2017 --to {root}` (about 13 GB; checksummed and resumable), "
-        f"or pass data_dir=... / set ${ENV_DATA}. To try lesionkit offline use dataset=\"synthetic\"."
+        f'or pass data_dir=... / set ${ENV_DATA}. To try lesionkit offline use dataset="synthetic".'
     )
 
 
@@ -111,7 +111,13 @@ class ISIC2017:
 
     name = "isic2017"
 
-    def __init__(self, data_dir: str | os.PathLike[str] | None = None, cache_dir: str | os.PathLike[str] | None = None, *, progress: bool = True) -> None:
+    def __init__(
+        self,
+        data_dir: str | os.PathLike[str] | None = None,
+        cache_dir: str | os.PathLike[str] | None = None,
+        *,
+        progress: bool = True,
+    ) -> None:
         self.root = resolve_data_dir(data_dir)
         self.cache_dir = cache_dir
         self.progress = progress
@@ -139,11 +145,13 @@ class ISIC2017:
         if missing:
             from lesionkit.data.labels import format_problems
 
-            raise DataError(format_problems(
-                f"{len(missing)} image(s) listed in {ground_truth_csv(self.root, name)} are missing; "
-                f"re-run `lesionkit download isic2017 --to {self.root}` or check with `lesionkit validate {self.root}`",
-                missing,
-            ))
+            raise DataError(
+                format_problems(
+                    f"{len(missing)} image(s) listed in {ground_truth_csv(self.root, name)} are missing; "
+                    f"re-run `lesionkit download isic2017 --to {self.root}` or check with `lesionkit validate {self.root}`",
+                    missing,
+                )
+            )
         listed = set(table.ids)
         unlabelled = sorted(
             p.name for p in folder.glob("*.jpg") if p.stem not in listed and not p.stem.endswith("_superpixels")
@@ -168,5 +176,7 @@ class ISIC2017:
     def _load(self, name: str, paths: tuple[str, ...], size: int) -> np.ndarray:
         key = (name, int(size))
         if key not in self._images:
-            self._images[key] = cached_images(paths, int(size), self.cache_dir, name=f"isic2017-{name}", progress=self.progress)
+            self._images[key] = cached_images(
+                paths, int(size), self.cache_dir, name=f"isic2017-{name}", progress=self.progress
+            )
         return self._images[key]

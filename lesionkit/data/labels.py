@@ -17,8 +17,8 @@ Example:
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 import attrs
 import numpy as np
@@ -41,10 +41,12 @@ class LabelTable:
     problems: tuple[str, ...] = ()
     extra_columns: tuple[str, ...] = ()
 
-    def raise_for_problems(self) -> "LabelTable":
+    def raise_for_problems(self) -> LabelTable:
         """Raise one :class:`DataError` listing every problem (the first 20) if any."""
         if self.problems:
-            raise DataError(format_problems(f"{self.path}: {len(self.problems)} problem(s) in the label CSV", self.problems))
+            raise DataError(
+                format_problems(f"{self.path}: {len(self.problems)} problem(s) in the label CSV", self.problems)
+            )
         return self
 
 
@@ -126,7 +128,9 @@ def read_ground_truth(path: str | Path, *, strict: bool = True) -> LabelTable:
         ids.append(image_id)
         diagnosis.append(MELANOMA if mel else SEBORRHEIC_KERATOSIS if sk else NEVUS)
         lines.append(line)
-    table = LabelTable(str(path), tuple(ids), np.asarray(diagnosis, dtype=np.int64), tuple(lines), tuple(problems), extra)
+    table = LabelTable(
+        str(path), tuple(ids), np.asarray(diagnosis, dtype=np.int64), tuple(lines), tuple(problems), extra
+    )
     return table.raise_for_problems() if strict else table
 
 

@@ -16,14 +16,16 @@ class _Quiet:
     def close(self) -> None:
         pass
 
-    def __enter__(self) -> "_Quiet":
+    def __enter__(self) -> _Quiet:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
 
-def progress_bar(total: int | None, desc: str, *, enabled: bool = True, unit: str = "img", unit_scale: bool = False) -> Any:
+def progress_bar(
+    total: int | None, desc: str, *, enabled: bool = True, unit: str = "img", unit_scale: bool = False
+) -> Any:
     """A context-managed bar with ``update(n)``; silent when disabled or tqdm is missing."""
     if not enabled:
         return _Quiet()
@@ -31,4 +33,6 @@ def progress_bar(total: int | None, desc: str, *, enabled: bool = True, unit: st
         from tqdm.auto import tqdm
     except ImportError:  # pragma: no cover - tqdm is optional
         return _Quiet()
-    return tqdm(total=total, desc=desc, unit=unit, unit_scale=unit_scale, file=sys.stderr, leave=False, dynamic_ncols=True)
+    return tqdm(
+        total=total, desc=desc, unit=unit, unit_scale=unit_scale, file=sys.stderr, leave=False, dynamic_ncols=True
+    )

@@ -13,7 +13,8 @@ into binary labels with :func:`binary_labels`.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, Protocol, runtime_checkable
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol, runtime_checkable
 
 import attrs
 import numpy as np
@@ -57,9 +58,7 @@ class Split:
 
     def __attrs_post_init__(self) -> None:
         if len(self.ids) != len(self.diagnosis):
-            raise ValueError(
-                f"split {self.name!r}: {len(self.ids)} ids but {len(self.diagnosis)} diagnoses"
-            )
+            raise ValueError(f"split {self.name!r}: {len(self.ids)} ids but {len(self.diagnosis)} diagnoses")
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -82,7 +82,9 @@ class ValidationReport:
         return "\n".join(parts)
 
 
-def check_images(paths: list[Path], *, progress: bool = True, workers: int | None = None, desc: str = "checking images") -> tuple[list[str], list[str]]:
+def check_images(
+    paths: list[Path], *, progress: bool = True, workers: int | None = None, desc: str = "checking images"
+) -> tuple[list[str], list[str]]:
     """Decode every image; returns (problems, notes), each naming the file."""
     problems: list[str] = []
     notes: list[str] = []
@@ -95,13 +97,18 @@ def check_images(paths: list[Path], *, progress: bool = True, workers: int | Non
             return
         notes.extend(f"{path}: {n}" for n in info.notes)
 
-    with progress_bar(len(paths), desc, enabled=progress) as bar, ThreadPoolExecutor(workers or os.cpu_count() or 1) as pool:
+    with (
+        progress_bar(len(paths), desc, enabled=progress) as bar,
+        ThreadPoolExecutor(workers or os.cpu_count() or 1) as pool,
+    ):
         for _ in pool.map(one, paths):
             bar.update(1)
     return sorted(problems), sorted(notes)
 
 
-def validate_isic2017(root: str | Path, *, splits: tuple[str, ...] | None = None, decode: bool = True, progress: bool = True) -> ValidationReport:
+def validate_isic2017(
+    root: str | Path, *, splits: tuple[str, ...] | None = None, decode: bool = True, progress: bool = True
+) -> ValidationReport:
     """Check an ISIC 2017 folder (see module docs); never raises for bad data, reports it.
 
     Args:
@@ -120,13 +127,13 @@ def validate_isic2017(root: str | Path, *, splits: tuple[str, ...] | None = None
         if not folder.is_dir():
             report.problems.append(f"{folder}: image folder missing")
         if not csv_path.is_file() or not folder.is_dir():
-            report.counts[split] = {c: 0 for c in CLASS_NAMES}
+            report.counts[split] = dict.fromkeys(CLASS_NAMES, 0)
             continue
         try:
             table = read_ground_truth(csv_path, strict=False)
         except DataError as exc:
             report.problems.append(str(exc))
-            report.counts[split] = {c: 0 for c in CLASS_NAMES}
+            report.counts[split] = dict.fromkeys(CLASS_NAMES, 0)
             continue
         report.problems.extend(f"{csv_path}, {p}" for p in table.problems)
         if table.extra_columns:
@@ -139,7 +146,9 @@ def validate_isic2017(root: str | Path, *, splits: tuple[str, ...] | None = None
         }
         for image_id, line in zip(table.ids, table.lines):
             if image_id not in files:
-                report.problems.append(f"{csv_path}, line {line}: {image_id} has no image {folder / (image_id + '.jpg')}")
+                report.problems.append(
+                    f"{csv_path}, line {line}: {image_id} has no image {folder / (image_id + '.jpg')}"
+                )
         listed = set(table.ids)
         report.problems.extend(
             f"{files[s]}: image has no row in {csv_path.name}" for s in sorted(files) if s not in listed
@@ -154,7 +163,9 @@ def validate_isic2017(root: str | Path, *, splits: tuple[str, ...] | None = None
     return report
 
 
-def validate_folder(root: str | Path, *, labels: str = "labels.csv", decode: bool = True, progress: bool = True) -> ValidationReport:
+def validate_folder(
+    root: str | Path, *, labels: str = "labels.csv", decode: bool = True, progress: bool = True
+) -> ValidationReport:
     """Check a ``folder`` dataset (images + label CSV): rows, files and every image decodes."""
     from lesionkit.data.folder import FolderDataset
 
@@ -163,7 +174,10 @@ def validate_folder(root: str | Path, *, labels: str = "labels.csv", decode: boo
     try:
         ds = FolderDataset(root, labels, progress=False)
     except DataError as exc:
-        report.problems.extend(line.strip()[2:] if line.strip().startswith("- ") else line for line in str(exc).splitlines()[1:] or [str(exc)])
+        report.problems.extend(
+            line.strip()[2:] if line.strip().startswith("- ") else line
+            for line in str(exc).splitlines()[1:] or [str(exc)]
+        )
         return report
     paths: list[Path] = []
     for name in ds.split_names():

@@ -16,7 +16,8 @@ Example:
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from lesionkit.errors import LesionkitError
 from lesionkit.models.backbone import Backbone

@@ -17,7 +17,8 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import attrs
 
@@ -85,9 +86,7 @@ def sigmoid(num_classes: int = 2, pooling: str = "avg") -> Head:
 
 
 @heads.register("dense_dropout")
-def dense_dropout(
-    num_classes: int = 2, units: int = 256, dropout: float = 0.5, pooling: str = "avg"
-) -> Head:
+def dense_dropout(num_classes: int = 2, units: int = 256, dropout: float = 0.5, pooling: str = "avg") -> Head:
     """Global pooling, a ReLU dense layer of ``units``, dropout, then a softmax over ``num_classes``."""
     _check(num_classes, pooling)
     if isinstance(units, bool) or not isinstance(units, int) or units < 1:

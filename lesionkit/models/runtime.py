@@ -30,7 +30,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from typing import Any, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from lesionkit.errors import LesionkitError
 from lesionkit.registry import did_you_mean

@@ -22,8 +22,9 @@ import json
 import os
 import warnings
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from lesionkit.errors import LesionkitError
 
@@ -182,7 +183,7 @@ def _file_shapes(path: Path) -> Counter[tuple[int, ...]]:
 
     with h5py.File(path, "r") as fh:
         # A full-model .h5 keeps optimizer state beside the weights: look at the weights only.
-        root = fh["model_weights"] if "model_weights" in fh else fh
+        root = fh.get("model_weights", fh)
         root.visititems(visit)
     return shapes
 

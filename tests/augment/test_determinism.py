@@ -22,7 +22,9 @@ def test_tf_graph_matches_direct_call(name: str, batch: np.ndarray) -> None:
     aug = lesionkit.augmenters.create(name, backend="tf")
     ds = tf.data.Dataset.from_tensors(batch).repeat(2)
     seeds = tf.data.Dataset.from_tensor_slices(tf.constant([[7, 0], [8, 0]], tf.int64))
-    graph = [x.numpy() for x in tf.data.Dataset.zip((ds, seeds)).map(aug.apply_tf, num_parallel_calls=2, deterministic=True)]
+    graph = [
+        x.numpy() for x in tf.data.Dataset.zip((ds, seeds)).map(aug.apply_tf, num_parallel_calls=2, deterministic=True)
+    ]
     np.testing.assert_array_equal(graph[0], aug(batch, seed=7))
     np.testing.assert_array_equal(graph[1], aug(batch, seed=8))
     assert not np.array_equal(graph[0], graph[1])
@@ -74,8 +76,9 @@ def test_training_pipeline_reproduces_direct_calls(backend: str, lesion64: np.nd
     aug = lesionkit.augmenters.create("paper_table1", backend=backend)
 
     def run() -> list[np.ndarray]:
-        ds = make_pipeline(images, np.array([0, 1, 0]), batch_size=1, training=True, augmenter=aug, seed=5,
-                           deterministic=True)
+        ds = make_pipeline(
+            images, np.array([0, 1, 0]), batch_size=1, training=True, augmenter=aug, seed=5, deterministic=True
+        )
         return [x.numpy().astype(np.uint8) for x, _ in ds]
 
     first, second = run(), run()

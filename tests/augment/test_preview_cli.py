@@ -18,9 +18,13 @@ def lesion_png(tmp_path_factory: pytest.TempPathFactory, lesion64: np.ndarray) -
     return path
 
 
-def test_preview_writes_a_grid_for_both_backends(lesion_png: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_preview_writes_a_grid_for_both_backends(
+    lesion_png: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "grid.png"
-    code = main(["augment-preview", str(lesion_png), "--pipeline", "perez_j", "-n", "3", "--size", "32", "-o", str(out)])
+    code = main(
+        ["augment-preview", str(lesion_png), "--pipeline", "perez_j", "-n", "3", "--size", "32", "-o", str(out)]
+    )
     assert code == 0 and "wrote" in capsys.readouterr().out
     with Image.open(out) as grid:
         width, height = grid.size
@@ -33,8 +37,22 @@ def test_preview_writes_a_grid_for_both_backends(lesion_png: Path, tmp_path: Pat
 
 def test_preview_with_params_and_one_backend(lesion_png: Path, tmp_path: Path) -> None:
     out = tmp_path / "g.png"
-    args = ["augment-preview", str(lesion_png), "--pipeline", "affine", "--backend", "tf", "-n", "2", "--size", "32",
-            "--params", '{"rotate": [-10, 10]}', "-o", str(out)]
+    args = [
+        "augment-preview",
+        str(lesion_png),
+        "--pipeline",
+        "affine",
+        "--backend",
+        "tf",
+        "-n",
+        "2",
+        "--size",
+        "32",
+        "--params",
+        '{"rotate": [-10, 10]}',
+        "-o",
+        str(out),
+    ]
     assert main(args) == 0 and out.is_file()
 
 

@@ -29,8 +29,19 @@ def _images(b: int, h: int, w: int, s: int) -> np.ndarray:
 
 
 def test_builtins_are_registered() -> None:
-    for name in ("crop_percent", "random_resized_crop", "affine", "flip", "brightness", "contrast",
-                 "hue", "saturation", "paper_table1", "perez_j", "tta_default"):
+    for name in (
+        "crop_percent",
+        "random_resized_crop",
+        "affine",
+        "flip",
+        "brightness",
+        "contrast",
+        "hue",
+        "saturation",
+        "paper_table1",
+        "perez_j",
+        "tta_default",
+    ):
         assert name in lesionkit.augmenters
 
 

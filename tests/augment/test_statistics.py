@@ -102,7 +102,9 @@ def check_step(step: Primitive, seed: int = 1, factory=make) -> None:  # type: i
         out = step(img, seed=seed)
         h = np.array([np.array_equal(o, i[:, ::-1]) or np.array_equal(o, i[::-1, ::-1]) for o, i in zip(out, img)])
         v = np.array([np.array_equal(o, i[::-1]) or np.array_equal(o, i[::-1, ::-1]) for o, i in zip(out, img)])
-        known = [np.any([np.array_equal(o, c) for c in (i, i[:, ::-1], i[::-1], i[::-1, ::-1])]) for o, i in zip(out, img)]
+        known = [
+            np.any([np.array_equal(o, c) for c in (i, i[:, ::-1], i[::-1], i[::-1, ::-1])]) for o, i in zip(out, img)
+        ]
         assert all(known), f"{what}: produced something other than a flip"
         for rate, prob in ((h.mean(), p["horizontal"]), (v.mean(), p["vertical"])):
             sigma = math.sqrt(max(prob * (1 - prob), 1e-9) / N)
@@ -123,7 +125,9 @@ def check_step(step: Primitive, seed: int = 1, factory=make) -> None:  # type: i
         _check_range(w * h / 64**2, *p["scale"], tol=0.06, what=f"{what} area")
         ratio = w / h
         lo, hi = p["ratio"]
-        assert ratio.min() >= lo - 0.08 and ratio.max() <= hi + 0.08, f"{what}: aspect {ratio.min():.2f}..{ratio.max():.2f}"
+        assert ratio.min() >= lo - 0.08 and ratio.max() <= hi + 0.08, (
+            f"{what}: aspect {ratio.min():.2f}..{ratio.max():.2f}"
+        )
     elif op == "affine":
         base = {"rotate": 0.0, "shear": 0.0, "scale": 1.0, "fill": p["fill"]}
         be = backend
@@ -170,7 +174,10 @@ def test_pipeline_has_the_published_steps(pipeline: str, backend: str) -> None:
     assert [op for op, _ in got] == [op for op, _ in EXPECTED[pipeline]]
     for (op, params), (_, want) in zip(got, EXPECTED[pipeline]):
         for key, value in want.items():
-            assert params[key] == pytest.approx(value) if not isinstance(value, str) else params[key] == value, (op, key)
+            assert params[key] == pytest.approx(value) if not isinstance(value, str) else params[key] == value, (
+                op,
+                key,
+            )
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -183,8 +190,11 @@ def test_pipeline_steps_do_what_their_parameters_say(pipeline: str, backend: str
 LIES = [
     ("brightness", {"factor": (0.5, 0.9)}, {"factor": (0.7, 1.3)}),
     ("hue", {"delta": (-0.05, 0.05)}, {"delta": (-0.1, 0.1)}),
-    ("affine", {"rotate": (-45, 45), "shear": (-20, 20), "scale": (0.8, 1.2)},
-     {"rotate": (-90.0, 90.0), "shear": (-20.0, 20.0), "scale": (0.8, 1.2), "fill": "symmetric"}),
+    (
+        "affine",
+        {"rotate": (-45, 45), "shear": (-20, 20), "scale": (0.8, 1.2)},
+        {"rotate": (-90.0, 90.0), "shear": (-20.0, 20.0), "scale": (0.8, 1.2), "fill": "symmetric"},
+    ),
     ("crop_percent", {"percent": (0.0, 0.35)}, {"percent": (0.0, 0.2)}),
     ("flip", {"horizontal": 0.0, "vertical": 0.9}, {"horizontal": 0.0, "vertical": 0.5}),
 ]

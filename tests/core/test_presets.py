@@ -57,8 +57,15 @@ def test_overrides_apply_and_are_checked() -> None:
 def test_reproduce_trains_every_paper_family(tmp_path) -> None:
     """One epoch of each of the paper's four methods at 32 px, and the paper table."""
     result = reproduce(
-        "melanoma", root=tmp_path, dataset=TINY, weights=None, image_size=32, epochs=1, batch_size=8,
-        augmenters=[{"name": "flip"}], verbose=0,
+        "melanoma",
+        root=tmp_path,
+        dataset=TINY,
+        weights=None,
+        image_size=32,
+        epochs=1,
+        batch_size=8,
+        augmenters=[{"name": "flip"}],
+        verbose=0,
     )
     assert list(result.reports) == list(METHODS)
     for report in result.reports.values():
@@ -71,7 +78,13 @@ def test_reproduce_trains_every_paper_family(tmp_path) -> None:
 
 def test_best_preset_trains(tmp_path) -> None:
     trainer = presets.seborrheic_keratosis_best(
-        dataset=TINY, weights=None, image_size=32, epochs=2, batch_size=8, run_dir=str(tmp_path / "best"), tta=2,
+        dataset=TINY,
+        weights=None,
+        image_size=32,
+        epochs=2,
+        batch_size=8,
+        run_dir=str(tmp_path / "best"),
+        tta=2,
         # From scratch (no download in tests), so scale inputs as scratch presets do.
         backbone={"name": "resnet50", "params": {"preprocessing": "tf"}},
     )

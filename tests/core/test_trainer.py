@@ -90,7 +90,9 @@ def test_from_run_and_export_give_identical_predictions(fitted: Trainer, tmp_pat
     np.testing.assert_allclose(restored.predict(images), expected, rtol=1e-5, atol=1e-6)
     path = fitted.export(tmp_path / "model.keras")
     model = load_model(path)
-    np.testing.assert_allclose(model.predict(images.astype(np.float32), verbose=0)[:, -1], expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(
+        model.predict(images.astype(np.float32), verbose=0)[:, -1], expected, rtol=1e-5, atol=1e-6
+    )
 
 
 def test_resume_after_kill(tmp_path: Path) -> None:
@@ -112,7 +114,9 @@ def test_resume_after_kill(tmp_path: Path) -> None:
         presets.melanoma_conv5(**{SMALL_RUN!r}, epochs=3, run_dir={str(run_dir)!r}).fit(verbose=0)
         """
     )
-    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+    )
     try:
         assert proc.stdout is not None
         assert proc.stdout.readline().strip() == "checkpointed"

@@ -38,7 +38,9 @@ def make_isic_layout(root: Path, diagnoses: dict[str, list[int]] | None = None, 
             if superpixels:
                 Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(folder / f"{image_id}_superpixels.png")
             rows.append(f"{image_id},{ROW[code]}")
-            meta.append(f"{image_id},{'unknown' if counter % 3 == 0 else 30 + counter},{'female' if counter % 2 else 'male'}")
+            meta.append(
+                f"{image_id},{'unknown' if counter % 3 == 0 else 30 + counter},{'female' if counter % 2 else 'male'}"
+            )
             counter += 1
         (root / f"ISIC-2017_{infix}_Part3_GroundTruth.csv").write_bytes(("\r\n".join(rows) + "\r\n").encode())
         (folder / f"ISIC-2017_{infix}_Data_metadata.csv").write_text("\n".join(meta) + "\n")

@@ -41,7 +41,9 @@ def test_table2_counts_exactly(task: str, expected: dict[str, int]) -> None:
     assert str(expected["melanoma"]) in table and "2744" in table
 
 
-@given(st.lists(st.sampled_from([0, 1, 2]), min_size=1, max_size=60), st.sampled_from(["melanoma", "seborrheic_keratosis"]))
+@given(
+    st.lists(st.sampled_from([0, 1, 2]), min_size=1, max_size=60), st.sampled_from(["melanoma", "seborrheic_keratosis"])
+)
 def test_repeats_agree_with_counts(codes: list[int], task: str) -> None:
     diagnosis = np.array(codes)
     before = {n: int(np.sum(diagnosis == c)) for c, n in enumerate(("nevus", "melanoma", "seborrheic_keratosis"))}

@@ -32,7 +32,12 @@ def test_built_once_then_reused(images: list[Path], tmp_path: Path, monkeypatch:
 
 def test_key_changes_only_with_sources_or_size(images: list[Path], tmp_path: Path) -> None:
     first = build_cache(images, 32, tmp_path / "c", name="t", progress=False, shard_size=2)
-    assert sorted(p.name for p in first.iterdir()) == ["index.json", "shard-00000.npy", "shard-00001.npy", "shard-00002.npy"]
+    assert sorted(p.name for p in first.iterdir()) == [
+        "index.json",
+        "shard-00000.npy",
+        "shard-00001.npy",
+        "shard-00002.npy",
+    ]
     assert cache_entry(images, 32, tmp_path / "c", name="t") == first
     other_size = build_cache(images, 48, tmp_path / "c", name="t", progress=False)
     assert other_size != first and first.exists()  # another size is another entry, both kept

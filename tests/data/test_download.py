@@ -7,9 +7,9 @@ import io
 import stat
 import threading
 import zipfile
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import pytest
@@ -34,7 +34,9 @@ def _isic_zip(infix: str, ids: list[str]) -> bytes:
     top = f"ISIC-2017_{infix}_Data"
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr(f"{top}/", b"")
-        z.writestr(f"{top}/{top}_metadata.csv", "image_id,age_approximate,sex\n" + "".join(f"{i},50,male\n" for i in ids))
+        z.writestr(
+            f"{top}/{top}_metadata.csv", "image_id,age_approximate,sex\n" + "".join(f"{i},50,male\n" for i in ids)
+        )
         for k, image_id in enumerate(ids):
             z.writestr(f"{top}/{image_id}.jpg", _jpeg(k))
             z.writestr(f"{top}/{image_id}_superpixels.png", b"\x89PNG fake superpixels")
@@ -115,8 +117,11 @@ def test_download_extract_and_second_run_noop(server: Server, tmp_path: Path) ->
     download_isic2017(to, base_url=server.url, files=server.checksums(), progress=False)
     train = to / "ISIC-2017_Training_Data"
     assert sorted(p.name for p in train.iterdir()) == [
-        ".lesionkit-complete", "ISIC-2017_Training_Data_metadata.csv",
-        "ISIC_0000000.jpg", "ISIC_0000001.jpg", "ISIC_0000002.jpg",
+        ".lesionkit-complete",
+        "ISIC-2017_Training_Data_metadata.csv",
+        "ISIC_0000000.jpg",
+        "ISIC_0000001.jpg",
+        "ISIC_0000002.jpg",
     ]
     assert not list(to.glob("*.zip")) and not list(to.glob("*.part")) and not list(to.glob(".*tmp"))
     ds = ISIC2017(to, cache_dir=tmp_path / "cache", progress=False)
@@ -147,7 +152,9 @@ def test_checksum_mismatch_keeps_nothing(server: Server, tmp_path: Path) -> None
     assert not list(tmp_path.glob("ISIC-2017_Validation_Part3_GroundTruth.csv*"))
 
 
-def test_env_var_base_url_and_cli(server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_env_var_base_url_and_cli(
+    server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import lesionkit.data.download as dl
 
     monkeypatch.setenv("LESIONKIT_ISIC_URL", server.url)
@@ -175,8 +182,12 @@ def _zip_with(name: str, data: bytes = b"x", *, link: bool = False) -> bytes:
 
 @pytest.mark.parametrize(
     "entry, link",
-    [("../evil.jpg", False), ("ISIC-2017_Training_Data/../../evil.jpg", False), ("/abs/evil.jpg", False),
-     ("ISIC-2017_Training_Data/link.jpg", True)],
+    [
+        ("../evil.jpg", False),
+        ("ISIC-2017_Training_Data/../../evil.jpg", False),
+        ("/abs/evil.jpg", False),
+        ("ISIC-2017_Training_Data/link.jpg", True),
+    ],
 )
 def test_path_escaping_entries_refused(server: Server, tmp_path: Path, entry: str, link: bool) -> None:
     name = "ISIC-2017_Training_Data.zip"

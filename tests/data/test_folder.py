@@ -22,7 +22,8 @@ def folder(tmp_path: Path, jpeg_writer) -> Path:
 def test_diagnosis_names_and_split_column(folder: Path, tmp_path: Path) -> None:
     rows = ["image_id,diagnosis,split,site"] + [
         f"lesion_{i:03d}{'.png' if i == 5 else ''},{['nevus', 'melanoma', 'seborrheic_keratosis'][i % 3]},"
-        f"{'train' if i < 8 else 'test'},arm" for i in range(12)
+        f"{'train' if i < 8 else 'test'},arm"
+        for i in range(12)
     ]
     (folder / "labels.csv").write_bytes(("\ufeff" + "\r\n".join(rows) + "\r\n").encode())
     ds = lesionkit.datasets.create("folder", data_dir=str(folder), cache_dir=str(tmp_path / "c"), progress=False)
@@ -35,11 +36,15 @@ def test_diagnosis_names_and_split_column(folder: Path, tmp_path: Path) -> None:
 
 
 def test_isic_columns_and_stratified_split(folder: Path) -> None:
-    rows = ["image_id,melanoma,seborrheic_keratosis"] + [f"lesion_{i:03d},{int(i % 4 == 1)}.0,{int(i % 4 == 2)}.0" for i in range(12)]
+    rows = ["image_id,melanoma,seborrheic_keratosis"] + [
+        f"lesion_{i:03d},{int(i % 4 == 1)}.0,{int(i % 4 == 2)}.0" for i in range(12)
+    ]
     (folder / "labels.csv").write_text("\n".join(rows))
     ds = lesionkit.datasets.create("folder", data_dir=str(folder), validation_fraction=0.25, test_fraction=0.25, seed=1)
     sizes = {s: len(ds.split(s)) for s in ds.split_names()}
-    assert sum(sizes.values()) == 12 and sizes["test"] == 4 and sizes["validation"] == 4  # per class: 1 mel, 1 SK, 2 nevus
+    assert (
+        sum(sizes.values()) == 12 and sizes["test"] == 4 and sizes["validation"] == 4
+    )  # per class: 1 mel, 1 SK, 2 nevus
     all_ids = sorted(i for s in ds.split_names() for i in ds.split(s).ids)
     assert all_ids == sorted(f"lesion_{i:03d}" for i in range(12))
     assert np.sum(ds.split("test").diagnosis == 1) == 1  # stratified: one melanoma of three

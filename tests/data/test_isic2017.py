@@ -13,7 +13,9 @@ from lesionkit.errors import DataError, DataNotFoundError
 
 
 def test_registered_and_reads_layout(isic_dir: Path, tmp_path: Path) -> None:
-    ds = lesionkit.datasets.create("isic2017", data_dir=str(isic_dir), cache_dir=str(tmp_path / "cache"), progress=False)
+    ds = lesionkit.datasets.create(
+        "isic2017", data_dir=str(isic_dir), cache_dir=str(tmp_path / "cache"), progress=False
+    )
     assert ds.split_names() == ("train", "validation", "test")
     train = ds.split("train")
     assert train.ids[:2] == ("ISIC_0000000", "ISIC_0000001")

@@ -48,14 +48,18 @@ def test_missing_split_files(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert main(["validate", str(tmp_path / "nope")]) == 2
     assert "nope: no such folder" in capsys.readouterr().err
     report = validate_isic2017(tmp_path, progress=False)
-    assert not report.ok and any("ISIC-2017_Test_v2_Part3_GroundTruth.csv: ground-truth CSV missing" in p for p in report.problems)
+    assert not report.ok and any(
+        "ISIC-2017_Test_v2_Part3_GroundTruth.csv: ground-truth CSV missing" in p for p in report.problems
+    )
 
 
 def test_folder_dataset(tmp_path: Path, jpeg_writer, capsys: pytest.CaptureFixture[str]) -> None:
     root = tmp_path / "mine"
     for i in range(4):
         jpeg_writer(root / f"img{i}.jpg", i)
-    (root / "labels.csv").write_text("image_id,diagnosis,split\nimg0,nevus,train\nimg1,melanoma,train\nimg2,nevus,test\n")
+    (root / "labels.csv").write_text(
+        "image_id,diagnosis,split\nimg0,nevus,train\nimg1,melanoma,train\nimg2,nevus,test\n"
+    )
     assert main(["validate", str(root), "--no-progress"]) == 1  # img3 has no row
     out = capsys.readouterr().out
     assert "img3.jpg: image has no row in labels.csv" in out and "1 problem(s)" in out

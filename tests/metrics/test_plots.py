@@ -53,8 +53,18 @@ def test_training_curves_from_dict_and_csv(tmp_path):
     assert_png(plot_training_curves(history, tmp_path / "d" / "curves.png"))
     csv_path = tmp_path / "log.csv"
     rows = ["epoch,accuracy,learning_rate,loss,val_accuracy,val_loss"]
-    rows += [f"{e},{a},{lr},{lo},{va},{vl}" for e, (a, lr, lo, va, vl) in enumerate(
-        zip(history["accuracy"], history["learning_rate"], history["loss"], history["val_accuracy"], history["val_loss"]))]
+    rows += [
+        f"{e},{a},{lr},{lo},{va},{vl}"
+        for e, (a, lr, lo, va, vl) in enumerate(
+            zip(
+                history["accuracy"],
+                history["learning_rate"],
+                history["loss"],
+                history["val_accuracy"],
+                history["val_loss"],
+            )
+        )
+    ]
     csv_path.write_text("\n".join(rows) + "\n")
     assert_png(plot_training_curves(csv_path, tmp_path / "c" / "curves.png"))
 
@@ -62,8 +72,13 @@ def test_training_curves_from_dict_and_csv(tmp_path):
 def test_metrics_bar_with_gaps(tmp_path):
     bars = {
         "ours": {"accuracy": 0.81, "recall": 0.52, "precision": 0.41, "f1": 0.46, "roc_auc": 0.74},
-        "paper ResNet-50 conv5": {"accuracy": 0.7333, "recall": 0.4615, "precision": 0.3576, "f1": 0.4029,
-                                  "roc_auc": 0.6303},
+        "paper ResNet-50 conv5": {
+            "accuracy": 0.7333,
+            "recall": 0.4615,
+            "precision": 0.3576,
+            "f1": 0.4029,
+            "roc_auc": 0.6303,
+        },
         "partial": {"roc_auc": float("nan"), "accuracy": 0.6},
     }
     assert_png(plot_metrics_bar(bars, tmp_path / "bars.png"))

@@ -90,7 +90,7 @@ def test_table_and_json(truth, tmp_path):
 
 
 def test_missing_and_extra_ids_are_listed(truth, tmp_path):
-    lines = submission_lines(rows=range(2, N)) + ["ISIC_9999999,0.5,0.5"]
+    lines = [*submission_lines(rows=range(2, N)), "ISIC_9999999,0.5,0.5"]
     with pytest.raises(ScoringError) as err:
         score_submission(truth, write(tmp_path / "p.csv", lines))
     msg = str(err.value)

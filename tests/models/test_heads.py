@@ -12,7 +12,12 @@ from lesionkit.models.runtime import precision_policy
 
 @pytest.mark.parametrize(
     ("name", "params", "outputs"),
-    [("softmax", {}, 2), ("sigmoid", {}, 1), ("dense_dropout", {"units": 4, "dropout": 0.2}, 2), ("softmax", {"pooling": "max"}, 2)],
+    [
+        ("softmax", {}, 2),
+        ("sigmoid", {}, 1),
+        ("dense_dropout", {"units": 4, "dropout": 0.2}, 2),
+        ("softmax", {"pooling": "max"}, 2),
+    ],
 )
 @pytest.mark.parametrize("precision", ["float32", "mixed_float16", "mixed_bfloat16"])
 def test_heads_give_float32_probabilities(name: str, params: dict, outputs: int, precision: str) -> None:

@@ -44,9 +44,7 @@ def test_plain_crossentropy_matches_keras() -> None:
 
 def test_focal_hand_computed() -> None:
     loss = lesionkit.losses.create("focal", gamma=2.0, alpha=0.25)
-    expected = (
-        -0.75 * 0.2**2 * math.log(0.8) - 0.25 * 0.4**2 * math.log(0.6) - 0.25 * 0.9**2 * math.log(0.1)
-    ) / 3
+    expected = (-0.75 * 0.2**2 * math.log(0.8) - 0.25 * 0.4**2 * math.log(0.6) - 0.25 * 0.9**2 * math.log(0.1)) / 3
     assert _value(loss) == pytest.approx(expected, rel=1e-5)
 
 

@@ -49,9 +49,8 @@ def test_precision_policy_sets_and_restores() -> None:
     with pytest.raises(ZeroDivisionError), precision_policy("mixed_bfloat16"):
         1 / 0
     assert current_precision() == "float32"
-    with pytest.raises(RuntimeConfigError, match="Did you mean 'mixed_float16'"):
-        with precision_policy("mixed_float61"):
-            pass
+    with pytest.raises(RuntimeConfigError, match="Did you mean 'mixed_float16'"), precision_policy("mixed_float61"):
+        pass
 
 
 def test_precision_policy_nests() -> None:
@@ -68,7 +67,10 @@ def test_mixed_precision_model_computes_low_outputs_float32(precision: str, tiny
 
     with precision_policy(precision):
         model = _classifier(tiny_registered)
-        model.compile(optimizer=lesionkit.optimizers.create("sgd", learning_rate=0.01), loss=lesionkit.losses.create("crossentropy"))
+        model.compile(
+            optimizer=lesionkit.optimizers.create("sgd", learning_rate=0.01),
+            loss=lesionkit.losses.create("crossentropy"),
+        )
     low = precision.split("_")[1]
     conv = model.get_layer("tiny").get_layer("conv5_conv")
     assert conv.compute_dtype == low and conv.variable_dtype == "float32"

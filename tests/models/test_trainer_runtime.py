@@ -10,8 +10,6 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from lesionkit.config import ComponentSpec, ExperimentConfig
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,6 +18,7 @@ TESTS = Path(__file__).resolve().parent
 # Until lesionkit/trainer.py builds and compiles inside
 # `with precision_policy(cfg.precision), distribution_strategy(cfg.distribute).scope():`
 # these fail; strict, so they flag the moment it does and the marker can go.
+
 
 def _config(tmp_path: Path, **changes: Any) -> ExperimentConfig:
     return ExperimentConfig(
@@ -82,7 +81,11 @@ def test_trainer_fits_mirrored_on_two_logical_cpus(tmp_path: Path) -> None:
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(
         [sys.executable, "-c", TRAINER_SCRIPT, str(TESTS), cfg.to_json()],
-        capture_output=True, text=True, timeout=180, env=env, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=env,
+        cwd=ROOT,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     result = json.loads(proc.stdout.strip().splitlines()[-1])
