@@ -91,7 +91,7 @@ def draw_lesion(diagnosis: int, size: int, rng: np.random.Generator) -> np.ndarr
         colour = np.broadcast_to(base, (size, size, 3)).copy()
         palette = np.array([[70.0, 45.0, 38.0], [35.0, 28.0, 30.0], [95.0, 108.0, 135.0], [175.0, 80.0, 80.0]])
         for _ in range(rng.integers(2, 5)):
-            px, py = (*rng.normal(0, radius * 0.5, 2), cx, cy)
+            px, py = rng.normal(0, radius * 0.5, 2) + np.array([cx, cy])
             blob = np.exp(-((xx - px) ** 2 + (yy - py) ** 2) / (2 * rng.uniform(0.06, 0.18) ** 2))
             weight = (strength * blob)[..., None]
             colour = colour * (1 - weight) + palette[rng.integers(len(palette))] * weight
