@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,11 @@ class RunCheckpoint(keras.callbacks.Callback):
         self.monitor = monitor
         self.best = best
 
+    def on_train_begin(self, logs: dict[str, Any] | None = None) -> None:
+        # One writer thread: checkpoints land in epoch order while training goes on.
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lesionkit-checkpoint")
+        self._pending: list[Future[None]] = []
+
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         logs = logs or {}
         score = logs.get(self.monitor, logs.get("auc"))
@@ -34,10 +40,25 @@ class RunCheckpoint(keras.callbacks.Callback):
         improved = not math.isnan(score) and score > self.best
         if improved:
             self.best = score
-        runs.save_checkpoint(
-            self.run_dir,
-            self.model,
-            epoch + 1,
-            best=improved,
-            state={"best_score": self.best if math.isfinite(self.best) else None, "monitor": self.monitor},
+        weights, slots = runs.snapshot(self.model)
+        state = {"best_score": self.best if math.isfinite(self.best) else None, "monitor": self.monitor}
+        self._pending.append(
+            self._writer.submit(
+                runs.save_checkpoint, self.run_dir, weights, slots, epoch + 1, best=improved, state=state
+            )
         )
+        self._raise_failures(wait=False)
+
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        self._raise_failures(wait=True)
+        self._writer.shutdown(wait=True)
+
+    def _raise_failures(self, *, wait: bool) -> None:
+        # A failed write (disk full...) must stop training, not pass silently.
+        still: list[Future[None]] = []
+        for future in self._pending:
+            if wait or future.done():
+                future.result()
+            else:
+                still.append(future)
+        self._pending = still

@@ -153,6 +153,7 @@ def plot_precision_recall(
         # Step drawing matches how average precision sums the curve.
         ax.step(recall, precision, where="post", lw=2, label=f"{name + ' ' if name else ''}AP {ap:.3f}")
         prevalence = float(y.mean())
+    assert prevalence is not None  # _curves yields at least one curve
     ax.axhline(prevalence, ls="--", color="0.6", lw=1, label=f"prevalence {prevalence:.3f}")
     ax.set(xlim=(-0.01, 1.01), ylim=(-0.01, 1.01), xlabel="recall (sensitivity)", ylabel="precision", title=title)
     ax.grid(alpha=0.3)
@@ -162,7 +163,7 @@ def plot_precision_recall(
 
 def _read_history(history: str | Path | Mapping[str, Sequence[float]]) -> dict[str, np.ndarray]:
     if isinstance(history, Mapping):
-        columns = {str(k): list(v) for k, v in history.items()}
+        columns: dict[str, list[Any]] = {str(k): list(v) for k, v in history.items()}
         source = "history"
     else:
         path = Path(history)

@@ -28,7 +28,7 @@ import inspect
 import threading
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, Generic, TypeVar, cast, overload
 
 import attrs
 
@@ -234,7 +234,7 @@ class Registry(Generic[T]):
             InvalidParameterError: a parameter the factory does not accept, or a
                 required one missing; the message lists the accepted ones.
         """
-        factory = self.get(name)
+        factory = cast("Callable[..., Any]", self.get(name))
         check_params(factory, params, where=f"{self.kind}[{name!r}]")
         return factory(**params)
 
@@ -255,7 +255,7 @@ class Registry(Generic[T]):
 
     def describe(self, name: str) -> str:
         """Signature, origin and docstring of ``name``, as text."""
-        obj = self.get(name)
+        obj = cast("Callable[..., Any]", self.get(name))
         entry = self._entries[name]
         try:
             sig = str(inspect.signature(obj, eval_str=True))

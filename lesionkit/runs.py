@@ -7,13 +7,14 @@ A run directory holds::
     history.csv          one row of metrics per epoch
     logs/                TensorBoard event files
     checkpoints/
-      epoch-0003/        weights + optimizer state after epoch 3 (the last two are kept)
+      epoch-0003/        model.npz + optimizer.npz after epoch 3 (the last two are kept)
       best/              weights of the epoch with the best validation ROC AUC
     state.json           the last completed epoch and the best score, updated last
 
 Every checkpoint is written into a temporary folder and renamed into place, and
 ``state.json`` is replaced atomically after it, so a kill at any moment leaves
-the previous consistent checkpoint.
+the previous consistent checkpoint. Checkpoints are written by a background
+thread from a snapshot of the variables, so training does not wait for the disk.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ STATE = "state.json"
 HISTORY = "history.csv"
 CHECKPOINTS = "checkpoints"
 KEEP_LAST = 2
+WEIGHTS = "model.npz"
+OPTIMIZER = "optimizer.npz"
 
 
 class RunDirError(LesionkitError):
@@ -90,30 +93,59 @@ def read_state(run_dir: Path) -> dict[str, Any] | None:
     path = run_dir / STATE
     if not path.is_file():
         return None
-    return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
-def save_checkpoint(run_dir: Path, model: Any, epoch: int, *, best: bool, state: dict[str, Any]) -> None:
-    """Save weights and optimizer state after ``epoch`` (1-based), then update state.json."""
+def snapshot(model: Any) -> tuple[list[Any], list[Any]]:
+    """Copies of the model's and its optimizer's variables, cheap enough for every epoch."""
     import numpy as np
 
+    weights = [np.array(v) for v in model.weights]
+    optimizer = getattr(model, "optimizer", None)
+    slots = [np.array(v) for v in optimizer.variables] if optimizer is not None and optimizer.built else []
+    return weights, slots
+
+
+def _save_arrays(path: Path, arrays: list[Any]) -> None:
+    import numpy as np
+
+    np.savez(path, *arrays)
+
+
+def _load_arrays(path: Path) -> list[Any]:
+    import numpy as np
+
+    with np.load(path) as saved:
+        return [saved[f"arr_{i}"] for i in range(len(saved.files))]
+
+
+def save_checkpoint(
+    run_dir: Path, weights: list[Any], slots: list[Any], epoch: int, *, best: bool, state: dict[str, Any]
+) -> None:
+    """Write the weights and optimizer state after ``epoch`` (1-based), then update state.json.
+
+    The checkpoint folder is complete before it gets its final name, and
+    state.json (replaced atomically) only then points at it.
+    """
     root = run_dir / CHECKPOINTS
     root.mkdir(parents=True, exist_ok=True)
     final = root / f"epoch-{epoch:04d}"
     tmp = root / f".epoch-{epoch:04d}.part"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
-    model.save_weights(str(tmp / "model.weights.h5"))
-    optimizer = getattr(model, "optimizer", None)
-    if optimizer is not None and optimizer.variables:
-        np.savez(tmp / "optimizer.npz", *[np.asarray(v) for v in optimizer.variables])
+    _save_arrays(tmp / WEIGHTS, weights)
+    if slots:
+        _save_arrays(tmp / OPTIMIZER, slots)
     shutil.rmtree(final, ignore_errors=True)
     os.replace(tmp, final)
     if best:
         best_tmp = root / ".best.part"
         shutil.rmtree(best_tmp, ignore_errors=True)
         best_tmp.mkdir()
-        shutil.copy2(final / "model.weights.h5", best_tmp / "model.weights.h5")
+        try:  # a hard link costs nothing; the epoch folder is deleted later, the link stays
+            os.link(final / WEIGHTS, best_tmp / WEIGHTS)
+        except OSError:
+            shutil.copy2(final / WEIGHTS, best_tmp / WEIGHTS)
         shutil.rmtree(root / "best", ignore_errors=True)
         os.replace(best_tmp, root / "best")
     write_json(run_dir / STATE, {**state, "epoch": epoch, "checkpoint": final.name})
@@ -121,21 +153,29 @@ def save_checkpoint(run_dir: Path, model: Any, epoch: int, *, best: bool, state:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def load_weights(model: Any, path: Path) -> None:
+    """Load a checkpoint's weights file into ``model`` (built from the same config)."""
+    values = _load_arrays(path)
+    if len(values) != len(model.weights):
+        raise RunDirError(
+            f"{path}: {len(values)} arrays saved but the model has {len(model.weights)} weights; "
+            f"was the run's config changed?"
+        )
+    model.set_weights(values)
+
+
 def restore_checkpoint(run_dir: Path, model: Any) -> dict[str, Any]:
     """Load the last checkpoint's weights and optimizer state into a compiled ``model``."""
-    import numpy as np
-
     state = read_state(run_dir)
     if state is None:
         raise RunDirError(f"{run_dir} has no {STATE}: nothing to resume (no epoch finished yet?)")
     folder = run_dir / CHECKPOINTS / state["checkpoint"]
-    model.load_weights(str(folder / "model.weights.h5"))
-    opt_file = folder / "optimizer.npz"
+    load_weights(model, folder / WEIGHTS)
+    opt_file = folder / OPTIMIZER
     if opt_file.is_file():
         optimizer = model.optimizer
         optimizer.build(model.trainable_variables)
-        with np.load(opt_file) as saved:
-            values = [saved[f"arr_{i}"] for i in range(len(saved.files))]
+        values = _load_arrays(opt_file)
         if len(values) != len(optimizer.variables):
             raise RunDirError(
                 f"{opt_file}: {len(values)} optimizer variables saved, the model has "
@@ -167,12 +207,12 @@ def truncate_history(run_dir: Path, epochs: int) -> None:
 
 def best_weights(run_dir: Path) -> Path | None:
     """The best checkpoint's weights file, else the last one's, else ``None``."""
-    best = run_dir / CHECKPOINTS / "best" / "model.weights.h5"
+    best = run_dir / CHECKPOINTS / "best" / WEIGHTS
     if best.is_file():
         return best
     state = read_state(run_dir)
     if state:
-        last = run_dir / CHECKPOINTS / state["checkpoint"] / "model.weights.h5"
+        last = run_dir / CHECKPOINTS / state["checkpoint"] / WEIGHTS
         if last.is_file():
             return last
     return None

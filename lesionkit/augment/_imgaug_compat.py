@@ -59,7 +59,7 @@ def patch_numpy() -> list[str]:
         np.complex = complex  # type: ignore[attr-defined]
         _PATCHED.append("complex")
     if not _has("bool"):  # numpy 1.24–1.26 only
-        np.bool = bool  # type: ignore[attr-defined]
+        np.bool = bool  # type: ignore[misc, assignment]
         _PATCHED.append("bool")
     return list(_PATCHED)
 

@@ -38,7 +38,7 @@ def load_image(path: str | Path, size: int) -> np.ndarray:
         raise DataNotFoundError(f"no image at {path}: give the path of a JPEG or PNG file")
     try:
         with Image.open(path) as im:
-            im = im.convert("RGB").resize((size, size), Image.BILINEAR)
+            im = im.convert("RGB").resize((size, size), Image.Resampling.BILINEAR)
             return np.asarray(im, dtype=np.uint8).copy()
     except (UnidentifiedImageError, OSError) as exc:
         raise DataError(f"{path} is not a readable image ({exc}); give a JPEG or PNG file") from None
@@ -67,7 +67,7 @@ def preview_grid(
         raise ValueError(f"n={n!r}: show at least one augmented version")
     image = np.asarray(image, np.uint8)
     if image.shape[:2] != (size, size):
-        image = np.asarray(Image.fromarray(image).resize((size, size), Image.BILINEAR))
+        image = np.asarray(Image.fromarray(image).resize((size, size), Image.Resampling.BILINEAR))
     batch = np.broadcast_to(image, (n, size, size, 3)).copy()
     rows = []
     for backend in backends:

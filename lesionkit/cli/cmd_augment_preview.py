@@ -8,7 +8,7 @@ import json
 from lesionkit.cli import CommandError
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "augment-preview",
         help="render a before/after grid of an augmentation pipeline",

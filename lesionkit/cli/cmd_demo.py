@@ -6,7 +6,7 @@ import argparse
 import time
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "demo",
         help="train the melanoma_conv5 preset briefly on built-in synthetic lesions (offline)",

@@ -7,7 +7,7 @@ import argparse
 from lesionkit.cli._options import add_override_options, overrides_from_args
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("fit", help="train a preset or a config file, then evaluate")
     p.add_argument("preset", help="preset name (see `lesionkit presets`) or a config .json file")
     add_override_options(p)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("plugins", help="list every registered component and its origin")
     p.add_argument("registry", nargs="?", help="only this registry, e.g. backbones")
     p.set_defaults(func=run)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("presets", help="list the ready-made experiments")
     p.add_argument("pattern", nargs="?", default="*", help="shell-style filter, e.g. 'melanoma_*'")
     p.add_argument("--describe", metavar="NAME", help="show one preset's full documentation")

@@ -7,7 +7,7 @@ import argparse
 from lesionkit.cli._options import add_override_options, overrides_from_args
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("reproduce", help="run the paper's four methods on a task and write its table beside ours")
     p.add_argument("--task", required=True, choices=["melanoma", "seborrheic_keratosis"])
     p.add_argument("--root", default="runs/reproduce", help="one run directory per method is made here")

@@ -72,7 +72,9 @@ def _safe_name(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "images"
 
 
-def cache_entry(paths: Sequence[str | Path], size: int, cache_dir: str | Path | None = None, *, name: str) -> Path:
+def cache_entry(
+    paths: Sequence[str | Path], size: int, cache_dir: str | os.PathLike[str] | None = None, *, name: str
+) -> Path:
     """The folder where the cache of these files at this size lives (built or not)."""
     root = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
     return root / f"{_safe_name(name)}-{int(size)}px-{cache_key(paths, size)}"
@@ -83,7 +85,9 @@ def is_built(entry: Path) -> bool:
     return (entry / INDEX).is_file()
 
 
-def _decode_all(paths: Sequence[Path], size: int, workers: int, desc: str, progress: bool):  # type: ignore[no-untyped-def]
+def _decode_all(
+    paths: Sequence[Path], size: int, workers: int, desc: str, progress: bool
+) -> tuple[np.ndarray, list[str]]:
     out = np.empty((len(paths), size, size, 3), dtype=np.uint8)
     problems: list[str] = []
 
@@ -103,7 +107,7 @@ def _decode_all(paths: Sequence[Path], size: int, workers: int, desc: str, progr
 def build_cache(
     paths: Sequence[str | Path],
     size: int,
-    cache_dir: str | Path | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
     *,
     name: str,
     shard_size: int = 1024,
@@ -115,12 +119,12 @@ def build_cache(
     Raises:
         DataError: listing every file that could not be decoded (nothing is cached then).
     """
-    paths = [Path(p) for p in paths]
-    entry = cache_entry(paths, size, cache_dir, name=name)
+    files = [Path(p) for p in paths]
+    entry = cache_entry(files, size, cache_dir, name=name)
     if is_built(entry):
         return entry
     images, problems = _decode_all(
-        paths, int(size), workers or os.cpu_count() or 1, f"caching {name} at {size}px", progress
+        files, int(size), workers or os.cpu_count() or 1, f"caching {name} at {size}px", progress
     )
     if problems:
         raise DataError(
@@ -130,7 +134,7 @@ def build_cache(
     tmp = Path(tempfile.mkdtemp(prefix=f".{entry.name}.", suffix=".tmp", dir=entry.parent))
     try:
         shards = []
-        for k, start in enumerate(range(0, max(len(paths), 1), shard_size)):
+        for k, start in enumerate(range(0, max(len(files), 1), shard_size)):
             shard = f"shard-{k:05d}.npy"
             np.save(tmp / shard, images[start : start + shard_size])
             shards.append(shard)
@@ -139,8 +143,8 @@ def build_cache(
             "decoder": DECODER_VERSION,
             "name": name,
             "size": int(size),
-            "count": len(paths),
-            "files": [p.name for p in paths],
+            "count": len(files),
+            "files": [p.name for p in files],
             "shards": shards,
         }
         atomic_write_text(tmp / INDEX, json.dumps(index, indent=1))
@@ -183,7 +187,7 @@ def load_cache(entry: str | Path, *, mmap: bool = False) -> np.ndarray:
 def cached_images(
     paths: Sequence[str | Path],
     size: int,
-    cache_dir: str | Path | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
     *,
     name: str,
     progress: bool = True,

@@ -26,6 +26,7 @@ Example::
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -118,7 +119,7 @@ class FolderDataset:
             name=name,
             ids=tuple(self._ids[i] for i in rows),
             diagnosis=self._diagnosis[rows],
-            load_images=lambda size, _n=name, _p=paths: self._load(_n, _p, size),
+            load_images=functools.partial(self._load, name, paths),
             metadata={k: tuple(v[i] for i in rows) for k, v in self._metadata.items()},
             paths=paths,
         )
@@ -130,7 +131,9 @@ class FolderDataset:
             self._images[key] = cached_images(paths, int(size), self.cache_dir, name=tag, progress=self.progress)
         return self._images[key]
 
-    def _read(self):  # type: ignore[no-untyped-def]
+    def _read(
+        self,
+    ) -> tuple[tuple[str, ...], tuple[str, ...], np.ndarray, np.ndarray | None, dict[str, tuple[object, ...]]]:
         rows = [(n, r) for n, r in _read_rows(self.csv) if any(c.strip() for c in r)]
         if not rows:
             raise DataError(f"{self.csv}: empty label CSV; expected a header with image_id and diagnosis")
@@ -147,7 +150,7 @@ class FolderDataset:
             {"diagnosis"} if "diagnosis" in names else {"melanoma", "seborrheic_keratosis"}
         )
         meta_cols = [c for c in names if c not in label_cols]
-        files = {}
+        files: dict[str, Path] = {}
         if self.image_dir.is_dir():
             for p in self.image_dir.iterdir():
                 if p.suffix.lower() in IMAGE_SUFFIXES:

@@ -25,11 +25,15 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
 import numpy as np
 
 from lesionkit.errors import DataError
+
+if TYPE_CHECKING:
+    from PIL.Image import Image as PILImage
 
 # Bump when decoding or resizing changes, so that caches built by older code rebuild.
 DECODER_VERSION = 1
@@ -62,7 +66,7 @@ class ImageInfo:
     notes: tuple[str, ...] = ()
 
 
-def _open(path: Path):  # type: ignore[no-untyped-def]
+def _open(path: Path) -> PILImage:
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -87,7 +91,7 @@ def _open(path: Path):  # type: ignore[no-untyped-def]
         raise ImageDecodeError(f"{path}: cannot open image ({exc}); re-download or remove it") from exc
 
 
-def _to_rgb_array(image) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _to_rgb_array(image: PILImage) -> np.ndarray:
     mode = image.mode
     if mode in ("I;16", "I;16B", "I;16L", "I"):
         # 16-bit grayscale: scale to 8 bits instead of clipping at 255.

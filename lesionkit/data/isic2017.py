@@ -25,6 +25,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import os
 import warnings
 from pathlib import Path
@@ -168,7 +169,7 @@ class ISIC2017:
             name=name,
             ids=table.ids,
             diagnosis=table.diagnosis,
-            load_images=lambda size, _n=name, _p=paths: self._load(_n, _p, size),
+            load_images=functools.partial(self._load, name, paths),
             metadata=metadata,
             paths=paths,
         )

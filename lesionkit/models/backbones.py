@@ -60,7 +60,7 @@ def check_input_shape(name: str, input_shape: Sequence[int], min_size: int = MIN
             f"{name}: input_shape={shape} must be (height, width, 3) with height and width "
             f">= {min_size} pixels (RGB images)"
         )
-    return shape  # type: ignore[return-value]
+    return shape
 
 
 class BackboneError(LesionkitError, ValueError):

@@ -37,8 +37,8 @@ def test_fit_records_history_and_run_directory(fitted: Trainer) -> None:
     env = json.loads((run / "environment.json").read_text())
     assert {"lesionkit", "tensorflow", "keras", "numpy", "python", "seed"} <= set(env)
     state = json.loads((run / "state.json").read_text())
-    assert state["epoch"] == 2 and (run / "checkpoints" / state["checkpoint"] / "model.weights.h5").is_file()
-    assert (run / "checkpoints" / "best" / "model.weights.h5").is_file()
+    assert state["epoch"] == 2 and (run / "checkpoints" / state["checkpoint"] / "model.npz").is_file()
+    assert (run / "checkpoints" / "best" / "model.npz").is_file()
     assert len((run / "history.csv").read_text().strip().splitlines()) == 3  # header + 2 epochs
 
 
@@ -107,7 +107,7 @@ def test_resume_after_kill(tmp_path: Path) -> None:
         save = runs.save_checkpoint
         def save_then_hang(*args, **kwargs):
             save(*args, **kwargs)
-            if args[2] == 1:
+            if args[3] == 1:
                 print("checkpointed", flush=True)
                 time.sleep(600)  # the test kills us here
         runs.save_checkpoint = save_then_hang
