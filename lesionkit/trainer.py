@@ -207,13 +207,16 @@ class Trainer:
             self._run_dir = Path(self.config.run_dir) if self.config.run_dir else default_run_dir(self.config.name)
         return self._run_dir
 
-    def fit(self, *, resume: bool = False, verbose: int | str = "auto") -> dict[str, list[float]]:
+    def fit(
+        self, *, resume: bool = False, callbacks: Sequence[Any] = (), verbose: int | str = "auto"
+    ) -> dict[str, list[float]]:
         """Train for ``config.epochs`` epochs, checkpointing into :attr:`run_dir` every epoch.
 
         Args:
             resume: continue the run in :attr:`run_dir` from its last checkpoint
                 (weights, optimizer state, epoch count); without it an existing,
                 non-empty run directory is an error, never overwritten.
+            callbacks: extra Keras callbacks, run after lesionkit's own.
 
         Returns:
             the per-epoch history (also in ``run_dir/history.csv``).
@@ -256,13 +259,13 @@ class Trainer:
             runs.truncate_history(run_dir, initial_epoch)
         # The CSV row goes before the checkpoint: a kill in between leaves a row that
         # truncate_history drops on resume, never a checkpoint without its row.
-        callbacks: list[Any] = [
+        all_callbacks: list[Any] = [
             keras.callbacks.CSVLogger(str(run_dir / runs.HISTORY), append=initial_epoch > 0),
             RunCheckpoint(run_dir, monitor="val_auc" if validation is not None else "auc", best=best),
             keras.callbacks.TensorBoard(str(run_dir / "logs"), write_graph=False, profile_batch=0),
         ]
         if cfg.early_stopping_patience:
-            callbacks.append(
+            all_callbacks.append(
                 keras.callbacks.EarlyStopping(
                     monitor="val_auc" if validation is not None else "auc",
                     mode="max",
@@ -278,7 +281,7 @@ class Trainer:
             initial_epoch=initial_epoch,
             validation_data=validation,
             class_weight=weights,
-            callbacks=callbacks,
+            callbacks=[*all_callbacks, *callbacks],
             shuffle=False,  # the pipeline shuffles, seeded
             verbose=verbose,
         )
@@ -320,10 +323,10 @@ class Trainer:
         if weights != "none":
             state = runs.read_state(run_dir)
             path = runs.best_weights(run_dir) if weights == "best" else (
-                run_dir / runs.CHECKPOINTS / state["checkpoint"] / "model.weights.h5" if state else None
+                run_dir / runs.CHECKPOINTS / state["checkpoint"] / runs.WEIGHTS if state else None
             )
             if path is not None:
-                trainer.build().load_weights(str(path))
+                runs.load_weights(trainer.build(), path)
         return trainer
 
     def export(self, path: str | Path, *, saved_model: str | Path | None = None) -> Path:
