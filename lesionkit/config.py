@@ -198,6 +198,11 @@ def _is_int(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         raise ConfigError(f"{attribute.name} = {value!r} must be an integer")
 
 
+def _non_negative_int(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(f"{attribute.name} = {value!r} must be an integer >= 0")
+
+
 def _optional_positive_int(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if value is not None:
         _positive(int)(inst, attribute, value)
@@ -232,6 +237,8 @@ class ExperimentConfig:
         distribute: ``"default"`` (one device), ``"mirrored"`` or ``"multi_worker_mirrored"``.
         tta: test-time augmentation views averaged in evaluation (1 = off).
         deterministic: reproducible input order and augmentation (slower).
+        augment_workers: processes that run numpy/imgaug augmenters (0 = in the
+            input pipeline's own threads, which share one core through the GIL).
         early_stopping_patience: epochs without validation-AUC gain before stopping.
     """
 
@@ -265,6 +272,7 @@ class ExperimentConfig:
     distribute: str = attrs.field(default="default", validator=_one_of(DISTRIBUTE))
     tta: int = attrs.field(default=1, validator=_positive(int))
     deterministic: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
+    augment_workers: int = attrs.field(default=0, validator=_non_negative_int)
     early_stopping_patience: int | None = attrs.field(default=None, validator=_optional_positive_int)
 
     # -- (de)serialisation -----------------------------------------------------------

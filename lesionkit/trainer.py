@@ -87,7 +87,13 @@ class Trainer:
         if not self.config.augmenters:
             return None
         steps = [registries.augmenters.create(s.name, **s.params) for s in self.config.augmenters]
-        return steps[0] if len(steps) == 1 else Compose(steps)
+        augmenter = steps[0] if len(steps) == 1 else Compose(steps)
+        if self.config.augment_workers > 0 and augmenter.backend == "numpy":
+            from lesionkit.augment.parallel import ParallelNumpyAugmenter
+
+            # imgaug holds the GIL: worker processes let it use more than one core.
+            augmenter = ParallelNumpyAugmenter(augmenter, workers=self.config.augment_workers)
+        return augmenter
 
     def _train_data(self) -> tuple[Any, int, tuple[int, int], dict[int, float] | None]:
         from lesionkit.data.balancing import class_weights, repeats_for

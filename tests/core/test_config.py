@@ -59,6 +59,7 @@ configs = st.builds(
     distribute=st.sampled_from(DISTRIBUTE),
     tta=st.integers(1, 64),
     deterministic=st.booleans(),
+    augment_workers=st.integers(0, 8),
     early_stopping_patience=st.one_of(st.none(), st.integers(1, 50)),
 )
 

@@ -132,6 +132,18 @@ def test_resume_after_kill(tmp_path: Path) -> None:
     assert json.loads((run_dir / "state.json").read_text())["epoch"] == 3
 
 
+def test_imgaug_in_worker_processes(tmp_path: Path) -> None:
+    from lesionkit.augment.parallel import ParallelNumpyAugmenter
+
+    trainer = presets.melanoma_conv5(
+        **{**SMALL_RUN, "augmenters": [{"name": "flip", "params": {"backend": "imgaug"}}]},
+        augment_workers=2, epochs=1, run_dir=str(tmp_path / "workers"),
+    )
+    assert isinstance(trainer._augmenter(), ParallelNumpyAugmenter)
+    history = trainer.fit(verbose=0)
+    assert math.isfinite(history["loss"][0])
+
+
 def test_missing_data_error_says_where_and_what_to_do(tmp_path: Path) -> None:
     trainer = presets.melanoma_conv5(data_dir=str(tmp_path / "nowhere"), weights=None, image_size=32)
     with pytest.raises(DataNotFoundError) as info:
