@@ -16,6 +16,7 @@ Hidden set-up code (made-up inputs such as ``images``) goes in a comment of its 
 from __future__ import annotations
 
 import re
+import textwrap
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,8 +48,8 @@ class Block:
 
 
 def doc_files() -> list[Path]:
-    """README.md and every Markdown file under docs/."""
-    return [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    """README.md, CONTRIBUTING.md and every Markdown file under docs/."""
+    return [ROOT / "README.md", ROOT / "CONTRIBUTING.md", *sorted((ROOT / "docs").rglob("*.md"))]
 
 
 def _dedent(line: str, indent: int) -> str:
@@ -96,7 +97,7 @@ def code_blocks(path: Path) -> list[Block]:
             if body.startswith("not-run:"):
                 not_run = body[len("not-run:") :].strip()
             elif body.startswith("setup:"):
-                setup = body[len("setup:") :].strip("\n")
+                setup = textwrap.dedent(comment.split("setup:", 1)[1]).strip("\n")
         blocks.append(Block(path, lang, code + "\n", i + 2, not_run, setup, comment))
         i = j + 1
     return blocks
