@@ -24,7 +24,6 @@ def predict_files(
     Returns:
         (task, probabilities aligned with ``files``, skipped (path, reason) pairs)
     """
-    from lesionkit.augment.tta import view_seed
     from lesionkit.data.images import load_image
     from lesionkit.errors import DataError
     from lesionkit.trainer import Trainer
@@ -32,11 +31,6 @@ def predict_files(
     trainer = Trainer.from_run(run_dir)
     size = trainer.config.image_size
     views = trainer.config.tta if tta is None else int(tta)
-    augmenter = None
-    if views > 1:
-        from lesionkit import registries
-
-        augmenter = trainer._augmenter() or registries.augmenters.create("tta_default")
     out = np.full(len(files), np.nan)
     skipped: list[tuple[Path, str]] = []
     for start in range(0, len(files), batch):
@@ -50,12 +44,7 @@ def predict_files(
                 skipped.append((files[i], str(exc)))
         if not images:
             continue
-        array = np.stack(images)
-        p = trainer.predict(array)
-        for v in range(1, views):
-            assert augmenter is not None
-            p = p + trainer.predict(augmenter(array, seed=view_seed(trainer.config.seed, v)))
-        out[ok] = p / views
+        out[ok] = trainer.predict(np.stack(images), tta=views)
     return trainer.config.task, out, skipped
 
 

@@ -355,8 +355,16 @@ class Trainer:
             model.export(str(saved_model))
         return path
 
-    def predict(self, images: np.ndarray | Sequence[Any], *, batch_size: int | None = None) -> np.ndarray:
-        """Positive-class probabilities for uint8/float RGB images ``(N, S, S, 3)`` in 0–255."""
+    def predict(
+        self, images: np.ndarray | Sequence[Any], *, tta: int = 1, batch_size: int | None = None
+    ) -> np.ndarray:
+        """Positive-class probabilities for RGB images ``(N, S, S, 3)`` with values 0–255.
+
+        Args:
+            tta: test-time augmentation views averaged (1 = none). Views are drawn
+                with the config's training augmenters (as Perez et al. do), or
+                flips/rotations when it has none; view 0 is the image itself.
+        """
         array = np.asarray(images)
         size = self.config.image_size
         if array.ndim == 3:
@@ -365,8 +373,15 @@ class Trainer:
             raise ValueError(
                 f"predict expects images of shape (N, {size}, {size}, 3) with values 0-255, got {array.shape}"
             )
-        out = self.build().predict(array.astype(np.float32), batch_size=batch_size or self.config.batch_size, verbose=0)
-        probabilities = np.asarray(out, dtype=np.float64)[:, -1]
+        probabilities = self._predict_once(array, batch_size)
+        if tta > 1:
+            from lesionkit.augment.tta import view_seed
+
+            augmenter = self._augmenter() or registries.augmenters.create("tta_default")
+            uint8 = np.clip(array, 0, 255).astype(np.uint8)
+            for i in range(1, tta):
+                probabilities += self._predict_once(augmenter(uint8, seed=view_seed(self.config.seed, i)), batch_size)
+            probabilities /= tta
         bad = int(np.sum(~np.isfinite(probabilities)))
         if bad:
             raise FloatingPointError(
@@ -376,29 +391,23 @@ class Trainer:
             )
         return probabilities
 
+    def _predict_once(self, array: np.ndarray, batch_size: int | None) -> np.ndarray:
+        out = self.build().predict(array.astype(np.float32), batch_size=batch_size or self.config.batch_size, verbose=0)
+        return np.asarray(out, dtype=np.float64)[:, -1]
+
     def evaluate(self, split: str = "test", *, tta: int | None = None, save: bool = True) -> Report:
         """Metrics of the model on ``split``: the paper's five and the ISIC 2017 set.
 
         Args:
             tta: test-time augmentation views to average (default ``config.tta``;
-                1 = none). Views are drawn with the config's training augmenters
-                (as Perez et al. do), or flips/rotations when it has none.
+                1 = none); see :meth:`predict`.
             save: also write the report (metrics, tables, predictions, plots) to
                 ``run_dir/reports/<split>/`` when the run directory exists.
         """
         from lesionkit.metrics import binary_metrics
 
         data = self.split(split)
-        images = self._images(data)
-        views = self.config.tta if tta is None else int(tta)
-        probabilities = self.predict(images)
-        if views > 1:
-            from lesionkit.augment.tta import view_seed
-
-            augmenter = self._augmenter() or registries.augmenters.create("tta_default")
-            for i in range(1, views):
-                probabilities += self.predict(augmenter(images, seed=view_seed(self.config.seed, i)))
-            probabilities /= views
+        probabilities = self.predict(self._images(data), tta=self.config.tta if tta is None else int(tta))
         y_true = data.labels(self.config.task)
         report = Report(
             name=self.config.name,
