@@ -64,13 +64,17 @@ def main() -> None:
         ours.fit(callbacks=[ours_timer], verbose=0)
         ours_total = time.perf_counter() - t0
         t0 = time.perf_counter()
-        bare.build().fit(train_ds, epochs=args.epochs, validation_data=validation, callbacks=[bare_timer], shuffle=False, verbose=0)
+        bare.build().fit(
+            train_ds, epochs=args.epochs, validation_data=validation, callbacks=[bare_timer], shuffle=False, verbose=0
+        )
         bare_total = time.perf_counter() - t0
 
     ours_epoch = float(np.median(ours_timer.times[1:]))
     bare_epoch = float(np.median(bare_timer.times[1:]))
     images = int(steps * args.batch_size)
-    print(f"ResNet-50 conv5, {args.image_size} px, {images} training images/epoch, batch {args.batch_size}, {args.epochs} epochs")
+    print(
+        f"ResNet-50 conv5, {args.image_size} px, {images} training images/epoch, batch {args.batch_size}, {args.epochs} epochs"
+    )
     print(f"{'':28s}{'median epoch (s)':>18s}{'images/s':>10s}{'whole fit (s)':>15s}")
     print(f"{'bare model.fit':28s}{bare_epoch:18.2f}{images / bare_epoch:10.1f}{bare_total:15.1f}")
     print(f"{'lesionkit Trainer.fit':28s}{ours_epoch:18.2f}{images / ours_epoch:10.1f}{ours_total:15.1f}")

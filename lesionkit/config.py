@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import attrs
 
@@ -54,7 +55,7 @@ def _thaw(value: Any) -> Any:
     return value
 
 
-class _FrozenDict(dict):  # type: ignore[type-arg]
+class _FrozenDict(dict):
     """A dict that refuses mutation and hashes by content (params of a frozen config)."""
 
     def _readonly(self, *args: Any, **kwargs: Any) -> None:
@@ -123,9 +124,7 @@ class ComponentSpec:
         if isinstance(data, str):
             return cls(data)
         if not isinstance(data, Mapping):
-            raise ConfigError(
-                f"{path} must be a registry name or {{'name': ..., 'params': {{...}}}}, got {data!r}"
-            )
+            raise ConfigError(f"{path} must be a registry name or {{'name': ..., 'params': {{...}}}}, got {data!r}")
         unknown = set(data) - {"name", "params"}
         if unknown:
             key = sorted(unknown)[0]
@@ -162,12 +161,10 @@ def _one_of(choices: tuple[str, ...]) -> Any:
     return check
 
 
-def _positive(kind: type) -> Any:
+def _positive(kind: type[int] | type[float]) -> Any:
     def check(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         if isinstance(value, bool) or not isinstance(value, kind) or not value > 0:
-            raise ConfigError(
-                f"{attribute.name} = {value!r} must be a positive {kind.__name__}"
-            )
+            raise ConfigError(f"{attribute.name} = {value!r} must be a positive {kind.__name__}")
         if isinstance(value, float) and not math.isfinite(value):
             raise ConfigError(f"{attribute.name} = {value!r} must be finite")
 
@@ -255,12 +252,8 @@ class ExperimentConfig:
     weights: str | None = attrs.field(default="imagenet", converter=_weights)
     trainable: str = attrs.field(default="conv5", validator=_one_of(TRAINABLE))
     head: ComponentSpec = attrs.field(default=ComponentSpec("softmax"), converter=_spec)
-    loss: ComponentSpec = attrs.field(
-        default=ComponentSpec("weighted_categorical_crossentropy"), converter=_spec
-    )
-    optimizer: ComponentSpec = attrs.field(
-        default=ComponentSpec("sgd", {"momentum": 0.9}), converter=_spec
-    )
+    loss: ComponentSpec = attrs.field(default=ComponentSpec("weighted_categorical_crossentropy"), converter=_spec)
+    optimizer: ComponentSpec = attrs.field(default=ComponentSpec("sgd", {"momentum": 0.9}), converter=_spec)
     learning_rate: float = attrs.field(default=1e-4, converter=_to_float, validator=_positive(float))
     schedule: ComponentSpec = attrs.field(default=ComponentSpec("step_decay"), converter=_spec)
     epochs: int = attrs.field(default=40, validator=_positive(int))
@@ -298,8 +291,7 @@ class ExperimentConfig:
         for key in data:
             if key not in known:
                 raise ConfigError(
-                    f"unknown config key {key!r}.{did_you_mean(str(key), known)} "
-                    f"Known keys: {', '.join(known)}"
+                    f"unknown config key {key!r}.{did_you_mean(str(key), known)} Known keys: {', '.join(known)}"
                 )
         try:
             return cls(**dict(data))
@@ -338,8 +330,7 @@ class ExperimentConfig:
         for key in changes:
             if key not in known:
                 raise ConfigError(
-                    f"unknown config key {key!r}.{did_you_mean(key, known)} "
-                    f"Known keys: {', '.join(known)}"
+                    f"unknown config key {key!r}.{did_you_mean(key, known)} Known keys: {', '.join(known)}"
                 )
         return attrs.evolve(self, **changes)
 

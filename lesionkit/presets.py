@@ -16,7 +16,8 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from lesionkit.config import ComponentSpec, ExperimentConfig
 from lesionkit.registries import presets as _registry
@@ -28,10 +29,16 @@ PAPER_RESULTS: dict[str, dict[str, float]] = {
     "melanoma_resnet101_scratch": dict(accuracy=0.476, recall=0.4957, precision=0.2283, f1=0.3126, roc_auc=0.5449),
     "melanoma_conv5": dict(accuracy=0.7333, recall=0.4615, precision=0.3576, f1=0.4029, roc_auc=0.6303),
     "melanoma_conv4_conv5": dict(accuracy=0.7867, recall=0.3162, precision=0.4352, f1=0.3663, roc_auc=0.6084),
-    "seborrheic_keratosis_resnet50_scratch": dict(accuracy=0.5, recall=0.4444, precision=0.1379, f1=0.2105, roc_auc=0.4771),
-    "seborrheic_keratosis_resnet101_scratch": dict(accuracy=0.5617, recall=0.3, precision=0.1189, f1=0.1703, roc_auc=0.4539),
+    "seborrheic_keratosis_resnet50_scratch": dict(
+        accuracy=0.5, recall=0.4444, precision=0.1379, f1=0.2105, roc_auc=0.4771
+    ),
+    "seborrheic_keratosis_resnet101_scratch": dict(
+        accuracy=0.5617, recall=0.3, precision=0.1189, f1=0.1703, roc_auc=0.4539
+    ),
     "seborrheic_keratosis_conv5": dict(accuracy=0.715, recall=0.6666, precision=0.2985, f1=0.4123, roc_auc=0.695),
-    "seborrheic_keratosis_conv4_conv5": dict(accuracy=0.8267, recall=0.4333, precision=0.4239, f1=0.4285, roc_auc=0.6647),
+    "seborrheic_keratosis_conv4_conv5": dict(
+        accuracy=0.8267, recall=0.4333, precision=0.4239, f1=0.4285, roc_auc=0.6647
+    ),
 }
 
 # The paper's Table 1 augmentation, on the imgaug backend it used.
@@ -50,7 +57,9 @@ _METHODS: dict[str, dict[str, Any]] = {
     ),
     # Fine-tuning ImageNet ResNet-50, lr 1e-4 as in the paper.
     "conv5": dict(backbone=ComponentSpec("resnet50"), weights="imagenet", trainable="conv5", learning_rate=1e-4),
-    "conv4_conv5": dict(backbone=ComponentSpec("resnet50"), weights="imagenet", trainable="conv4_conv5", learning_rate=1e-4),
+    "conv4_conv5": dict(
+        backbone=ComponentSpec("resnet50"), weights="imagenet", trainable="conv4_conv5", learning_rate=1e-4
+    ),
 }
 _DESCRIPTIONS = {
     "resnet50_scratch": "ResNet-50 trained from scratch",
@@ -86,7 +95,9 @@ def paper_config(task: str, method: str) -> ExperimentConfig:
     )
 
 
-def from_config(config: ExperimentConfig, overrides: Mapping[str, Any], reference: Mapping[str, float] | None = None) -> Trainer:
+def from_config(
+    config: ExperimentConfig, overrides: Mapping[str, Any], reference: Mapping[str, float] | None = None
+) -> Trainer:
     """A Trainer for ``config`` with ``overrides`` applied (strings accepted for components)."""
     return Trainer(config.evolve(**dict(overrides)), reference=reference)
 
@@ -174,7 +185,7 @@ def names(pattern: str = "*") -> list[str]:
 
 def get(name: str) -> Callable[..., Trainer]:
     """The preset function registered as ``name``."""
-    return _registry.get(name)  # type: ignore[no-any-return]
+    return _registry.get(name)
 
 
 def create(name: str, **overrides: Any) -> Trainer:

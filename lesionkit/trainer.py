@@ -11,8 +11,9 @@ Example:
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -35,7 +36,9 @@ class Trainer:
         history: per-epoch metrics of the last :meth:`fit`.
     """
 
-    def __init__(self, config: ExperimentConfig | Mapping[str, Any], *, reference: Mapping[str, float] | None = None) -> None:
+    def __init__(
+        self, config: ExperimentConfig | Mapping[str, Any], *, reference: Mapping[str, float] | None = None
+    ) -> None:
         if not isinstance(config, ExperimentConfig):
             config = ExperimentConfig.from_dict(config)
         config.validate_components()
@@ -150,7 +153,6 @@ class Trainer:
 
         from lesionkit.models.assemble import build_classifier
         from lesionkit.models.freeze import apply_freeze_policy
-
         from lesionkit.models.runtime import precision_policy
 
         cfg = self.config
@@ -191,9 +193,16 @@ class Trainer:
             # Optimizer slots and metric variables must live under the same strategy.
             schedule = registries.schedulers.create(
                 cfg.schedule.name,
-                **{"learning_rate": cfg.learning_rate, "steps_per_epoch": steps_per_epoch, "epochs": cfg.epochs, **cfg.schedule.params},
+                **{
+                    "learning_rate": cfg.learning_rate,
+                    "steps_per_epoch": steps_per_epoch,
+                    "epochs": cfg.epochs,
+                    **cfg.schedule.params,
+                },
             )
-            optimizer = registries.optimizers.create(cfg.optimizer.name, **{"learning_rate": schedule, **cfg.optimizer.params})
+            optimizer = registries.optimizers.create(
+                cfg.optimizer.name, **{"learning_rate": schedule, **cfg.optimizer.params}
+            )
             loss = registries.losses.create(cfg.loss.name, **loss_params)
             model.compile(
                 optimizer=optimizer,
@@ -328,8 +337,10 @@ class Trainer:
         trainer = cls(config, reference=_reference_for(config.name))
         if weights != "none":
             state = runs.read_state(run_dir)
-            path = runs.best_weights(run_dir) if weights == "best" else (
-                run_dir / runs.CHECKPOINTS / state["checkpoint"] / runs.WEIGHTS if state else None
+            path = (
+                runs.best_weights(run_dir)
+                if weights == "best"
+                else (run_dir / runs.CHECKPOINTS / state["checkpoint"] / runs.WEIGHTS if state else None)
             )
             if path is not None:
                 runs.load_weights(trainer.build(), path)
@@ -355,9 +366,7 @@ class Trainer:
             model.export(str(saved_model))
         return path
 
-    def predict(
-        self, images: np.ndarray | Sequence[Any], *, tta: int = 1, batch_size: int | None = None
-    ) -> np.ndarray:
+    def predict(self, images: np.ndarray | Sequence[Any], *, tta: int = 1, batch_size: int | None = None) -> np.ndarray:
         """Positive-class probabilities for RGB images ``(N, S, S, 3)`` with values 0–255.
 
         Args:
@@ -437,4 +446,3 @@ def _reference_for(name: str) -> dict[str, float] | None:
 def _model_name(name: str) -> str:
     cleaned = "".join(c if c.isalnum() or c == "_" else "_" for c in name)
     return cleaned or "lesion_classifier"
-

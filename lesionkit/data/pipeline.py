@@ -14,7 +14,8 @@ run seed, so a ``deterministic=True`` pipeline gives the same batches every run
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -106,6 +107,7 @@ def make_pipeline(
             num_parallel_calls=tf.data.AUTOTUNE,
             deterministic=deterministic or None,
         )
+
     def finish(x: Any, y: Any, f: Any) -> Any:
         x = tf.cast(x, tf.float32)
         return (preprocess(x) if preprocess is not None else x), y

@@ -137,7 +137,9 @@ def test_imgaug_in_worker_processes(tmp_path: Path) -> None:
 
     trainer = presets.melanoma_conv5(
         **{**SMALL_RUN, "augmenters": [{"name": "flip", "params": {"backend": "imgaug"}}]},
-        augment_workers=2, epochs=1, run_dir=str(tmp_path / "workers"),
+        augment_workers=2,
+        epochs=1,
+        run_dir=str(tmp_path / "workers"),
     )
     assert isinstance(trainer._augmenter(), ParallelNumpyAugmenter)
     history = trainer.fit(verbose=0)
