@@ -305,7 +305,9 @@ def plot_metrics_bar(
                 )
             else:
                 bar.set_visible(False)
-    ax.set_xticks(x, [str(m) for m in metrics], rotation=20 if len(metrics) > 5 else 0)
+    # Long or many labels overlap when horizontal.
+    crowded = len(metrics) > 5 or sum(len(str(m)) for m in metrics) > 48
+    ax.set_xticks(x, [str(m) for m in metrics], rotation=20 if crowded else 0, ha="right" if crowded else "center")
     finite = values[np.isfinite(values)]
     top = max(1.0, float(finite.max()) if finite.size else 1.0)
     ax.set_ylim(min(0.0, float(finite.min()) if finite.size else 0.0), top * 1.1)
