@@ -22,33 +22,26 @@ def run_example(name: str, argv: list[str], monkeypatch) -> dict:
     return runpy.run_path(str(EXAMPLES / name), run_name="example")
 
 
+def fit_args(run_dir: Path) -> list[str]:
+    """`lesionkit fit` of a one-epoch, 32-px synthetic run into ``run_dir``."""
+    flags = "seborrheic_keratosis_conv5 --dataset synthetic --weights none --image-size 32 --epochs 1 --batch-size 8"
+    return [
+        "fit",
+        *flags.split(),
+        "--run-dir",
+        str(run_dir),
+        "--set",
+        f"dataset={TINY}",
+        "--set",
+        'augmenters=[{"name": "flip"}]',
+    ]
+
+
 @pytest.fixture(scope="module")
 def sk_run(tmp_path_factory) -> Path:
     """A one-epoch run trained through `lesionkit fit`."""
     run_dir = tmp_path_factory.mktemp("cli") / "sk"
-    code = main(
-        [
-            "fit",
-            "seborrheic_keratosis_conv5",
-            "--dataset",
-            "synthetic",
-            "--weights",
-            "none",
-            "--image-size",
-            "32",
-            "--epochs",
-            "1",
-            "--batch-size",
-            "8",
-            "--run-dir",
-            str(run_dir),
-            "--set",
-            f"dataset={TINY}",
-            "--set",
-            'augmenters=[{"name": "flip"}]',
-        ]
-    )
-    assert code == 0
+    assert main(fit_args(run_dir)) == 0
     return run_dir
 
 
@@ -58,28 +51,7 @@ def test_fit_command_writes_a_run(sk_run: Path, capsys) -> None:
 
 
 def test_fit_resume_and_refusal(sk_run: Path, capsys) -> None:
-    args = [
-        "fit",
-        "seborrheic_keratosis_conv5",
-        "--dataset",
-        "synthetic",
-        "--weights",
-        "none",
-        "--image-size",
-        "32",
-        "--epochs",
-        "1",
-        "--batch-size",
-        "8",
-        "--run-dir",
-        str(sk_run),
-        "--set",
-        f"dataset={TINY}",
-        "--set",
-        'augmenters=[{"name": "flip"}]',
-        "--evaluate",
-        "",
-    ]
+    args = [*fit_args(sk_run), "--evaluate", ""]
     assert main(args) == 2  # exists: refused, one clear line
     assert "--resume" in capsys.readouterr().err
     assert main([*args, "--resume"]) == 0  # already complete: nothing to do
