@@ -88,11 +88,16 @@ def test_from_run_and_export_give_identical_predictions(fitted: Trainer, tmp_pat
     restored = Trainer.from_run(fitted.run_dir, weights="last")
     assert restored.config == fitted.config
     np.testing.assert_allclose(restored.predict(images), expected, rtol=1e-5, atol=1e-6)
-    path = fitted.export(tmp_path / "model.keras")
+    path = fitted.export(tmp_path / "model.keras", saved_model=tmp_path / "served")
     model = load_model(path)
     np.testing.assert_allclose(
         model.predict(images.astype(np.float32), verbose=0)[:, -1], expected, rtol=1e-5, atol=1e-6
     )
+    import tensorflow as tf
+
+    served = tf.saved_model.load(str(tmp_path / "served"))  # what TF Serving would load
+    outputs = np.asarray(served.serve(tf.constant(images, tf.float32)))
+    np.testing.assert_allclose(outputs[:, -1], expected, rtol=1e-5, atol=1e-6)
 
 
 def test_resume_after_kill(tmp_path: Path) -> None:
