@@ -97,12 +97,15 @@ def read_state(run_dir: Path) -> dict[str, Any] | None:
 
 
 def snapshot(model: Any) -> tuple[list[Any], list[Any]]:
-    """Copies of the model's and its optimizer's variables, cheap enough for every epoch."""
-    import numpy as np
+    """Copies of the model's and its optimizer's variables, cheap enough for every epoch.
 
-    weights = [np.array(v) for v in model.weights]
+    ``Variable.numpy()`` reads into a new buffer, so training may go on while a
+    background thread writes the copies (it is also several times faster than
+    ``np.array(variable)``, which goes through Keras's ``__array__``).
+    """
+    weights = [v.numpy() for v in model.weights]
     optimizer = getattr(model, "optimizer", None)
-    slots = [np.array(v) for v in optimizer.variables] if optimizer is not None and optimizer.built else []
+    slots = [v.numpy() for v in optimizer.variables] if optimizer is not None and optimizer.built else []
     return weights, slots
 
 

@@ -42,6 +42,22 @@ def test_fit_records_history_and_run_directory(fitted: Trainer) -> None:
     assert len((run / "history.csv").read_text().strip().splitlines()) == 3  # header + 2 epochs
 
 
+def test_checkpoint_snapshot_is_a_copy(fitted: Trainer) -> None:
+    """The background writer gets copies: training after the snapshot must not change them."""
+    from lesionkit.runs import snapshot
+
+    variable = fitted.model.trainable_variables[-1]
+    weights, slots = snapshot(fitted.model)
+    index = next(i for i, v in enumerate(fitted.model.weights) if v is variable)
+    before = weights[index].copy()
+    original = variable.numpy()
+    variable.assign(original + 1.0)
+    try:
+        np.testing.assert_array_equal(weights[index], before)
+    finally:
+        variable.assign(original)
+
+
 def test_build_is_idempotent(fitted: Trainer) -> None:
     assert fitted.build() is fitted.model
 

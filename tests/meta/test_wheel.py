@@ -10,7 +10,6 @@ the tracked files.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import subprocess
@@ -36,6 +35,28 @@ def _tracked_files() -> list[str]:
     return _run("git", "ls-files", "-z", cwd=ROOT).strip("\0").split("\0")
 
 
+def _build_requirements_met() -> bool:
+    from importlib.metadata import PackageNotFoundError, version
+
+    from packaging.requirements import Requirement
+
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10: let pip build in isolation
+        return False
+
+    requires = tomllib.loads((ROOT / "pyproject.toml").read_text())["build-system"]["requires"]
+    for text in requires:
+        requirement = Requirement(text)
+        try:
+            installed = version(requirement.name)
+        except PackageNotFoundError:
+            return False
+        if not requirement.specifier.contains(installed, prereleases=True):
+            return False
+    return True
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     given = os.environ.get("LESIONKIT_WHEEL")
@@ -49,9 +70,9 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
             (src / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(ROOT / name, src / name)
     out = tmp_path_factory.mktemp("dist")
-    # Offline with the build tools at hand; otherwise pip fetches them into an isolated build.
-    have_tools = all(importlib.util.find_spec(m) is not None for m in ("setuptools", "wheel"))
-    isolation = ["--no-build-isolation"] if have_tools else []
+    # Offline when the installed build tools satisfy [build-system] requires (a fresh venv's
+    # bundled setuptools may be too old); otherwise pip fetches them into an isolated build.
+    isolation = ["--no-build-isolation"] if _build_requirements_met() else []
     _run(sys.executable, "-m", "pip", "wheel", "--no-deps", *isolation, "-q", "-w", out, src)
     (found,) = out.glob("lesionkit-*.whl")
     return found
