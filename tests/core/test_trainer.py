@@ -47,7 +47,7 @@ def test_checkpoint_snapshot_is_a_copy(fitted: Trainer) -> None:
     from lesionkit.runs import snapshot
 
     variable = fitted.model.trainable_variables[-1]
-    weights, slots = snapshot(fitted.model)
+    weights, _ = snapshot(fitted.model)
     index = next(i for i, v in enumerate(fitted.model.weights) if v is variable)
     before = weights[index].copy()
     original = variable.numpy()
