@@ -5,10 +5,10 @@ pipeline and validation data, in one process, in the order bare / Trainer / bare
 that drift in the machine's speed hits both alike. The first epoch of the Trainer
 and of the first bare run (tracing, compilation) is not counted.
 
-The Trainer's cost is about fixed per epoch (a snapshot of the variables; the
-checkpoint itself is written by a background thread), so it shows most on very
-short epochs: measured on 2 CPU cores, +1.6 % at 8.4 s per epoch (the default)
-and +13 % at 2.2 s per epoch (``--train 128``).
+The Trainer's cost is about fixed per epoch (a snapshot of the variables, ~20 ms
+for ResNet-50; the checkpoint itself is written by a background thread), so it
+shows most on very short epochs: measured on 2 CPU cores, +1.1 % at 8.5 s per
+epoch (the default) and -4.6 % — within the noise — at 2.5 s (``--train 128``).
 
 Usage:
     python benchmarks/trainer_overhead.py                 # 64 px, 1120 images/epoch, ~2 minutes on 2 cores
