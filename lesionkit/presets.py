@@ -16,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -102,28 +103,34 @@ def from_config(
     return Trainer(config.evolve(**dict(overrides)), reference=reference)
 
 
-def _make_paper_preset(task: str, method: str) -> Callable[..., Trainer]:
-    name = f"{task}_{method}"
+def _add_preset(
+    name: str, make_config: Callable[[], ExperimentConfig], doc: str, reference: Mapping[str, float] | None = None
+) -> None:
+    """Define preset ``name`` (config + overrides → Trainer), register it, expose it here."""
 
     def preset(**overrides: Any) -> Trainer:
-        return from_config(paper_config(task, method), overrides, reference=PAPER_RESULTS[name])
+        return from_config(make_config(), overrides, reference=reference)
 
     preset.__name__ = preset.__qualname__ = name
     preset.__doc__ = (
-        f"Paper: {_DESCRIPTIONS[method]}; {_TASK_TITLES[task]}.\n\n"
-        f"ISIC 2017 at 224 px, Table 1 augmentation (imgaug), Table 2 balancing, weighted "
-        f"cross-entropy, SGD with step decay, 40 epochs.\n\n"
-        f"Keyword overrides are ExperimentConfig fields, e.g. ``dataset='synthetic'``, "
-        f"``data_dir=...``, ``epochs=...``, ``weights=None``."
+        doc
+        + "\n\nKeyword overrides are ExperimentConfig fields, e.g. ``dataset='synthetic'``, "
+        + ("``data_dir=...``, ``epochs=...``, ``weights=None``.")
     )
-    return preset
+    _registry.register(name, preset)
+    globals()[name] = preset
 
 
 for _task in ("melanoma", "seborrheic_keratosis"):
     for _method in _METHODS:
-        _fn = _make_paper_preset(_task, _method)
-        _registry.register(_fn.__name__, _fn)
-        globals()[_fn.__name__] = _fn
+        _add_preset(
+            f"{_task}_{_method}",
+            functools.partial(paper_config, _task, _method),
+            f"Paper: {_DESCRIPTIONS[_method]}; {_TASK_TITLES[_task]}.\n\n"
+            "ISIC 2017 at 224 px, Table 1 augmentation (imgaug), Table 2 balancing, weighted "
+            "cross-entropy, SGD with step decay, 40 epochs.",
+            reference=PAPER_RESULTS[f"{_task}_{_method}"],
+        )
 
 
 def best_config(task: str) -> ExperimentConfig:
@@ -158,24 +165,15 @@ def best_config(task: str) -> ExperimentConfig:
     )
 
 
-def _make_best_preset(task: str) -> Callable[..., Trainer]:
-    def preset(**overrides: Any) -> Trainer:
-        return from_config(best_config(task), overrides)
-
-    preset.__name__ = preset.__qualname__ = f"{task}_best"
-    preset.__doc__ = (
-        f"Beyond the paper: Perez et al. 2018 recipe, full ResNet-50 fine-tuning; {_TASK_TITLES[task]}.\n\n"
-        f"Scenario-J augmentation (tf-native), ImageNet weights, every layer trainable, SGD "
-        f"(Nesterov momentum 0.9, lr 1e-3) with warm-up and cosine decay, 30 epochs, 64-view "
-        f"test-time augmentation. Keyword overrides are ExperimentConfig fields."
-    )
-    return preset
-
-
 for _task in ("melanoma", "seborrheic_keratosis"):
-    _fn = _make_best_preset(_task)
-    _registry.register(_fn.__name__, _fn)
-    globals()[_fn.__name__] = _fn
+    _add_preset(
+        f"{_task}_best",
+        functools.partial(best_config, _task),
+        f"Beyond the paper: Perez et al. 2018 recipe, full ResNet-50 fine-tuning; {_TASK_TITLES[_task]}.\n\n"
+        "Scenario-J augmentation (tf-native), ImageNet weights, every layer trainable, SGD "
+        "(Nesterov momentum 0.9, lr 1e-3) with warm-up and cosine decay, 30 epochs, 64-view "
+        "test-time augmentation.",
+    )
 
 
 def names(pattern: str = "*") -> list[str]:
