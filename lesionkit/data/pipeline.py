@@ -62,7 +62,9 @@ def make_pipeline(
         augment_first_copy: augment the first copy of each image too; default:
             only when every image appears once.
         deterministic: fixed order and augmentation for a given ``seed``; the
-            default lets tf.data hand out whichever batch is ready first (faster).
+            default lets tf.data hand out whichever training batch is ready first
+            (faster). Evaluation pipelines (``training=False``) always keep the
+            input order, so predictions line up with the images they came from.
         preprocess: applied to each float32 batch in the graph (e.g. a backbone's
             preprocessing when the model does not include it; lesionkit's models do).
         drop_remainder: drop a short last batch; default: when training (BatchNorm
@@ -73,6 +75,8 @@ def make_pipeline(
     """
     import tensorflow as tf
 
+    # Out-of-order batches only pay off when training; elsewhere order is the contract.
+    deterministic = deterministic or not training
     images = np.asarray(images)
     if images.dtype != np.uint8 or images.ndim != 4 or images.shape[-1] != 3:
         raise ValueError(f"images must be uint8 (N, H, W, 3), got {images.dtype} {images.shape}")

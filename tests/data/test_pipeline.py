@@ -49,6 +49,25 @@ def test_eval_pipeline_keeps_order(data) -> None:  # type: ignore[no-untyped-def
     np.testing.assert_array_equal(y, encode_labels((diagnosis == 1).astype(int), 2))
 
 
+def test_eval_pipeline_keeps_order_when_early_batches_are_slow(data) -> None:  # type: ignore[no-untyped-def]
+    """A slow first batch must not let later ones overtake it (predictions must line up with files)."""
+    import time
+
+    images, diagnosis = data
+
+    def slow_first(x: np.ndarray) -> np.ndarray:
+        if x[0, 0, 0, 0] == 0:
+            time.sleep(0.3)
+        return x
+
+    def preprocess(x):  # type: ignore[no-untyped-def]
+        return tf.ensure_shape(tf.numpy_function(slow_first, [x], tf.float32, stateful=False), x.shape)
+
+    for _ in range(3):
+        x, _y = _collect(make_pipeline(images, diagnosis == 1, batch_size=2, preprocess=preprocess))
+        assert x[:, 0, 0, 0].tolist() == list(range(10))
+
+
 def test_paper_balancing_per_epoch_and_first_copy_clean(data) -> None:  # type: ignore[no-untyped-def]
     images, diagnosis = data
     labels = (diagnosis == 1).astype(int)
