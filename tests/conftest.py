@@ -8,3 +8,13 @@ import tempfile
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # Tests never touch the user's Keras cache (and never download): point it at an empty folder.
 os.environ["KERAS_HOME"] = tempfile.mkdtemp(prefix="lesionkit-keras-home-")
+
+# Hypothesis: the default profile is derandomized (the same examples on every machine, so a
+# run that passed here passes in CI) and has no per-example deadline (2-core machines are
+# slow and uneven). HYPOTHESIS_PROFILE=explore draws fresh random examples (500 where a test
+# does not set its own count).
+from hypothesis import settings
+
+settings.register_profile("repeatable", derandomize=True, deadline=None, print_blob=True)
+settings.register_profile("explore", deadline=None, max_examples=500, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
