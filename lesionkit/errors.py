@@ -13,3 +13,7 @@ class DataError(LesionkitError):
 
 class DataNotFoundError(DataError, FileNotFoundError):
     """A dataset that is not where lesionkit looked; says where it looked and how to get it."""
+
+
+class DataWarning(UserWarning):
+    """Data that lesionkit handled but you should know about (e.g. unlabelled images skipped)."""

@@ -25,7 +25,6 @@ Example:
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 import warnings
@@ -36,7 +35,8 @@ from typing import Any
 import attrs
 import numpy as np
 
-from lesionkit.errors import DataError, DataNotFoundError
+from lesionkit.data.csvtable import read_csv
+from lesionkit.errors import DataError
 from lesionkit.metrics import isic_metrics
 
 __all__ = [
@@ -198,102 +198,57 @@ def _list_ids(ids: list[str]) -> str:
     return shown + (f" and {len(ids) - _MAX_LISTED} more" if len(ids) > _MAX_LISTED else "")
 
 
-def _read_csv(path: str | Path, kind: str, *, strict: bool) -> tuple[Path, list[str], list[tuple[int, list[str]]]]:
-    """Header and (line number, fields) rows of a CSV; blank lines skipped, BOM removed."""
-    path = Path(path)
-    if not path.is_file():
-        raise DataNotFoundError(f"{kind} file {path} does not exist (or is not a file); check the path")
-    try:
-        # utf-8-sig drops a byte-order mark; newline="" lets csv handle CRLF and LF alike.
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            reader = csv.reader(fh)
-            header: list[str] | None = None
-            rows: list[tuple[int, list[str]]] = []
-            for fields in reader:
-                if not fields or all(not f.strip() for f in fields):
-                    continue
-                if header is None:
-                    header = [f.strip() for f in fields]
-                else:
-                    rows.append((reader.line_num, [f.strip() for f in fields]))
-    except UnicodeDecodeError as exc:
-        raise ScoringError(
-            f"{kind} file {path} is not UTF-8 text ({exc.reason} at byte {exc.start}); save it as CSV"
-        ) from exc
-    except csv.Error as exc:
-        raise ScoringError(f"{kind} file {path}: not a valid CSV ({exc})") from exc
-    if header is None:
-        raise ScoringError(
-            f"{kind} file {path} is empty; expected the header {EXPECTED_HEADER!r} and one row per image"
-        )
-    missing = [c for c in (ID_COLUMN, *CLASSES) if c not in header]
-    if missing:
-        raise ScoringError(
-            f"{kind} file {path}: header {','.join(header)!r} lacks column(s) {', '.join(missing)}; "
-            f"expected {EXPECTED_HEADER!r} (any order)"
-        )
-    duplicated = sorted({c for c in header if header.count(c) > 1})
-    if duplicated:
-        raise ScoringError(f"{kind} file {path}: column(s) {', '.join(duplicated)} appear more than once in the header")
-    extra = [c for c in header if c not in (ID_COLUMN, *CLASSES)]
+def _parse_table(path: str | Path, kind: str, *, labels: bool, strict: bool) -> LabelTable:
+    table = read_csv(path, what=f"{kind} file", expected=repr(EXPECTED_HEADER), error=ScoringError)
+    table.require((ID_COLUMN, *CLASSES), expected=f"{EXPECTED_HEADER!r} (any order)")
+    extra = table.extra_columns((ID_COLUMN, *CLASSES))
     if extra:
         message = (
-            f"{kind} file {path}: extra column(s) {', '.join(repr(c) for c in extra)}; "
-            f"only {EXPECTED_HEADER!r} are scored"
+            f"{table.where}: extra column(s) {', '.join(repr(c) for c in extra)}; only {EXPECTED_HEADER!r} are scored"
         )
         if strict:
             raise ScoringError(message + " (remove them, or score without strict mode to ignore them)")
         warnings.warn(message + "; ignoring them", ScoringWarning, stacklevel=3)
-    if not rows:
-        raise ScoringError(f"{kind} file {path} has a header but no rows")
-    return path, header, rows
-
-
-def _parse_table(path: str | Path, kind: str, *, labels: bool, strict: bool) -> LabelTable:
-    path, header, rows = _read_csv(path, kind, strict=strict)
-    col = {name: header.index(name) for name in (ID_COLUMN, *CLASSES)}
-    ids: list[str] = []
-    first_line: dict[str, int] = {}
-    values = {name: np.empty(len(rows)) for name in CLASSES}
+    if not table.rows:
+        raise ScoringError(f"{table.where} has a header but no rows")
     problems: list[str] = []
-    for i, (line, fields) in enumerate(rows):
-        if len(fields) != len(header):
-            problems.append(f"line {line}: {len(fields)} fields, the header has {len(header)}")
-            ids.append(f"<line {line}>")
-            continue
-        image_id = fields[col[ID_COLUMN]]
-        ids.append(image_id)
-        if not image_id:
-            problems.append(f"line {line}: empty image_id")
-            continue
-        if image_id in first_line:
-            problems.append(f"line {line}: image_id {image_id} repeats line {first_line[image_id]}")
-            continue
-        first_line[image_id] = line
-        for name in CLASSES:
-            raw = fields[col[name]]
-            problem = None
-            try:
-                value = float(raw)
-            except ValueError:
-                value, problem = math.nan, "is not a number"
-            if problem is None:
-                if not math.isfinite(value):
-                    problem = "is not finite"
-                elif labels and value not in (0.0, 1.0):
-                    problem = "is not a 0/1 label"
-                elif not 0.0 <= value <= 1.0:
-                    problem = "is outside [0, 1]"
-            if problem:
-                problems.append(f"line {line} (image_id {image_id}): {name} value {raw!r} {problem}")
-            values[name][i] = value
-        if labels and not problems and all(values[name][i] == 1.0 for name in CLASSES):
-            problems.append(f"line {line} (image_id {image_id}): both classes are 1; a lesion has one diagnosis")
+    ids: list[str] = []
+    columns: dict[str, list[float]] = {name: [] for name in CLASSES}
+    for row in table.records(problems):
+        values = {name: _parse_value(row[name], labels=labels) for name in CLASSES}
+        bad = [
+            f"line {row.line} (image_id {row.image_id}): {name} value {row[name]!r} {problem}"
+            for name, (_, problem) in values.items()
+            if problem
+        ]
+        problems.extend(bad)
+        if not bad and labels and all(v == 1.0 for v, _ in values.values()):
+            problems.append(
+                f"line {row.line} (image_id {row.image_id}): both classes are 1; a lesion has one diagnosis"
+            )
+        ids.append(row.image_id)
+        for name, (value, _) in values.items():
+            columns[name].append(value)
     if problems:
         more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
         hint = "" if labels else "; submissions hold one probability in [0, 1] per class and image"
-        raise ScoringError(f"{kind} file {path}: {problems[0]}{more}{hint}")
-    return LabelTable(path=path, ids=tuple(ids), values=values)
+        raise ScoringError(f"{table.where}: {problems[0]}{more}{hint}")
+    return LabelTable(path=table.path, ids=tuple(ids), values={k: np.asarray(v) for k, v in columns.items()})
+
+
+def _parse_value(raw: str, *, labels: bool) -> tuple[float, str | None]:
+    """A cell as a float, and what is wrong with it (``None`` when nothing)."""
+    try:
+        value = float(raw)
+    except ValueError:
+        return math.nan, "is not a number"
+    if not math.isfinite(value):
+        return value, "is not finite"
+    if labels and value not in (0.0, 1.0):
+        return value, "is not a 0/1 label"
+    if not 0.0 <= value <= 1.0:
+        return value, "is outside [0, 1]"
+    return value, None
 
 
 def read_ground_truth(path: str | Path) -> LabelTable:

@@ -33,8 +33,8 @@ from pathlib import Path
 import numpy as np
 
 from lesionkit.data.cache import cached_images
+from lesionkit.data.csvtable import format_problems, parse_binary, read_csv
 from lesionkit.data.images import IMAGE_SUFFIXES
-from lesionkit.data.labels import _binary, _read_rows, format_problems
 from lesionkit.data.split import CLASS_NAMES, MELANOMA, NEVUS, SEBORRHEIC_KERATOSIS, Split
 from lesionkit.errors import DataError, DataNotFoundError
 
@@ -134,12 +134,8 @@ class FolderDataset:
     def _read(
         self,
     ) -> tuple[tuple[str, ...], tuple[str, ...], np.ndarray, np.ndarray | None, dict[str, tuple[object, ...]]]:
-        rows = [(n, r) for n, r in _read_rows(self.csv) if any(c.strip() for c in r)]
-        if not rows:
-            raise DataError(f"{self.csv}: empty label CSV; expected a header with image_id and diagnosis")
-        names = [h.strip() for h in rows[0][1]]
-        if "image_id" not in names:
-            raise DataError(f"{self.csv}, line {rows[0][0]}: no image_id column (header {','.join(names)!r})")
+        table = read_csv(self.csv, what="label CSV", expected="image_id,diagnosis").require(["image_id"])
+        names = table.header
         isic = {"melanoma", "seborrheic_keratosis"} <= set(names)
         if "diagnosis" not in names and not isic:
             raise DataError(
@@ -149,7 +145,7 @@ class FolderDataset:
         label_cols = {"image_id", "split"} | (
             {"diagnosis"} if "diagnosis" in names else {"melanoma", "seborrheic_keratosis"}
         )
-        meta_cols = [c for c in names if c not in label_cols]
+        meta_cols = table.extra_columns(label_cols)
         files: dict[str, Path] = {}
         if self.image_dir.is_dir():
             for p in self.image_dir.iterdir():
@@ -159,19 +155,8 @@ class FolderDataset:
         problems: list[str] = []
         ids, paths, diagnosis, split = [], [], [], []
         metadata: dict[str, list[object]] = {c: [] for c in meta_cols}
-        seen: dict[str, int] = {}
-        for line, row in rows[1:]:
-            if len(row) != len(names):
-                problems.append(f"line {line}: {len(row)} fields, header has {len(names)}")
-                continue
-            cell = dict(zip(names, (c.strip() for c in row)))
-            image_id = cell["image_id"]
-            if not image_id:
-                problems.append(f"line {line}: empty image_id")
-                continue
-            if image_id in seen:
-                problems.append(f"line {line}: duplicate image_id {image_id!r} (first on line {seen[image_id]})")
-                continue
+        for record in table.records(problems):
+            line, image_id, cell = record.line, record.image_id, record.cells
             if "diagnosis" in cell:
                 code = _DIAGNOSES.get(cell["diagnosis"].lower())
                 if code is None:
@@ -180,7 +165,7 @@ class FolderDataset:
                     )
                     continue
             else:
-                mel, sk = _binary(cell["melanoma"]), _binary(cell["seborrheic_keratosis"])
+                mel, sk = parse_binary(cell["melanoma"]), parse_binary(cell["seborrheic_keratosis"])
                 if mel is None or sk is None or (mel and sk):
                     problems.append(
                         f"line {line}: {image_id} melanoma={cell['melanoma']!r}, seborrheic_keratosis={cell['seborrheic_keratosis']!r}; "
@@ -195,11 +180,10 @@ class FolderDataset:
             if path is None:
                 problems.append(f"line {line}: no image {image_id!r} in {self.image_dir}")
                 continue
-            seen[image_id] = line
             ids.append(Path(image_id).stem if image_id == path.name else image_id)
             paths.append(str(path))
             diagnosis.append(code)
-            split.append(cell.get("split", ""))
+            split.append(cell["split"] if has_split else "")
             for c in meta_cols:
                 metadata[c].append(cell[c] or None)
         if problems:

@@ -35,7 +35,7 @@ import numpy as np
 from lesionkit.data.cache import cached_images
 from lesionkit.data.labels import read_ground_truth, read_metadata
 from lesionkit.data.split import Split
-from lesionkit.errors import DataError, DataNotFoundError
+from lesionkit.errors import DataError, DataNotFoundError, DataWarning
 
 DEFAULT_DATA_DIR = "~/.lesionkit/data/isic2017"
 ENV_DATA = "LESIONKIT_DATA"
@@ -47,10 +47,6 @@ OFFICIAL_COUNTS = {
     "validation": {"nevus": 78, "melanoma": 30, "seborrheic_keratosis": 42},
     "test": {"nevus": 393, "melanoma": 117, "seborrheic_keratosis": 90},
 }
-
-
-class DataWarning(UserWarning):
-    """Data that lesionkit handled but you should know about (e.g. unlabelled images skipped)."""
 
 
 def image_dir(root: Path, split: str) -> Path:
@@ -144,7 +140,7 @@ class ISIC2017:
         paths = tuple(str(folder / f"{i}.jpg") for i in table.ids)
         missing = [f"{p} (CSV line {line})" for p, line in zip(paths, table.lines) if not os.path.isfile(p)]
         if missing:
-            from lesionkit.data.labels import format_problems
+            from lesionkit.data.csvtable import format_problems
 
             raise DataError(
                 format_problems(

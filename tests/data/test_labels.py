@@ -42,7 +42,7 @@ def test_extra_columns_and_order(tmp_path: Path) -> None:
         ("ISIC_1,0.5,0.0\n", r"line 2: ISIC_1 melanoma='0.5' is not 0 or 1"),
         ("ISIC_1,yes,0.0\n", r"line 2: ISIC_1 melanoma='yes'"),
         ("ISIC_1,1.0,1.0\n", r"line 2: ISIC_1 is labelled both melanoma and seborrheic_keratosis"),
-        ("ISIC_1,1.0\n", r"line 2: 2 fields, header has 3"),
+        ("ISIC_1,1.0\n", r"line 2: 2 fields, the header has 3"),
         (",1.0,0.0\n", r"line 2: empty image_id"),
     ],
 )
@@ -55,12 +55,12 @@ def test_bad_rows_are_named(tmp_path: Path, body: str, message: str) -> None:
 
 
 def test_missing_column(tmp_path: Path) -> None:
-    with pytest.raises(DataError, match="missing column.*seborrheic_keratosis"):
+    with pytest.raises(DataError, match="lacks column.*seborrheic_keratosis"):
         read_ground_truth(_csv(tmp_path, "image_id,melanoma\nISIC_1,0\n"))
 
 
 def test_empty_and_not_utf8(tmp_path: Path) -> None:
-    with pytest.raises(DataError, match="empty label CSV"):
+    with pytest.raises(DataError, match="label CSV .* is empty"):
         read_ground_truth(_csv(tmp_path, ""))
     path = tmp_path / "latin.csv"
     path.write_bytes(f"{HEADER}\nISIC_\xe9,0,0\n".encode("latin-1"))

@@ -128,7 +128,7 @@ def test_bad_rows(truth, tmp_path):
         read_submission(write(tmp_path / "p.csv", lines))
     lines = submission_lines()
     lines[7] = lines[2]
-    with pytest.raises(ScoringError, match="line 8: image_id ISIC_0000001 repeats line 3"):
+    with pytest.raises(ScoringError, match=r"line 8: duplicate image_id .ISIC_0000001. \(first on line 3\)"):
         read_submission(write(tmp_path / "p.csv", lines))
     lines = submission_lines()
     lines[1], lines[2] = f"{IDS[0]},x,0.1", f"{IDS[1]},y,0.1"
