@@ -37,7 +37,8 @@ def run(args: argparse.Namespace) -> int:
         run_dir=args.run_dir,
     )
     print(
-        f"lesionkit demo: {trainer.config.description} Synthetic lesions, {args.image_size} px, {args.epochs} epochs."
+        f"lesionkit demo: {trainer.config.description} Synthetic lesions, {args.image_size} px, "
+        f"{args.epochs} epoch{'' if args.epochs == 1 else 's'}."
     )
     trainer.fit(verbose=2)
     report = trainer.evaluate("test")

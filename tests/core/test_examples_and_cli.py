@@ -74,6 +74,18 @@ def test_predict_command_writes_isic_submission(sk_run: Path, tmp_path: Path, ca
     assert main(["predict", str(sk_run), str(tmp_path / "missing"), "-o", str(out)]) == 2
 
 
+@pytest.mark.slow
+def test_demo_command_trains_evaluates_and_keeps_the_run(tmp_path: Path, capsys) -> None:
+    """README command 1 (`lesionkit demo`), at 32 px and one epoch."""
+    assert main(["demo", "--image-size", "32", "--epochs", "1", "--run-dir", str(tmp_path / "demo")]) == 0
+    out = capsys.readouterr().out
+    assert "Synthetic lesions, 32 px, 1 epoch." in out
+    assert "melanoma_conv5 (test)" in out and "paper" in out  # ours beside the paper's row
+    auc = float(out.split("melanoma ROC AUC on the synthetic test split: ")[1].split()[0])
+    assert 0.0 <= auc <= 1.0
+    assert (tmp_path / "demo" / "reports" / "test" / "report.md").is_file()
+
+
 def test_presets_command(capsys) -> None:
     assert main(["presets", "melanoma_*"]) == 0
     out = capsys.readouterr().out
