@@ -32,6 +32,7 @@ class Report:
         y_true: binary labels. probabilities: positive-class probabilities.
         ids: image ids in the same order.
         reference: a published row to print beside ours (e.g. the paper's).
+        tta: test-time augmentation views averaged (1 = none).
     """
 
     name: str
@@ -43,9 +44,15 @@ class Report:
     ids: tuple[str, ...] = attrs.field(default=(), repr=False)
     reference: Mapping[str, float] | None = None
     reference_label: str = "paper"
+    tta: int = 1
+
+    @property
+    def label(self) -> str:
+        """``"<split>"``, or ``"<split>, TTA ×N"`` with test-time augmentation."""
+        return self.split if self.tta <= 1 else f"{self.split}, TTA ×{self.tta}"
 
     def rows(self) -> list[tuple[str, list[float]]]:
-        rows = [(f"{self.name} ({self.split})", [self.metrics.get(c, math.nan) for c in PAPER_COLUMNS])]
+        rows = [(f"{self.name} ({self.label})", [self.metrics.get(c, math.nan) for c in PAPER_COLUMNS])]
         if self.reference:
             rows.append((self.reference_label, [self.reference.get(c, math.nan) for c in PAPER_COLUMNS]))
         return rows
@@ -89,7 +96,7 @@ class Report:
         """ROC curve as a PNG (ISIC sensitivity levels marked)."""
         from lesionkit.plots import plot_roc
 
-        return plot_roc(self.y_true, self.probabilities, path, label=self.name, title=f"ROC, {self.task}, {self.split}")
+        return plot_roc(self.y_true, self.probabilities, path, label=self.name, title=f"ROC, {self.task}, {self.label}")
 
     def plot_precision_recall(self, path: str | Path) -> Path:
         """Precision-recall curve as a PNG."""
@@ -104,7 +111,7 @@ class Report:
         bars = {self.name: {c: self.metrics[c] for c in PAPER_COLUMNS}}
         if self.reference:
             bars[self.reference_label] = {c: self.reference[c] for c in PAPER_COLUMNS if c in self.reference}
-        return plot_metrics_bar(bars, path, metrics=list(PAPER_COLUMNS), title=f"{self.task}, {self.split}")
+        return plot_metrics_bar(bars, path, metrics=list(PAPER_COLUMNS), title=f"{self.task}, {self.label}")
 
     def save(self, directory: str | Path) -> Path:
         """Write metrics.json, report.md, predictions.csv and the plots into ``directory``."""
@@ -118,12 +125,13 @@ class Report:
             "name": self.name,
             "split": self.split,
             "task": self.task,
+            "tta": self.tta,
             "metrics": dict(self.metrics),
             "isic2017": self.isic,
             "reference": dict(self.reference) if self.reference else None,
         }
         atomic_write_text(out / "metrics.json", json.dumps(data, indent=2, default=float) + "\n")
-        atomic_write_text(out / "report.md", f"# {self.name}: {self.task}, {self.split} split\n\n{self.markdown()}\n")
+        atomic_write_text(out / "report.md", f"# {self.name}: {self.task}, {self.label}\n\n{self.markdown()}\n")
         rows = ["image_id,label,probability"] + [
             f"{i},{int(y)},{p:.6f}" for i, y, p in zip(self.ids, self.y_true, self.probabilities)
         ]

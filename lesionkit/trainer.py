@@ -326,9 +326,14 @@ class Trainer:
         Args:
             weights: ``"best"`` (best validation AUC, else last), ``"last"``, or
                 ``"none"`` (just the config, e.g. to resume).
+
+        Raises:
+            RunDirError: not a run directory, or no checkpoint of the weights asked for.
         """
         from lesionkit import runs
 
+        if weights not in ("best", "last", "none"):
+            raise ValueError(f"weights={weights!r}: use 'best', 'last' or 'none'")
         run_dir = Path(run_dir)
         config_file = run_dir / runs.CONFIG
         if not config_file.is_file():
@@ -342,8 +347,14 @@ class Trainer:
                 if weights == "best"
                 else (run_dir / runs.CHECKPOINTS / state["checkpoint"] / runs.WEIGHTS if state else None)
             )
-            if path is not None:
-                runs.load_weights(trainer.build(), path)
+            if path is None or not path.is_file():
+                # Never hand back an untrained model as if it were the run's.
+                raise runs.RunDirError(
+                    f"{run_dir} has no {weights} checkpoint (no epoch finished, or its checkpoint files were removed). "
+                    f"Continue it with `lesionkit fit {config_file} --run-dir {run_dir} --resume`, "
+                    f"or use weights='none' for just the config"
+                )
+            runs.load_weights(trainer.build(), path)
         return trainer
 
     def export(self, path: str | Path, *, saved_model: str | Path | None = None) -> Path:
@@ -411,12 +422,14 @@ class Trainer:
             tta: test-time augmentation views to average (default ``config.tta``;
                 1 = none); see :meth:`predict`.
             save: also write the report (metrics, tables, predictions, plots) to
-                ``run_dir/reports/<split>/`` when the run directory exists.
+                ``run_dir/reports/<split>/`` (``<split>-tta<N>/`` with test-time
+                augmentation, so both can be kept) when the run directory exists.
         """
         from lesionkit.metrics import binary_metrics
 
+        views = max(self.config.tta if tta is None else int(tta), 1)
         data = self.split(split)
-        probabilities = self.predict(self._images(data), tta=self.config.tta if tta is None else int(tta))
+        probabilities = self.predict(self._images(data), tta=views)
         y_true = data.labels(self.config.task)
         report = Report(
             name=self.config.name,
@@ -427,9 +440,10 @@ class Trainer:
             probabilities=probabilities,
             ids=data.ids,
             reference=self.reference,
+            tta=views,
         )
         if save and self.run_dir.is_dir():
-            report.save(self.run_dir / "reports" / split)
+            report.save(self.run_dir / "reports" / (split if views == 1 else f"{split}-tta{views}"))
             if (self.run_dir / "history.csv").is_file():
                 from lesionkit.plots import plot_training_curves
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import runpy
 import sys
 from pathlib import Path
@@ -72,6 +73,28 @@ def test_predict_command_writes_isic_submission(sk_run: Path, tmp_path: Path, ca
     printed = capsys.readouterr().out
     assert "skipped" in printed and "ISIC_0000009" in printed and "1 images skipped" in printed
     assert main(["predict", str(sk_run), str(tmp_path / "missing"), "-o", str(out)]) == 2
+
+
+def test_evaluate_command_with_tta_keeps_both_reports(sk_run: Path, capsys) -> None:
+    assert main(["evaluate", str(sk_run), "--tta", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "(test, TTA ×2)" in out and "ISIC 2017 (seborrheic_keratosis): AUC" in out
+    metrics = json.loads((sk_run / "reports" / "test-tta2" / "metrics.json").read_text())
+    assert metrics["tta"] == 2 and 0.0 <= metrics["metrics"]["roc_auc"] <= 1.0
+    assert json.loads((sk_run / "reports" / "test" / "metrics.json").read_text())["tta"] == 1
+    assert main(["evaluate", str(sk_run / "missing")]) == 2
+    assert "not a lesionkit run directory" in capsys.readouterr().err
+
+
+def test_export_command_writes_a_loadable_model(sk_run: Path, tmp_path: Path, capsys) -> None:
+    from lesionkit import load_model
+
+    assert main(["export", str(sk_run), "-o", str(tmp_path / "sk.keras")]) == 0
+    model = load_model(tmp_path / "sk.keras")
+    probabilities = model.predict(np.full((2, 32, 32, 3), 120.0, np.float32), verbose=0)
+    assert probabilities.shape[0] == 2 and np.all((probabilities >= 0) & (probabilities <= 1))
+    assert main(["export", str(sk_run), "-o", str(tmp_path / "sk.h5")]) == 2
+    assert "must end in .keras" in capsys.readouterr().err
 
 
 @pytest.mark.slow

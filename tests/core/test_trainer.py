@@ -153,6 +153,19 @@ def test_resume_after_kill(tmp_path: Path) -> None:
     assert json.loads((run_dir / "state.json").read_text())["epoch"] == 3
 
 
+def test_from_run_refuses_a_run_without_checkpoints(fitted: Trainer, tmp_path: Path) -> None:
+    """An interrupted-before-epoch-1 run must not come back as an untrained model posing as trained."""
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    (bare / "config.json").write_text((fitted.run_dir / "config.json").read_text())
+    for weights in ("best", "last"):
+        with pytest.raises(RunDirError, match=f"has no {weights} checkpoint.*--resume"):
+            Trainer.from_run(bare, weights=weights)
+    assert Trainer.from_run(bare, weights="none").config.task == fitted.config.task
+    with pytest.raises(ValueError, match="'best', 'last' or 'none'"):
+        Trainer.from_run(bare, weights="latest")
+
+
 def test_imgaug_in_worker_processes(tmp_path: Path) -> None:
     from lesionkit.augment.parallel import ParallelNumpyAugmenter
 

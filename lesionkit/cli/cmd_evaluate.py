@@ -1,0 +1,39 @@
+"""``lesionkit evaluate RUN_DIR``: metrics of a trained run on a split, optionally with test-time augmentation."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "evaluate",
+        help="evaluate a trained run on a split (paper metrics and the ISIC 2017 set), optionally with TTA",
+        description=(
+            "Re-creates the run from its directory with its best (or last) weights, evaluates it on a split "
+            "and writes the report (metrics.json, report.md, predictions.csv, ROC/PR/bar plots) under "
+            "RUN_DIR/reports/SPLIT (SPLIT-ttaN with test-time augmentation)."
+        ),
+    )
+    p.add_argument("run_dir", help="a run directory (from `lesionkit fit`)")
+    p.add_argument("--split", default="test", help="split to evaluate (default: test)")
+    p.add_argument("--tta", type=int, default=None, help="test-time augmentation views (default: the run's config)")
+    p.add_argument("--weights", choices=("best", "last"), default="best", help="which checkpoint (default: best)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from lesionkit.trainer import Trainer
+
+    trainer = Trainer.from_run(args.run_dir, weights=args.weights)
+    report = trainer.evaluate(args.split, tta=args.tta)
+    print(report.table())
+    isic = report.isic
+    print(
+        f"\nISIC 2017 ({report.task}): AUC {isic['auc']:.4f}, AP {isic['average_precision']:.4f}, "
+        f"specificity at 82/89/95 % sensitivity {isic['spec_at_sens_82']:.4f}/{isic['spec_at_sens_89']:.4f}/"
+        f"{isic['spec_at_sens_95']:.4f}"
+    )
+    folder = args.split if report.tta == 1 else f"{args.split}-tta{report.tta}"
+    print(f"report written to {trainer.run_dir / 'reports' / folder}")
+    return 0
