@@ -68,6 +68,18 @@ def test_eval_pipeline_keeps_order_when_early_batches_are_slow(data) -> None:  #
         assert x[:, 0, 0, 0].tolist() == list(range(10))
 
 
+def test_pipeline_reads_the_array_itself_not_a_copy(data, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """No second copy of the dataset in memory: memory-mapped caches and very large splits work as they are."""
+    images, diagnosis = data
+    path = tmp_path / "images.npy"
+    np.save(path, images)
+    mapped = np.load(path, mmap_mode="r+")
+    ds = make_pipeline(mapped, diagnosis == 1, batch_size=5)
+    mapped[:, 0, 0, 0] += 100  # written after the pipeline was built: a copy would not see it
+    x, _ = _collect(ds)
+    assert x[:, 0, 0, 0].tolist() == [100.0 + i for i in range(10)]
+
+
 def test_paper_balancing_per_epoch_and_first_copy_clean(data) -> None:  # type: ignore[no-untyped-def]
     images, diagnosis = data
     labels = (diagnosis == 1).astype(int)
