@@ -84,6 +84,9 @@ def test_evaluate_command_with_tta_keeps_both_reports(sk_run: Path, capsys) -> N
     assert json.loads((sk_run / "reports" / "test" / "metrics.json").read_text())["tta"] == 1
     assert main(["evaluate", str(sk_run / "missing")]) == 2
     assert "not a lesionkit run directory" in capsys.readouterr().err
+    assert main(["runs", str(sk_run.parent)]) == 0  # the real run, as `lesionkit runs` lists it
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith(sk_run.name))
+    assert "seborrheic_keratosis_conv5" in row and " done " in row and "×2" in row
 
 
 def test_export_command_writes_a_loadable_model(sk_run: Path, tmp_path: Path, capsys) -> None:

@@ -1,0 +1,63 @@
+"""`lesionkit runs`: one line per run from its JSON files; broken runs are listed, not fatal."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from lesionkit.cli import main
+from lesionkit.run_summary import find_runs, summarize_run
+
+
+def make_run(
+    root: Path, name: str, *, epochs: int, done: int | None, best: float | None = None, test: dict | None = None
+) -> Path:
+    run = root / name
+    (run / "reports").mkdir(parents=True)
+    (run / "config.json").write_text(json.dumps({"name": "melanoma_conv5", "task": "melanoma", "epochs": epochs}))
+    if done is not None:
+        (run / "state.json").write_text(json.dumps({"epoch": done, "best_score": best}))
+    for folder, auc in (test or {}).items():
+        (run / "reports" / folder).mkdir()
+        (run / "reports" / folder / "metrics.json").write_text(json.dumps({"metrics": {"roc_auc": auc}}))
+    return run
+
+
+@pytest.fixture
+def runs(tmp_path: Path) -> Path:
+    make_run(tmp_path, "a-done", epochs=3, done=3, best=0.8, test={"test": 0.7, "test-tta4": 0.75, "test-tta8": 0.74})
+    make_run(tmp_path, "b-stopped", epochs=10, done=4, best=0.9)
+    make_run(tmp_path, "c-fresh", epochs=10, done=None)
+    broken = tmp_path / "d-broken"
+    broken.mkdir()
+    (broken / "config.json").write_text("{not json")
+    (tmp_path / "not-a-run").mkdir()
+    return tmp_path
+
+
+def test_summaries(runs: Path) -> None:
+    by_name = {s.path.name: s for s in find_runs([runs])}
+    assert set(by_name) == {"a-done", "b-stopped", "c-fresh", "d-broken"}
+    done = by_name["a-done"]
+    assert (done.status, done.best_val_auc, done.test_auc, done.test_auc_tta, done.tta) == ("done", 0.8, 0.7, 0.75, 4)
+    assert by_name["b-stopped"].status == "stopped at 4/10" and math.isnan(by_name["b-stopped"].test_auc)
+    assert by_name["c-fresh"].status == "no checkpoint"
+    assert by_name["d-broken"].status == "unreadable" and "JSONDecodeError" in (by_name["d-broken"].problem or "")
+    assert summarize_run(runs / "a-done") == done  # a run directory itself, not only its parent
+    assert [s.path.name for s in find_runs([runs / "b-stopped"])] == ["b-stopped"]
+
+
+def test_runs_command_sorts_and_shows_everything(runs: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["runs", str(runs), "--sort", "best-val-auc"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:4] == ["run", "name", "task", "status"]
+    order = [line.split()[0] for line in lines[2:]]
+    assert order[:2] == ["b-stopped", "a-done"]  # best validation AUC first, runs without one last
+    a_done = next(line for line in lines if line.startswith("a-done"))
+    assert "0.8000" in a_done and "0.7000" in a_done and "0.7500 ×4" in a_done
+    assert any("unreadable (JSONDecodeError" in line for line in lines)
+    assert main(["runs", str(runs / "not-a-run")]) == 2
+    assert "no run directories" in capsys.readouterr().err
