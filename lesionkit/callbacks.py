@@ -50,6 +50,10 @@ class RunCheckpoint(keras.callbacks.Callback):
         self._raise_failures(wait=False)
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        self.finish_writes()
+
+    def finish_writes(self) -> None:
+        """Wait until every submitted checkpoint is on disk (Keras skips ``on_train_end`` on an interrupt)."""
         self._raise_failures(wait=True)
         self._writer.shutdown(wait=True)
 

@@ -11,6 +11,7 @@ Example:
 from __future__ import annotations
 
 import inspect
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -274,9 +275,10 @@ class Trainer:
             runs.truncate_history(run_dir, initial_epoch)
         # The CSV row goes before the checkpoint: a kill in between leaves a row that
         # truncate_history drops on resume, never a checkpoint without its row.
+        checkpoint = RunCheckpoint(run_dir, monitor="val_auc" if validation is not None else "auc", best=best)
         all_callbacks: list[Any] = [
             keras.callbacks.CSVLogger(str(run_dir / runs.HISTORY), append=initial_epoch > 0),
-            RunCheckpoint(run_dir, monitor="val_auc" if validation is not None else "auc", best=best),
+            checkpoint,
             keras.callbacks.TensorBoard(str(run_dir / "logs"), write_graph=False, profile_batch=0),
         ]
         if cfg.early_stopping_patience:
@@ -290,16 +292,27 @@ class Trainer:
         if initial_epoch >= cfg.epochs:
             self.history = self._read_history()
             return self.history
-        self.build().fit(
-            train_ds,
-            epochs=cfg.epochs,
-            initial_epoch=initial_epoch,
-            validation_data=validation,
-            class_weight=weights,
-            callbacks=[*all_callbacks, *callbacks],
-            shuffle=False,  # the pipeline shuffles, seeded
-            verbose=verbose,
-        )
+        try:
+            self.build().fit(
+                train_ds,
+                epochs=cfg.epochs,
+                initial_epoch=initial_epoch,
+                validation_data=validation,
+                class_weight=weights,
+                callbacks=[*all_callbacks, *callbacks],
+                shuffle=False,  # the pipeline shuffles, seeded
+                verbose=verbose,
+            )
+        except KeyboardInterrupt:
+            checkpoint.finish_writes()  # every finished epoch is on disk before we say so
+            state = runs.read_state(run_dir)
+            print(
+                f"\ninterrupted: {state['epoch'] if state else 0} of {cfg.epochs} epochs are checkpointed in "
+                f"{run_dir}; continue with trainer.fit(resume=True) or "
+                f"`lesionkit fit {run_dir / runs.CONFIG} --run-dir {run_dir} --resume`",
+                file=sys.stderr,
+            )
+            raise
         self.history = self._read_history()
         return self.history
 

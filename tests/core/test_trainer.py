@@ -166,6 +166,23 @@ def test_from_run_refuses_a_run_without_checkpoints(fitted: Trainer, tmp_path: P
         Trainer.from_run(bare, weights="latest")
 
 
+def test_ctrl_c_keeps_finished_epochs_and_says_how_to_resume(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    import keras
+
+    class CtrlCAfterFirstEpoch(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):  # type: ignore[no-untyped-def]
+            raise KeyboardInterrupt
+
+    run_dir = tmp_path / "interrupted"
+    trainer = presets.melanoma_conv5(**SMALL_RUN, epochs=3, run_dir=str(run_dir))
+    with pytest.raises(KeyboardInterrupt):
+        trainer.fit(verbose=0, callbacks=[CtrlCAfterFirstEpoch()])
+    # The first epoch's checkpoint was still being written in the background; fit waited for it.
+    assert json.loads((run_dir / "state.json").read_text())["epoch"] == 1
+    err = capsys.readouterr().err
+    assert "interrupted: 1 of 3 epochs are checkpointed" in err and "--resume" in err
+
+
 def test_imgaug_in_worker_processes(tmp_path: Path) -> None:
     from lesionkit.augment.parallel import ParallelNumpyAugmenter
 
