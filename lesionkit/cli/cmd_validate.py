@@ -25,7 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--dataset",
         choices=["auto", "isic2017", "folder"],
         default="auto",
-        help="layout of DIR: ISIC 2017 or a folder of images + labels.csv (default: guess)",
+        help="layout of DIR: ISIC 2017, or a folder of images + labels.csv or class folders (default: guess)",
     )
     parser.add_argument("--labels", default="labels.csv", help="label CSV of a folder dataset (default labels.csv)")
     parser.add_argument(
@@ -44,11 +44,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from lesionkit.data.class_folders import has_class_folders
     from lesionkit.data.validate import validate_folder, validate_isic2017
 
     kind = args.dataset
     if kind == "auto":
-        kind = "folder" if (Path(args.dir).expanduser() / args.labels).is_file() else "isic2017"
+        root = Path(args.dir).expanduser()
+        kind = "folder" if (root / args.labels).is_file() or has_class_folders(root) else "isic2017"
     if kind == "folder":
         report = validate_folder(args.dir, labels=args.labels, decode=not args.no_decode, progress=not args.no_progress)
     else:

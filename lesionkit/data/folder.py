@@ -14,6 +14,10 @@ splits; without it the rows are split by a seeded, class-stratified draw
 metadata. Images are looked for in ``images/`` under the folder if it exists,
 else in the folder itself; each is decoded once into the cache.
 
+Without a CSV, images sorted into class folders (``my_data/melanoma/*.jpg``, or
+``my_data/train/melanoma/*.jpg`` with the splits given) are labelled by their
+folder; see :mod:`lesionkit.data.class_folders`.
+
 Example::
 
     my_data/labels.csv          image_id,diagnosis,split
@@ -33,19 +37,11 @@ from pathlib import Path
 import numpy as np
 
 from lesionkit.data.cache import cached_images
+from lesionkit.data.class_folders import DIAGNOSES, SPLITS, has_class_folders, read_class_folders
 from lesionkit.data.csvtable import format_problems, parse_binary, read_csv
 from lesionkit.data.images import IMAGE_SUFFIXES
 from lesionkit.data.split import CLASS_NAMES, MELANOMA, NEVUS, SEBORRHEIC_KERATOSIS, Split
 from lesionkit.errors import DataError, DataNotFoundError
-
-SPLITS = ("train", "validation", "test")
-_DIAGNOSES = {name: code for code, name in enumerate(CLASS_NAMES)} | {
-    "0": NEVUS,
-    "1": MELANOMA,
-    "2": SEBORRHEIC_KERATOSIS,
-    "sk": SEBORRHEIC_KERATOSIS,
-    "seborrheic keratosis": SEBORRHEIC_KERATOSIS,
-}
 
 
 class FolderDataset:
@@ -80,10 +76,12 @@ class FolderDataset:
     ) -> None:
         self.root = Path(data_dir).expanduser()
         self.csv = self.root / labels
-        if not self.csv.is_file():
+        from_folders = not self.csv.is_file() and has_class_folders(self.root)
+        if not self.csv.is_file() and not from_folders:
             raise DataNotFoundError(
                 f"label CSV {self.csv} not found (folder dataset at {self.root}); "
-                "put a CSV with image_id and diagnosis (or melanoma,seborrheic_keratosis) columns there, or pass labels=..."
+                "put a CSV with image_id and diagnosis (or melanoma,seborrheic_keratosis) columns there, pass "
+                "labels=..., or sort the images into class folders (nevus/, melanoma/, seborrheic_keratosis/)"
             )
         default_images = self.root / "images"
         self.image_dir = (
@@ -95,7 +93,12 @@ class FolderDataset:
             )
         self.cache_dir = cache_dir
         self.progress = progress
-        ids, paths, diagnosis, split, metadata = self._read()
+        if from_folders:
+            layout = read_class_folders(self.root)
+            metadata: dict[str, tuple[object, ...]] = {}
+            ids, paths, diagnosis, split = layout.ids, layout.paths, layout.diagnosis, layout.split
+        else:
+            ids, paths, diagnosis, split, metadata = self._read()
         if split is None:
             split = _stratified_split(diagnosis, validation_fraction, test_fraction, seed)
         self._rows = {s: np.flatnonzero(split == s) for s in SPLITS if np.any(split == s)}
@@ -158,7 +161,7 @@ class FolderDataset:
         for record in table.records(problems):
             line, image_id, cell = record.line, record.image_id, record.cells
             if "diagnosis" in cell:
-                code = _DIAGNOSES.get(cell["diagnosis"].lower())
+                code = DIAGNOSES.get(cell["diagnosis"].lower())
                 if code is None:
                     problems.append(
                         f"line {line}: {image_id} diagnosis={cell['diagnosis']!r}; use one of {', '.join(CLASS_NAMES)} or 0/1/2"

@@ -64,3 +64,39 @@ def test_bad_rows_all_listed(folder: Path) -> None:
 def test_missing_csv(tmp_path: Path) -> None:
     with pytest.raises(DataNotFoundError, match="labels.csv not found"):
         lesionkit.datasets.create("folder", data_dir=str(tmp_path))
+
+
+def test_class_folders_label_the_images(tmp_path: Path, jpeg_writer) -> None:  # type: ignore[no-untyped-def]
+    root = tmp_path / "by_class"
+    for i in range(12):
+        folder = ["nevus", "Melanoma", "sk"][i % 3]
+        jpeg_writer(root / folder / f"lesion_{i:03d}.{'png' if i == 4 else 'jpg'}", i)
+    ds = lesionkit.datasets.create("folder", data_dir=str(root), validation_fraction=0.25, test_fraction=0.25)
+    labelled = {i: int(d) for s in ds.split_names() for i, d in zip(ds.split(s).ids, ds.split(s).diagnosis)}
+    assert labelled == {f"lesion_{i:03d}": [0, 1, 2][i % 3] for i in range(12)}
+    assert {s: len(ds.split(s)) for s in ds.split_names()} == {"train": 6, "validation": 3, "test": 3}
+
+
+def test_class_folders_with_split_folders(tmp_path: Path, jpeg_writer) -> None:  # type: ignore[no-untyped-def]
+    root = tmp_path / "by_split"
+    for i, (split, cls) in enumerate([("train", "nevus"), ("train", "melanoma"), ("test", "melanoma")]):
+        jpeg_writer(root / split / cls / f"x{i}.jpg", i)
+    ds = lesionkit.datasets.create("folder", data_dir=str(root), cache_dir=str(tmp_path / "c"), progress=False)
+    assert ds.split_names() == ("train", "test")
+    assert ds.split("train").ids == ("x1", "x0") and ds.split("train").diagnosis.tolist() == [1, 0]
+    assert ds.split("test").load_images(32).shape == (1, 32, 32, 3)
+
+
+def test_class_folder_problems_are_all_listed(tmp_path: Path, jpeg_writer) -> None:  # type: ignore[no-untyped-def]
+    root = tmp_path / "messy"
+    jpeg_writer(root / "melanoma" / "a.jpg", 0)
+    jpeg_writer(root / "nevus" / "a.png", 1)  # same id in another class
+    jpeg_writer(root / "basal_cell" / "b.jpg", 2)
+    jpeg_writer(root / "stray.jpg", 3)
+    with pytest.raises(DataError) as info:
+        lesionkit.datasets.create("folder", data_dir=str(root))
+    text = str(info.value)
+    assert "3 problem(s) in the class-folder layout" in text
+    assert "stray.jpg: image outside a class folder" in text
+    assert "basal_cell: not a class folder" in text
+    assert "a.png: image id 'a' repeats" in text

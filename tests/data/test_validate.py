@@ -66,3 +66,14 @@ def test_folder_dataset(tmp_path: Path, jpeg_writer, capsys: pytest.CaptureFixtu
     (root / "labels.csv").write_text("image_id,diagnosis\nimg0,nevus\nimg1,wart\n")
     assert main(["validate", str(root), "--dataset", "folder", "--no-progress"]) == 1
     assert "line 3: img1 diagnosis='wart'" in capsys.readouterr().out
+
+
+def test_class_folders_are_recognised(tmp_path: Path, jpeg_writer, capsys: pytest.CaptureFixture[str]) -> None:
+    root = tmp_path / "by_class"
+    jpeg_writer(root / "train" / "melanoma" / "a.jpg", 0)
+    jpeg_writer(root / "train" / "nevus" / "b.jpg", 1)
+    (root / "train" / "nevus" / "c.jpg").write_bytes(b"\xff\xd8 truncated")
+    assert main(["validate", str(root), "--no-progress"]) == 1
+    out = capsys.readouterr().out
+    assert "c.jpg" in out and "1 problem(s)" in out
+    assert "train" in out and "melanoma" in out  # the counts table
