@@ -53,6 +53,9 @@ class Trainer:
         self._splits: dict[str, Split] = {}
         self._run_dir: Path | None = None
         self._strategy: Any = None
+        #: Put before the split in report folder names (``reports/<prefix>-<split>/``); set
+        #: by :meth:`from_run` when a run is evaluated on other data than it was trained on.
+        self.report_prefix = ""
 
     def __repr__(self) -> str:
         return f"Trainer({self.config.name!r}, task={self.config.task!r}, backbone={self.config.backbone.name!r})"
@@ -333,12 +336,20 @@ class Trainer:
         }
 
     @classmethod
-    def from_run(cls, run_dir: str | Path, *, weights: str = "best") -> Trainer:
+    def from_run(cls, run_dir: str | Path, *, weights: str = "best", data: Mapping[str, Any] | None = None) -> Trainer:
         """Re-create the Trainer of a run from its directory, with its trained weights.
 
         Args:
             weights: ``"best"`` (best validation AUC, else last), ``"last"``, or
                 ``"none"`` (just the config, e.g. to resume).
+            data: evaluate on other data than the run was trained on (an external
+                test set): new ``dataset``, ``data_dir`` and/or ``cache_dir``. Reports
+                then go to ``reports/<dataset>[-<data_dir name>]-<split>/`` and carry
+                no paper row.
+
+        Example:
+            >>> external = Trainer.from_run("runs/mel", data={"dataset": "folder", "data_dir": "ph2"})  # doctest: +SKIP
+            >>> external.evaluate("test").table()  # doctest: +SKIP
 
         Raises:
             RunDirError: not a run directory, or no checkpoint of the weights asked for.
@@ -347,12 +358,19 @@ class Trainer:
 
         if weights not in ("best", "last", "none"):
             raise ValueError(f"weights={weights!r}: use 'best', 'last' or 'none'")
+        unknown = set(data or {}) - {"dataset", "data_dir", "cache_dir"}
+        if unknown:
+            raise ValueError(
+                f"data= may only change dataset, data_dir and cache_dir (the model is fixed), not {', '.join(sorted(unknown))}"
+            )
         run_dir = Path(run_dir)
         config_file = run_dir / runs.CONFIG
         if not config_file.is_file():
             raise runs.RunDirError(f"{run_dir} is not a lesionkit run directory (no {runs.CONFIG})")
-        config = ExperimentConfig.load(config_file).evolve(run_dir=str(run_dir))
-        trainer = cls(config, reference=_reference_for(config.name))
+        config = ExperimentConfig.load(config_file).evolve(run_dir=str(run_dir), **(data or {}))
+        trainer = cls(config, reference=None if data else _reference_for(config.name))
+        if data:
+            trainer.report_prefix = config.dataset.name + (f"-{Path(config.data_dir).name}" if config.data_dir else "")
         if weights != "none":
             state = runs.read_state(run_dir)
             path = (
@@ -428,6 +446,16 @@ class Trainer:
         out = self.build().predict(array.astype(np.float32), batch_size=batch_size or self.config.batch_size, verbose=0)
         return np.asarray(out, dtype=np.float64)[:, -1]
 
+    def report_folder(self, split: str, tta: int = 1) -> str:
+        """Name of the folder under ``run_dir/reports`` that :meth:`evaluate` writes for ``split``.
+
+        Example:
+            >>> Trainer({"name": "x", "dataset": "synthetic"}).report_folder("test", tta=8)
+            'test-tta8'
+        """
+        name = split if tta <= 1 else f"{split}-tta{tta}"
+        return f"{self.report_prefix}-{name}" if self.report_prefix else name
+
     def evaluate(self, split: str = "test", *, tta: int | None = None, save: bool = True) -> Report:
         """Metrics of the model on ``split``: the paper's five and the ISIC 2017 set.
 
@@ -436,7 +464,8 @@ class Trainer:
                 1 = none); see :meth:`predict`.
             save: also write the report (metrics, tables, predictions, plots) to
                 ``run_dir/reports/<split>/`` (``<split>-tta<N>/`` with test-time
-                augmentation, so both can be kept) when the run directory exists.
+                augmentation, so both can be kept; see :meth:`report_folder`) when
+                the run directory exists.
         """
         from lesionkit.metrics import binary_metrics
 
@@ -456,7 +485,7 @@ class Trainer:
             tta=views,
         )
         if save and self.run_dir.is_dir():
-            report.save(self.run_dir / "reports" / (split if views == 1 else f"{split}-tta{views}"))
+            report.save(self.run_dir / "reports" / self.report_folder(split, views))
             if (self.run_dir / "history.csv").is_file():
                 from lesionkit.plots import plot_training_curves
 

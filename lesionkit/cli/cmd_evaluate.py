@@ -19,13 +19,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--split", default="test", help="split to evaluate (default: test)")
     p.add_argument("--tta", type=int, default=None, help="test-time augmentation views (default: the run's config)")
     p.add_argument("--weights", choices=("best", "last"), default="best", help="which checkpoint (default: best)")
+    p.add_argument("--dataset", help="evaluate on another dataset (an external test set), e.g. folder")
+    p.add_argument("--data-dir", help="root of that dataset (reports go to reports/<dataset>-<dir name>-<split>)")
+    p.add_argument("--cache-dir", help="where its resized images are cached")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from lesionkit.trainer import Trainer
 
-    trainer = Trainer.from_run(args.run_dir, weights=args.weights)
+    data = {k: v for k in ("dataset", "data_dir", "cache_dir") if (v := getattr(args, k)) is not None}
+    trainer = Trainer.from_run(args.run_dir, weights=args.weights, data=data or None)
     report = trainer.evaluate(args.split, tta=args.tta)
     print(report.table())
     isic = report.isic
@@ -34,6 +38,5 @@ def run(args: argparse.Namespace) -> int:
         f"specificity at 82/89/95 % sensitivity {isic['spec_at_sens_82']:.4f}/{isic['spec_at_sens_89']:.4f}/"
         f"{isic['spec_at_sens_95']:.4f}"
     )
-    folder = args.split if report.tta == 1 else f"{args.split}-tta{report.tta}"
-    print(f"report written to {trainer.run_dir / 'reports' / folder}")
+    print(f"report written to {trainer.run_dir / 'reports' / trainer.report_folder(args.split, report.tta)}")
     return 0

@@ -89,6 +89,22 @@ def test_evaluate_command_with_tta_keeps_both_reports(sk_run: Path, capsys) -> N
     assert "seborrheic_keratosis_conv5" in row and " done " in row and "×2" in row
 
 
+def test_evaluate_on_an_external_dataset_keeps_reports_apart(sk_run: Path, tmp_path: Path, capsys) -> None:
+    external = tmp_path / "ext"
+    for i, cls in enumerate(["nevus", "nevus", "sk", "sk"]):
+        folder = external / "test" / cls
+        folder.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(np.full((40, 40, 3), 60 * i, np.uint8)).save(folder / f"e{i}.jpg")
+    own = (sk_run / "reports" / "test" / "metrics.json").read_text()
+    args = ["evaluate", str(sk_run), "--dataset", "folder", "--data-dir", str(external), "--cache-dir", str(tmp_path)]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "paper" not in out  # the paper's row belongs to ISIC 2017, not to this data
+    report = json.loads((sk_run / "reports" / "folder-ext-test" / "metrics.json").read_text())
+    assert report["task"] == "seborrheic_keratosis" and 0.0 <= report["metrics"]["roc_auc"] <= 1.0
+    assert (sk_run / "reports" / "test" / "metrics.json").read_text() == own  # the run's own report untouched
+
+
 def test_export_command_writes_a_loadable_model(sk_run: Path, tmp_path: Path, capsys) -> None:
     from lesionkit import load_model
 

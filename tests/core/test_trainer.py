@@ -164,6 +164,8 @@ def test_from_run_refuses_a_run_without_checkpoints(fitted: Trainer, tmp_path: P
     assert Trainer.from_run(bare, weights="none").config.task == fitted.config.task
     with pytest.raises(ValueError, match="'best', 'last' or 'none'"):
         Trainer.from_run(bare, weights="latest")
+    with pytest.raises(ValueError, match="only change dataset, data_dir and cache_dir.*image_size"):
+        Trainer.from_run(bare, weights="none", data={"image_size": 64})
 
 
 def test_ctrl_c_keeps_finished_epochs_and_says_how_to_resume(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
