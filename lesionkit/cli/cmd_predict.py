@@ -22,33 +22,40 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", default="predictions.csv")
     p.add_argument("--with", dest="other", metavar="RUN_DIR", help="a run of the other task, to fill both columns")
     p.add_argument("--tta", type=int, default=None, help="test-time augmentation views (default: the run's config)")
+    p.add_argument("-r", "--recursive", action="store_true", help="look for images in subfolders too")
     p.set_defaults(func=run)
 
 
-def collect_images(items: list[str]) -> list[Path]:
-    """Image files named directly or found (non-recursively) in folders, sorted, superpixels skipped."""
+def collect_images(items: list[str], *, recursive: bool = False) -> list[Path]:
+    """Image files named directly or found in folders (and their subfolders if ``recursive``), sorted, superpixels skipped."""
     from lesionkit.cli import CommandError
 
     found: list[Path] = []
     for item in items:
         path = Path(item)
         if path.is_dir():
+            candidates = path.rglob("*") if recursive else path.iterdir()
             found += sorted(
-                p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and not p.stem.endswith("_superpixels")
+                p
+                for p in candidates
+                if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not p.stem.endswith("_superpixels")
             )
         elif path.is_file():
             found.append(path)
         else:
             raise CommandError(f"{path}: no such file or folder")
     if not found:
-        raise CommandError(f"no images found in {', '.join(items)} (looked for {', '.join(sorted(IMAGE_SUFFIXES))})")
+        hint = "" if recursive else "; add -r to look in subfolders"
+        raise CommandError(
+            f"no images found in {', '.join(items)} (looked for {', '.join(sorted(IMAGE_SUFFIXES))}){hint}"
+        )
     return found
 
 
 def run(args: argparse.Namespace) -> int:
     from lesionkit.predict import predict_files, write_submission
 
-    files = collect_images(args.images)
+    files = collect_images(args.images, recursive=args.recursive)
     columns = {}
     for run_dir in [args.run_dir] + ([args.other] if args.other else []):
         task, probabilities, skipped = predict_files(run_dir, files, tta=args.tta)

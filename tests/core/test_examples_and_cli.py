@@ -128,6 +128,17 @@ def test_demo_command_trains_evaluates_and_keeps_the_run(tmp_path: Path, capsys)
     assert (tmp_path / "demo" / "reports" / "test" / "report.md").is_file()
 
 
+def test_predict_recursive_finds_images_in_subfolders(sk_run: Path, tmp_path: Path, capsys) -> None:
+    tree = tmp_path / "tree"
+    (tree / "melanoma").mkdir(parents=True)
+    Image.fromarray(np.full((36, 36, 3), 90, np.uint8)).save(tree / "melanoma" / "ISIC_0000005.jpg")
+    out = tmp_path / "pred.csv"
+    assert main(["predict", str(sk_run), str(tree), "-o", str(out)]) == 2
+    assert "add -r to look in subfolders" in capsys.readouterr().err
+    assert main(["predict", str(sk_run), str(tree), "-r", "-o", str(out)]) == 0
+    assert [r["image_id"] for r in csv.DictReader(out.open())] == ["ISIC_0000005"]
+
+
 def test_presets_command(capsys) -> None:
     assert main(["presets", "melanoma_*"]) == 0
     out = capsys.readouterr().out
