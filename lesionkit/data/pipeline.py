@@ -96,8 +96,8 @@ def make_pipeline(
 
     def gather_images(i: Any) -> Any:
         # A numpy gather per batch instead of a tf.constant of the whole array: no second
-        # copy of the dataset in memory (and no 2 GB graph limit), no start-up copy, and
-        # memory-mapped caches work as they are. As fast as an in-graph gather (measured).
+        # copy of the dataset in memory, no start-up copy, and memory-mapped caches work as
+        # they are. As fast as an in-graph gather (measured; docs/data.md).
         batch = tf.numpy_function(lambda rows: images[rows], [i], tf.uint8, stateful=False)
         return tf.ensure_shape(batch, image_shape)
 
