@@ -30,7 +30,9 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -123,6 +125,7 @@ def build_cache(
     entry = cache_entry(files, size, cache_dir, name=name)
     if is_built(entry):
         return entry
+    started = time.perf_counter()
     images, problems = _decode_all(
         files, int(size), workers or os.cpu_count() or 1, f"caching {name} at {size}px", progress
     )
@@ -158,6 +161,12 @@ def build_cache(
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     _remove_stale(entry)
+    if progress:  # the bar clears itself; say once what was built and where it lives
+        print(
+            f"cached {len(files)} images of {name} at {size}px in {time.perf_counter() - started:.1f} s "
+            f"({images.nbytes / 2**20:.0f} MiB): {entry}",
+            file=sys.stderr,
+        )
     return entry
 
 

@@ -74,3 +74,11 @@ def test_default_cache_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> N
     monkeypatch.delenv("LESIONKIT_CACHE")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     assert cache.default_cache_dir() == tmp_path / "xdg" / "lesionkit"
+
+
+def test_a_build_says_what_it_cached_and_where(images: list[Path], tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    entry = build_cache(images, 32, tmp_path / "c", name="demo", progress=True)
+    err = capsys.readouterr().err
+    assert "cached 5 images of demo at 32px" in err and str(entry) in err
+    build_cache(images, 32, tmp_path / "c", name="demo", progress=True)
+    assert "cached" not in capsys.readouterr().err  # reused: nothing built, nothing said
