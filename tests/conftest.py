@@ -8,6 +8,8 @@ import tempfile
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # Tests never touch the user's Keras cache (and never download): point it at an empty folder.
 os.environ["KERAS_HOME"] = tempfile.mkdtemp(prefix="lesionkit-keras-home-")
+# ...nor the user's image cache: datasets built by the tests cache into a throwaway folder.
+os.environ["LESIONKIT_CACHE"] = tempfile.mkdtemp(prefix="lesionkit-cache-")
 
 # Hypothesis: the default profile is derandomized (the same examples on every machine, so a
 # run that passed here passes in CI) and has no per-example deadline (2-core machines are

@@ -158,6 +158,15 @@ def test_example_fit_preset(tmp_path: Path, monkeypatch) -> None:
     assert (tmp_path / "run" / "model.keras").is_file()
 
 
+def test_example_own_data_trains_on_class_folders_and_validates_externally(tmp_path: Path, monkeypatch) -> None:
+    namespace = run_example("own_data.py", [], monkeypatch)
+    results = namespace["main"](["--small", "--run-dir", str(tmp_path / "runs" / "own")])
+    assert set(results) == {"test", "external"} and all(0.0 <= v <= 1.0 for v in results.values())
+    assert (tmp_path / "runs" / "own" / "reports" / "folder-other_clinic-test" / "metrics.json").is_file()
+    external = tmp_path / "runs" / "example-own-data-images" / "other_clinic" / "test"
+    assert sorted(p.name for p in external.iterdir()) == ["melanoma", "nevus", "seborrheic_keratosis"]
+
+
 def test_example_custom_components(tmp_path: Path, monkeypatch) -> None:
     namespace = run_example("custom_components.py", [], monkeypatch)
     try:
