@@ -81,6 +81,9 @@ def reproduce(
     from lesionkit import presets
     from lesionkit.runs import read_state
 
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:  # before anything trains, not after the first three methods did
+        raise ValueError(f"unknown method(s) {', '.join(unknown)}; the paper's are {', '.join(METHODS)}")
     reports: dict[str, Report] = {}
     for method in methods:
         run_dir = Path(root) / f"{task}_{method}"

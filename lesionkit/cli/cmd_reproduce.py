@@ -8,10 +8,12 @@ from lesionkit.cli._options import add_override_options, overrides_from_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from lesionkit.reproduce import METHODS
+
     p = sub.add_parser("reproduce", help="run the paper's four methods on a task and write its table beside ours")
     p.add_argument("--task", required=True, choices=["melanoma", "seborrheic_keratosis"])
     p.add_argument("--root", default="runs/reproduce", help="one run directory per method is made here")
-    p.add_argument("--methods", nargs="+", help="a subset of: resnet50_scratch resnet101_scratch conv5 conv4_conv5")
+    p.add_argument("--methods", nargs="+", choices=METHODS, help="a subset of the paper's methods (default: all four)")
     add_override_options(p)
     p.set_defaults(func=run)
 

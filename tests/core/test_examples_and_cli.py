@@ -139,6 +139,27 @@ def test_predict_recursive_finds_images_in_subfolders(sk_run: Path, tmp_path: Pa
     assert [r["image_id"] for r in csv.DictReader(out.open())] == ["ISIC_0000005"]
 
 
+def test_reproduce_command_one_method(tmp_path: Path, capsys) -> None:
+    flags = "--dataset synthetic --weights none --image-size 32 --epochs 1 --batch-size 8"
+    args = [
+        "reproduce",
+        "--task",
+        "seborrheic_keratosis",
+        "--methods",
+        "conv5",
+        "--root",
+        str(tmp_path),
+        *flags.split(),
+    ]
+    assert main([*args, "--set", f"dataset={TINY}", "--set", 'augmenters=[{"name": "flip"}]']) == 0
+    assert "| lesionkit |" in capsys.readouterr().out
+    assert (tmp_path / "paper_table_seborrheic_keratosis.md").is_file()
+    assert (tmp_path / "seborrheic_keratosis_conv5" / "state.json").is_file()
+    with pytest.raises(SystemExit):  # a typo is refused before anything trains
+        main(["reproduce", "--task", "melanoma", "--methods", "conv6"])
+    assert "invalid choice: 'conv6'" in capsys.readouterr().err
+
+
 def test_presets_command(capsys) -> None:
     assert main(["presets", "melanoma_*"]) == 0
     out = capsys.readouterr().out

@@ -76,6 +76,12 @@ def test_reproduce_trains_every_paper_family(tmp_path) -> None:
     assert (tmp_path / "paper_auc_melanoma.png").is_file()
 
 
+def test_reproduce_refuses_unknown_methods_before_training(tmp_path) -> None:
+    with pytest.raises(ValueError, match="unknown method.*conv6.*resnet50_scratch"):
+        reproduce("melanoma", root=tmp_path, methods=("conv5", "conv6"), dataset="synthetic")
+    assert not any(tmp_path.iterdir())
+
+
 def test_best_preset_trains(tmp_path) -> None:
     trainer = presets.seborrheic_keratosis_best(
         dataset=TINY,
