@@ -1,0 +1,51 @@
+"""The `lesionkit` command's contract: help by default, user errors as one line, bugs as tracebacks."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+import lesionkit.cli as cli
+from lesionkit.errors import DataError
+
+
+def run_with(monkeypatch, raised: BaseException, argv: list[str] | None = None) -> int:  # type: ignore[no-untyped-def]
+    """Run `lesionkit presets` with its handler replaced by one that raises ``raised``."""
+    real = cli.build_parser
+
+    def parser() -> argparse.ArgumentParser:
+        p = real()
+        sub = next(a for a in p._actions if isinstance(a, argparse._SubParsersAction))
+        sub.choices["presets"].set_defaults(func=lambda args: (_ for _ in ()).throw(raised))
+        return p
+
+    monkeypatch.setattr(cli, "build_parser", parser)
+    return cli.main(argv or ["presets"])
+
+
+def test_no_command_prints_help(capsys) -> None:  # type: ignore[no-untyped-def]
+    assert cli.main([]) == 0
+    assert "usage: lesionkit" in capsys.readouterr().out
+
+
+def test_user_error_is_one_line_with_exit_2(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert run_with(monkeypatch, DataError("labels.csv, line 3: empty image_id")) == 2
+    err = capsys.readouterr().err
+    assert err == "lesionkit presets: error: labels.csv, line 3: empty image_id\n"
+
+
+def test_debug_shows_the_traceback_of_a_user_error(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("LESIONKIT_DEBUG", "1")
+    with pytest.raises(DataError):
+        run_with(monkeypatch, DataError("bad"))
+
+
+def test_a_bug_is_not_disguised_as_a_user_error(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ZeroDivisionError):
+        run_with(monkeypatch, ZeroDivisionError("a bug"))
+
+
+def test_ctrl_c_exits_130(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert run_with(monkeypatch, KeyboardInterrupt()) == 130
+    assert "interrupted" in capsys.readouterr().err
