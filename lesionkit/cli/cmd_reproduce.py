@@ -8,22 +8,27 @@ from lesionkit.cli._options import add_override_options, overrides_from_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from lesionkit.reproduce import METHODS
-
+    # No lesionkit imports here: `lesionkit --help` must work before the dependencies load.
     p = sub.add_parser("reproduce", help="run the paper's four methods on a task and write its table beside ours")
     p.add_argument("--task", required=True, choices=["melanoma", "seborrheic_keratosis"])
     p.add_argument("--root", default="runs/reproduce", help="one run directory per method is made here")
-    p.add_argument("--methods", nargs="+", choices=METHODS, help="a subset of the paper's methods (default: all four)")
+    p.add_argument(
+        "--methods", nargs="+", help="a subset of: resnet50_scratch resnet101_scratch conv5 conv4_conv5 (default: all)"
+    )
     add_override_options(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from lesionkit.cli import CommandError
     from lesionkit.reproduce import METHODS, reproduce
 
     overrides = overrides_from_args(args)
     overrides.pop("run_dir", None)
     methods = tuple(args.methods or METHODS)
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:  # before anything trains
+        raise CommandError(f"unknown method(s) {', '.join(unknown)}; the paper's are {', '.join(METHODS)}")
     result = reproduce(args.task, root=args.root, methods=methods, **overrides)
     print(result.markdown())
     print(f"\nwritten: {args.root}/paper_table_{args.task}.md")

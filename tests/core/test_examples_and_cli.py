@@ -155,9 +155,9 @@ def test_reproduce_command_one_method(tmp_path: Path, capsys) -> None:
     assert "| lesionkit |" in capsys.readouterr().out
     assert (tmp_path / "paper_table_seborrheic_keratosis.md").is_file()
     assert (tmp_path / "seborrheic_keratosis_conv5" / "state.json").is_file()
-    with pytest.raises(SystemExit):  # a typo is refused before anything trains
-        main(["reproduce", "--task", "melanoma", "--methods", "conv6"])
-    assert "invalid choice: 'conv6'" in capsys.readouterr().err
+    assert main(["reproduce", "--task", "melanoma", "--methods", "conv6", "--root", str(tmp_path / "r2")]) == 2
+    assert "unknown method(s) conv6" in capsys.readouterr().err
+    assert not (tmp_path / "r2").exists()  # refused before anything trained
 
 
 def test_presets_command(capsys) -> None:
