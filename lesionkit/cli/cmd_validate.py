@@ -44,13 +44,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from lesionkit.data.class_folders import has_class_folders
+    from lesionkit.data.folder import detect_layout
     from lesionkit.data.validate import validate_folder, validate_isic2017
 
     kind = args.dataset
     if kind == "auto":
-        root = Path(args.dir).expanduser()
-        kind = "folder" if (root / args.labels).is_file() or has_class_folders(root) else "isic2017"
+        kind = "folder" if detect_layout(Path(args.dir).expanduser(), args.labels) else "isic2017"
     if kind == "folder":
         report = validate_folder(args.dir, labels=args.labels, decode=not args.no_decode, progress=not args.no_progress)
     else:

@@ -30,10 +30,9 @@ from pathlib import Path
 import attrs
 import numpy as np
 
-from lesionkit.data.csvtable import format_problems
 from lesionkit.data.images import IMAGE_SUFFIXES
 from lesionkit.data.split import CLASS_NAMES, MELANOMA, NEVUS, SEBORRHEIC_KERATOSIS
-from lesionkit.errors import DataError
+from lesionkit.errors import DataError, DataProblems
 
 SPLITS = ("train", "validation", "test")
 
@@ -114,7 +113,7 @@ def read_class_folders(root: str | Path) -> ClassFolderLayout:
                 diagnosis.append(code)
                 split.append(split_name)
     if problems:
-        raise DataError(format_problems(f"{root}: {len(problems)} problem(s) in the class-folder layout", problems))
+        raise DataProblems(f"{root}: {len(problems)} problem(s) in the class-folder layout", problems)
     if not ids:
         raise DataError(f"{root}: no images in its class folders ({', '.join(sorted(set(IMAGE_SUFFIXES)))})")
     return ClassFolderLayout(

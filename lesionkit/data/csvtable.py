@@ -33,10 +33,9 @@ from pathlib import Path
 
 import attrs
 
-from lesionkit.errors import DataError, DataNotFoundError
+from lesionkit.errors import DataError, DataNotFoundError, format_problems
 
-#: How many problems an error message lists before counting the rest.
-MAX_LISTED = 20
+__all__ = ["CsvTable", "Record", "format_problems", "parse_binary", "read_csv"]
 
 
 @attrs.frozen
@@ -175,18 +174,3 @@ def parse_binary(value: str) -> int | None:
     except ValueError:
         return None
     return int(number) if number in (0.0, 1.0) else None
-
-
-def format_problems(title: str, problems: tuple[str, ...] | list[str]) -> str:
-    """``title`` then one problem a line, the first 20 and a count of the rest.
-
-    Example:
-        >>> print(format_problems("labels.csv: 2 problem(s)", ["line 3: empty image_id", "line 5: 2 fields"]))
-        labels.csv: 2 problem(s):
-          - line 3: empty image_id
-          - line 5: 2 fields
-    """
-    lines = [title + ":"] + [f"  - {p}" for p in problems[:MAX_LISTED]]
-    if len(problems) > MAX_LISTED:
-        lines.append(f"  ... and {len(problems) - MAX_LISTED} more")
-    return "\n".join(lines)

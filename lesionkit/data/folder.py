@@ -33,15 +33,16 @@ from __future__ import annotations
 import functools
 import os
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
 from lesionkit.data.cache import cached_images
 from lesionkit.data.class_folders import DIAGNOSES, SPLITS, has_class_folders, read_class_folders
-from lesionkit.data.csvtable import format_problems, parse_binary, read_csv
+from lesionkit.data.csvtable import parse_binary, read_csv
 from lesionkit.data.images import IMAGE_SUFFIXES
 from lesionkit.data.split import CLASS_NAMES, MELANOMA, NEVUS, SEBORRHEIC_KERATOSIS, Split
-from lesionkit.errors import DataError, DataNotFoundError
+from lesionkit.errors import DataError, DataNotFoundError, DataProblems
 
 
 class FolderDataset:
@@ -76,12 +77,17 @@ class FolderDataset:
     ) -> None:
         self.root = Path(data_dir).expanduser()
         self.csv = self.root / labels
-        from_folders = not self.csv.is_file() and has_class_folders(self.root)
-        if not self.csv.is_file() and not from_folders:
+        self.layout = detect_layout(self.root, labels)
+        if self.layout is None:
             raise DataNotFoundError(
                 f"label CSV {self.csv} not found (folder dataset at {self.root}); "
                 "put a CSV with image_id and diagnosis (or melanoma,seborrheic_keratosis) columns there, pass "
                 "labels=..., or sort the images into class folders (nevus/, melanoma/, seborrheic_keratosis/)"
+            )
+        if self.layout == "class_folders" and image_dir is not None:
+            raise ValueError(
+                f"image_dir={image_dir!r}: {self.root} holds class folders, which are the images; "
+                "pass the folder holding them as data_dir instead"
             )
         default_images = self.root / "images"
         self.image_dir = (
@@ -93,7 +99,7 @@ class FolderDataset:
             )
         self.cache_dir = cache_dir
         self.progress = progress
-        if from_folders:
+        if self.layout == "class_folders":
             layout = read_class_folders(self.root)
             metadata: dict[str, tuple[object, ...]] = {}
             ids, paths, diagnosis, split = layout.ids, layout.paths, layout.diagnosis, layout.split
@@ -190,7 +196,7 @@ class FolderDataset:
             for c in meta_cols:
                 metadata[c].append(cell[c] or None)
         if problems:
-            raise DataError(format_problems(f"{self.csv}: {len(problems)} problem(s)", problems))
+            raise DataProblems(f"{self.csv}: {len(problems)} problem(s)", problems, source=str(self.csv))
         if not ids:
             raise DataError(f"{self.csv}: no labelled images")
         return (
@@ -200,6 +206,13 @@ class FolderDataset:
             np.asarray(split) if has_split else None,
             {k: tuple(v) for k, v in metadata.items()},
         )
+
+
+def detect_layout(root: Path, labels: str = "labels.csv") -> Literal["csv", "class_folders"] | None:
+    """How a folder dataset at ``root`` is labelled: by its label CSV, by class folders, or not at all."""
+    if (root / labels).is_file():
+        return "csv"
+    return "class_folders" if has_class_folders(root) else None
 
 
 def _stratified_split(diagnosis: np.ndarray, validation: float, test: float, seed: int) -> np.ndarray:

@@ -26,7 +26,7 @@ from lesionkit.data.isic2017 import OFFICIAL_COUNTS, SPLIT_FILES, ground_truth_c
 from lesionkit.data.labels import class_counts, read_ground_truth
 from lesionkit.data.progress import progress_bar
 from lesionkit.data.split import CLASS_NAMES
-from lesionkit.errors import DataError, DataNotFoundError
+from lesionkit.errors import DataError, DataNotFoundError, DataProblems
 
 
 @attrs.define
@@ -173,11 +173,11 @@ def validate_folder(
     report = ValidationReport(str(root))
     try:
         ds = FolderDataset(root, labels, progress=False)
+    except DataProblems as exc:  # every one of them, each naming its file
+        report.problems.extend(f"{exc.source}, {p}" if exc.source else p for p in exc.problems)
+        return report
     except DataError as exc:
-        report.problems.extend(
-            line.strip()[2:] if line.strip().startswith("- ") else line
-            for line in str(exc).splitlines()[1:] or [str(exc)]
-        )
+        report.problems.append(str(exc))
         return report
     paths: list[Path] = []
     for name in ds.split_names():
@@ -187,11 +187,12 @@ def validate_folder(
     listed = {p.resolve() for p in paths}
     from lesionkit.data.images import IMAGE_SUFFIXES
 
-    report.problems.extend(
-        f"{p}: image has no row in {ds.csv.name}"
-        for p in sorted(ds.image_dir.iterdir())
-        if p.suffix.lower() in IMAGE_SUFFIXES and p.resolve() not in listed
-    )
+    if ds.layout == "csv":  # (class folders: every image is labelled by where it lies)
+        report.problems.extend(
+            f"{p}: image has no row in {ds.csv.name}"
+            for p in sorted(ds.image_dir.iterdir())
+            if p.suffix.lower() in IMAGE_SUFFIXES and p.resolve() not in listed
+        )
     if decode:
         problems, notes = check_images(paths, progress=progress)
         report.problems.extend(problems)

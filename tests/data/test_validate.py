@@ -77,3 +77,15 @@ def test_class_folders_are_recognised(tmp_path: Path, jpeg_writer, capsys: pytes
     out = capsys.readouterr().out
     assert "c.jpg" in out and "1 problem(s)" in out
     assert "train" in out and "melanoma" in out  # the counts table
+
+
+def test_folder_problems_are_all_listed_with_their_file(tmp_path: Path, jpeg_writer) -> None:  # type: ignore[no-untyped-def]
+    from lesionkit.data.validate import validate_folder
+
+    root = tmp_path / "many"
+    jpeg_writer(root / "img0.jpg", 0)
+    rows = ["image_id,diagnosis", "img0,nevus"] + [f"gone{i},nevus" for i in range(24)]
+    (root / "labels.csv").write_text("\n".join(rows) + "\n")
+    report = validate_folder(root, progress=False)
+    assert len(report.problems) == 24  # not cut at the 20 an error message shows
+    assert all(p.startswith(f"{root / 'labels.csv'}, line ") for p in report.problems)
