@@ -79,16 +79,18 @@ def reproduce(
     picks up where it stopped.
     """
     from lesionkit import presets
-    from lesionkit.runs import read_state
+    from lesionkit.config import ConfigError
+    from lesionkit.runs import CONFIG
 
     unknown = [m for m in methods if m not in METHODS]
     if unknown:  # before anything trains, not after the first three methods did
-        raise ValueError(f"unknown method(s) {', '.join(unknown)}; the paper's are {', '.join(METHODS)}")
+        raise ConfigError(f"unknown method(s) {', '.join(unknown)}; the paper's are {', '.join(METHODS)}")
     reports: dict[str, Report] = {}
     for method in methods:
         run_dir = Path(root) / f"{task}_{method}"
         trainer = presets.create(f"{task}_{method}", run_dir=str(run_dir), **overrides)
-        trainer.fit(resume=resume and read_state(run_dir) is not None, verbose=verbose)
+        # A run killed in its first epoch has a config but no checkpoint; fit(resume=True) starts it over.
+        trainer.fit(resume=resume and (run_dir / CONFIG).is_file(), verbose=verbose)
         reports[method] = trainer.evaluate("test")
     result = Reproduction(task, reports)
     result.save(root)

@@ -25,6 +25,8 @@ from typing import Any
 
 import attrs
 
+from lesionkit.runs import CONFIG, STATE
+
 
 @attrs.frozen
 class RunSummary:
@@ -81,11 +83,12 @@ def summarize_run(run_dir: str | Path) -> RunSummary:
     """Summarise one run directory; a broken one gives a summary with ``problem`` set (never raises)."""
     path = Path(run_dir)
     try:
-        config = _read_json(path / "config.json")
-        state = _read_json(path / "state.json") if (path / "state.json").is_file() else {}
+        config = _read_json(path / CONFIG)
+        state = _read_json(path / STATE) if (path / STATE).is_file() else {}
     except (OSError, ValueError) as exc:
         return RunSummary(path, problem=f"{type(exc).__name__}: {exc}")
-    best = state.get("best_score")
+    # Without a validation split the checkpoint callback ranks epochs by training AUC: not shown as validation.
+    best = state.get("best_score") if state.get("monitor", "val_auc") == "val_auc" else None
     tta_reports = {}
     for folder in (path / "reports").glob("test-tta*"):
         views = folder.name.removeprefix("test-tta")
@@ -109,8 +112,8 @@ def find_runs(roots: Iterable[str | Path]) -> list[RunSummary]:
     """Every run directory (one holding ``config.json``) that is, or is directly under, a root."""
     found: list[RunSummary] = []
     for root in map(Path, roots):
-        candidates = [root] if (root / "config.json").is_file() else sorted(p for p in root.glob("*") if p.is_dir())
-        found += [summarize_run(p) for p in candidates if (p / "config.json").is_file()]
+        candidates = [root] if (root / CONFIG).is_file() else sorted(p for p in root.glob("*") if p.is_dir())
+        found += [summarize_run(p) for p in candidates if (p / CONFIG).is_file()]
     return found
 
 

@@ -88,18 +88,20 @@ class Trainer:
     def _images(self, split: Split) -> np.ndarray:
         return split.load_images(self.config.image_size)
 
-    def _augmenter(self) -> Any:
+    def _augmenter(self, workers: int | None = None) -> Any:
+        """The config's augmenters as one; numpy ones in ``workers`` processes (default: the config's)."""
         from lesionkit.augment.base import Compose
 
         if not self.config.augmenters:
             return None
         steps = [registries.augmenters.create(s.name, **s.params) for s in self.config.augmenters]
         augmenter = steps[0] if len(steps) == 1 else Compose(steps)
-        if self.config.augment_workers > 0 and augmenter.backend == "numpy":
+        workers = self.config.augment_workers if workers is None else workers
+        if workers > 0 and augmenter.backend == "numpy":
             from lesionkit.augment.parallel import ParallelNumpyAugmenter
 
             # imgaug holds the GIL: worker processes let it use more than one core.
-            augmenter = ParallelNumpyAugmenter(augmenter, workers=self.config.augment_workers)
+            augmenter = ParallelNumpyAugmenter(augmenter, workers=workers)
         return augmenter
 
     def _train_data(self) -> tuple[Any, int, tuple[int, int], dict[int, float] | None]:
@@ -316,6 +318,9 @@ class Trainer:
                 file=sys.stderr,
             )
             raise
+        finally:
+            # Keras skips on_train_end on any exception: never leave writes landing after fit returns.
+            checkpoint.finish_writes()
         self.history = self._read_history()
         return self.history
 
@@ -428,7 +433,8 @@ class Trainer:
         if tta > 1:
             from lesionkit.augment.tta import view_seed
 
-            augmenter = self._augmenter() or registries.augmenters.create("tta_default")
+            # In-process: a worker pool per predict call (one per chunk of files) would cost more than it saves.
+            augmenter = self._augmenter(workers=0) or registries.augmenters.create("tta_default")
             uint8 = np.clip(array, 0, 255).astype(np.uint8)
             for i in range(1, tta):
                 probabilities += self._predict_once(augmenter(uint8, seed=view_seed(self.config.seed, i)), batch_size)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff"}
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -29,6 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def collect_images(items: list[str], *, recursive: bool = False) -> list[Path]:
     """Image files named directly or found in folders (and their subfolders if ``recursive``), sorted, superpixels skipped."""
     from lesionkit.cli import CommandError
+    from lesionkit.data.images import IMAGE_SUFFIXES  # what the loader reads (here, not at parser build)
 
     found: list[Path] = []
     for item in items:

@@ -91,12 +91,17 @@ def read_metadata(path: str | Path, ids: tuple[str, ...]) -> dict[str, tuple[obj
     ``age_approximate`` becomes a float or ``None`` ("unknown"), other columns
     strings or ``None``. A missing file gives ``{}``; ids absent from it get ``None``.
     Malformed rows are skipped with a :class:`~lesionkit.errors.DataWarning` that
-    counts and lists them (metadata never stops training).
+    counts and lists them; an unreadable file (empty, no ``image_id`` column) gives
+    ``{}`` with a warning. Metadata never stops training.
     """
     path = Path(path)
     if not path.exists():
         return {}
-    table = read_csv(path, what="metadata CSV").require(["image_id"])
+    try:
+        table = read_csv(path, what="metadata CSV").require(["image_id"])
+    except DataError as exc:  # e.g. empty: training goes on without metadata
+        warnings.warn(f"{exc}; metadata not used", DataWarning, stacklevel=2)
+        return {}
     problems: list[str] = []
     by_id = {row.image_id: row for row in table.records(problems)}
     if problems:

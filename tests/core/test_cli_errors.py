@@ -24,6 +24,14 @@ def run_with(monkeypatch, raised: BaseException, argv: list[str] | None = None) 
     return cli.main(argv or ["presets"])
 
 
+def test_predict_collects_every_format_the_loader_reads(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from lesionkit.cli.cmd_predict import collect_images
+
+    for name in ("a.webp", "b.JPG", "c_superpixels.png", "notes.txt"):
+        (tmp_path / name).write_bytes(b"")
+    assert [p.name for p in collect_images([str(tmp_path)])] == ["a.webp", "b.JPG"]
+
+
 def test_no_command_prints_help(capsys) -> None:  # type: ignore[no-untyped-def]
     assert cli.main([]) == 0
     assert "usage: lesionkit" in capsys.readouterr().out

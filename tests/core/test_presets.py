@@ -76,6 +76,15 @@ def test_reproduce_trains_every_paper_family(tmp_path) -> None:
     assert (tmp_path / "paper_auc_melanoma.png").is_file()
 
 
+def test_reproduce_restarts_a_method_killed_before_its_first_checkpoint(tmp_path) -> None:
+    tiny = dict(dataset=TINY, weights=None, image_size=32, epochs=1, batch_size=8, augmenters=[{"name": "flip"}])
+    killed = tmp_path / "melanoma_conv5"
+    killed.mkdir()
+    presets.melanoma_conv5(**tiny, run_dir=str(killed)).config.save(killed / "config.json")  # no state.json
+    result = reproduce("melanoma", root=tmp_path, methods=("conv5",), verbose=0, **tiny)
+    assert list(result.reports) == ["conv5"] and (killed / "state.json").is_file()
+
+
 def test_reproduce_refuses_unknown_methods_before_training(tmp_path) -> None:
     with pytest.raises(ValueError, match="unknown method.*conv6.*resnet50_scratch"):
         reproduce("melanoma", root=tmp_path, methods=("conv5", "conv6"), dataset="synthetic")

@@ -13,13 +13,20 @@ from lesionkit.run_summary import find_runs, summarize_run
 
 
 def make_run(
-    root: Path, name: str, *, epochs: int, done: int | None, best: float | None = None, test: dict | None = None
+    root: Path,
+    name: str,
+    *,
+    epochs: int,
+    done: int | None,
+    best: float | None = None,
+    test: dict | None = None,
+    monitor: str = "val_auc",
 ) -> Path:
     run = root / name
     (run / "reports").mkdir(parents=True)
     (run / "config.json").write_text(json.dumps({"name": "melanoma_conv5", "task": "melanoma", "epochs": epochs}))
     if done is not None:
-        (run / "state.json").write_text(json.dumps({"epoch": done, "best_score": best}))
+        (run / "state.json").write_text(json.dumps({"epoch": done, "best_score": best, "monitor": monitor}))
     for folder, auc in (test or {}).items():
         (run / "reports" / folder).mkdir()
         (run / "reports" / folder / "metrics.json").write_text(json.dumps({"metrics": {"roc_auc": auc}}))
@@ -48,6 +55,11 @@ def test_summaries(runs: Path) -> None:
     assert by_name["d-broken"].status == "unreadable" and "JSONDecodeError" in (by_name["d-broken"].problem or "")
     assert summarize_run(runs / "a-done") == done  # a run directory itself, not only its parent
     assert [s.path.name for s in find_runs([runs / "b-stopped"])] == ["b-stopped"]
+
+
+def test_a_training_auc_is_not_shown_as_validation_auc(tmp_path: Path) -> None:
+    run = make_run(tmp_path, "no-val", epochs=2, done=2, best=0.99, monitor="auc")  # no validation split
+    assert math.isnan(summarize_run(run).best_val_auc)
 
 
 def test_runs_command_sorts_and_shows_everything(runs: Path, capsys) -> None:  # type: ignore[no-untyped-def]

@@ -69,6 +69,12 @@ def test_require_names_missing_columns_and_the_header_line(tmp_path: Path) -> No
     assert table.extra_columns(["image_id"]) == ("melanoma",)
 
 
+def test_an_unreadable_metadata_file_is_a_warning_not_an_error(tmp_path: Path) -> None:
+    for name, text in (("empty.csv", ""), ("no_id.csv", "age_approximate,sex\n55,female\n")):
+        with pytest.warns(DataWarning, match="metadata not used"):
+            assert read_metadata(_write(tmp_path, text, name), ("ISIC_1",)) == {}
+
+
 def test_metadata_rows_that_do_not_parse_are_counted_in_a_warning(tmp_path: Path) -> None:
     path = _write(tmp_path, "image_id,age_approximate,sex\nISIC_1,55,female\nISIC_2,60\nISIC_1,1,male\n")
     with pytest.warns(DataWarning, match=r"2 metadata row\(s\) skipped") as caught:
