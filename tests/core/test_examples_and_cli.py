@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from sklearn.metrics import roc_auc_score
 
 from lesionkit.cli import main
 
@@ -47,7 +48,11 @@ def sk_run(tmp_path_factory) -> Path:
 
 
 def test_fit_command_writes_a_run(sk_run: Path, capsys) -> None:
-    assert (sk_run / "config.json").is_file() and (sk_run / "state.json").is_file()
+    config = json.loads((sk_run / "config.json").read_text())  # every flag and --set took effect
+    assert config["dataset"]["params"]["sizes"] == {"train": 16, "validation": 8, "test": 8}
+    assert [a["name"] for a in config["augmenters"]] == ["flip"]
+    assert (config["image_size"], config["epochs"], config["batch_size"], config["weights"]) == (32, 1, 8, None)
+    assert json.loads((sk_run / "state.json").read_text())["epoch"] == 1
     assert (sk_run / "reports" / "test" / "report.md").is_file()
 
 
@@ -55,7 +60,9 @@ def test_fit_resume_and_refusal(sk_run: Path, capsys) -> None:
     args = [*fit_args(sk_run), "--evaluate", ""]
     assert main(args) == 2  # exists: refused, one clear line
     assert "--resume" in capsys.readouterr().err
-    assert main([*args, "--resume"]) == 0  # already complete: nothing to do
+    history = (sk_run / "history.csv").read_text()
+    assert main([*args, "--resume"]) == 0  # already complete: nothing to do...
+    assert (sk_run / "history.csv").read_text() == history  # ...and nothing was trained again
 
 
 def test_predict_command_writes_isic_submission(sk_run: Path, tmp_path: Path, capsys) -> None:
@@ -101,7 +108,12 @@ def test_evaluate_on_an_external_dataset_keeps_reports_apart(sk_run: Path, tmp_p
     out = capsys.readouterr().out
     assert "paper" not in out  # the paper's row belongs to ISIC 2017, not to this data
     report = json.loads((sk_run / "reports" / "folder-ext-test" / "metrics.json").read_text())
-    assert report["task"] == "seborrheic_keratosis" and 0.0 <= report["metrics"]["roc_auc"] <= 1.0
+    rows = list(csv.DictReader((sk_run / "reports" / "folder-ext-test" / "predictions.csv").open()))
+    assert [(r["image_id"], r["label"]) for r in rows] == [("e0", "0"), ("e1", "0"), ("e2", "1"), ("e3", "1")]
+    assert report["task"] == "seborrheic_keratosis"
+    assert report["metrics"]["roc_auc"] == pytest.approx(
+        roc_auc_score([0, 0, 1, 1], [float(r["probability"]) for r in rows])
+    )
     assert (sk_run / "reports" / "test" / "metrics.json").read_text() == own  # the run's own report untouched
 
 
@@ -109,9 +121,13 @@ def test_export_command_writes_a_loadable_model(sk_run: Path, tmp_path: Path, ca
     from lesionkit import load_model
 
     assert main(["export", str(sk_run), "-o", str(tmp_path / "sk.keras")]) == 0
+    from lesionkit import Trainer
+
     model = load_model(tmp_path / "sk.keras")
-    probabilities = model.predict(np.full((2, 32, 32, 3), 120.0, np.float32), verbose=0)
-    assert probabilities.shape[0] == 2 and np.all((probabilities >= 0) & (probabilities <= 1))
+    images = np.stack([np.full((32, 32, 3), v, np.float32) for v in (60.0, 120.0, 200.0)])
+    probabilities = model.predict(images, verbose=0)
+    assert probabilities.shape == (3, 2)  # the run's own (best) weights, not any model
+    np.testing.assert_allclose(probabilities[:, -1], Trainer.from_run(sk_run).predict(images), atol=1e-6)
     assert main(["export", str(sk_run), "-o", str(tmp_path / "sk.h5")]) == 2
     assert "must end in .keras" in capsys.readouterr().err
 

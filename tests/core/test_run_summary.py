@@ -35,7 +35,9 @@ def make_run(
 
 @pytest.fixture
 def runs(tmp_path: Path) -> Path:
-    make_run(tmp_path, "a-done", epochs=3, done=3, best=0.8, test={"test": 0.7, "test-tta4": 0.75, "test-tta8": 0.74})
+    make_run(tmp_path, "a-done", epochs=3, done=3, best=0.8, test={"test": 0.7, "test-tta4": 0.74, "test-tta8": 0.78})
+    (tmp_path / "a-done" / "reports" / "test-tta16").mkdir()
+    (tmp_path / "a-done" / "reports" / "test-tta16" / "metrics.json").write_text("{broken")  # nan, never best
     make_run(tmp_path, "b-stopped", epochs=10, done=4, best=0.9)
     make_run(tmp_path, "c-fresh", epochs=10, done=None)
     broken = tmp_path / "d-broken"
@@ -49,7 +51,7 @@ def test_summaries(runs: Path) -> None:
     by_name = {s.path.name: s for s in find_runs([runs])}
     assert set(by_name) == {"a-done", "b-stopped", "c-fresh", "d-broken"}
     done = by_name["a-done"]
-    assert (done.status, done.best_val_auc, done.test_auc, done.test_auc_tta, done.tta) == ("done", 0.8, 0.7, 0.75, 4)
+    assert (done.status, done.best_val_auc, done.test_auc, done.test_auc_tta, done.tta) == ("done", 0.8, 0.7, 0.78, 8)
     assert by_name["b-stopped"].status == "stopped at 4/10" and math.isnan(by_name["b-stopped"].test_auc)
     assert by_name["c-fresh"].status == "no checkpoint"
     assert by_name["d-broken"].status == "unreadable" and "JSONDecodeError" in (by_name["d-broken"].problem or "")
@@ -69,7 +71,7 @@ def test_runs_command_sorts_and_shows_everything(runs: Path, capsys) -> None:  #
     order = [line.split()[0] for line in lines[2:]]
     assert order[:2] == ["b-stopped", "a-done"]  # best validation AUC first, runs without one last
     a_done = next(line for line in lines if line.startswith("a-done"))
-    assert "0.8000" in a_done and "0.7000" in a_done and "0.7500 ×4" in a_done
+    assert "0.8000" in a_done and "0.7000" in a_done and "0.7800 ×8" in a_done
     assert any("unreadable (JSONDecodeError" in line for line in lines)
     assert main(["runs", str(runs / "not-a-run")]) == 2
     assert "no run directories" in capsys.readouterr().err
