@@ -62,6 +62,8 @@ _METHODS: dict[str, dict[str, Any]] = {
         backbone=ComponentSpec("resnet50"), weights="imagenet", trainable="conv4_conv5", learning_rate=1e-4
     ),
 }
+#: The paper's four methods, in the order of its results table.
+PAPER_METHODS: tuple[str, ...] = tuple(_METHODS)
 _DESCRIPTIONS = {
     "resnet50_scratch": "ResNet-50 trained from scratch",
     "resnet101_scratch": "ResNet-101 trained from scratch",

@@ -15,9 +15,10 @@ from typing import Any
 
 import attrs
 
+from lesionkit.presets import PAPER_METHODS
 from lesionkit.report import COLUMN_TITLES, PAPER_COLUMNS, Report, _fmt
 
-METHODS = ("resnet50_scratch", "resnet101_scratch", "conv5", "conv4_conv5")
+METHODS = PAPER_METHODS
 METHOD_TITLES = {
     "resnet50_scratch": "ResNet-50 scratch",
     "resnet101_scratch": "ResNet-101 scratch",

@@ -45,6 +45,11 @@ class RunDirError(LesionkitError):
     """A run directory that cannot be used as asked (exists already, or nothing to resume)."""
 
 
+def resume_command(run_dir: Path) -> str:
+    """The shell command that continues the run in ``run_dir`` from its last checkpoint."""
+    return f"lesionkit fit {run_dir / CONFIG} --run-dir {run_dir} --resume"
+
+
 def default_run_dir(name: str) -> Path:
     """``./runs/<name>-<YYYYmmdd-HHMMSS>``."""
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")

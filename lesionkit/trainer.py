@@ -314,7 +314,7 @@ class Trainer:
             print(
                 f"\ninterrupted: {state['epoch'] if state else 0} of {cfg.epochs} epochs are checkpointed in "
                 f"{run_dir}; continue with trainer.fit(resume=True) or "
-                f"`lesionkit fit {run_dir / runs.CONFIG} --run-dir {run_dir} --resume`",
+                f"`{runs.resume_command(run_dir)}`",
                 file=sys.stderr,
             )
             raise
@@ -385,10 +385,14 @@ class Trainer:
             )
             if path is None or not path.is_file():
                 # Never hand back an untrained model as if it were the run's.
+                if any((run_dir / runs.CHECKPOINTS).glob("*/model.weights.h5")):
+                    raise runs.RunDirError(
+                        f"{run_dir} holds checkpoints in the format of an earlier development version of "
+                        f"lesionkit (model.weights.h5), which this version does not read; train the run again"
+                    )
                 raise runs.RunDirError(
                     f"{run_dir} has no {weights} checkpoint (no epoch finished, or its checkpoint files were removed). "
-                    f"Continue it with `lesionkit fit {config_file} --run-dir {run_dir} --resume`, "
-                    f"or use weights='none' for just the config"
+                    f"Continue it with `{runs.resume_command(run_dir)}`, or use weights='none' for just the config"
                 )
             runs.load_weights(trainer.build(), path)
         return trainer

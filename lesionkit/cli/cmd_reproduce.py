@@ -20,10 +20,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from lesionkit.cli import CommandError
     from lesionkit.reproduce import METHODS, reproduce
 
     overrides = overrides_from_args(args)
-    overrides.pop("run_dir", None)
+    if "run_dir" in overrides:
+        raise CommandError("--run-dir: reproduce makes one run directory per method under --root; set --root instead")
     methods = tuple(args.methods or METHODS)
     result = reproduce(args.task, root=args.root, methods=methods, **overrides)
     print(result.markdown())

@@ -166,6 +166,10 @@ def test_from_run_refuses_a_run_without_checkpoints(fitted: Trainer, tmp_path: P
         Trainer.from_run(bare, weights="latest")
     with pytest.raises(ValueError, match="only change dataset, data_dir and cache_dir.*image_size"):
         Trainer.from_run(bare, weights="none", data={"image_size": 64})
+    (bare / "checkpoints" / "epoch-0001").mkdir(parents=True)
+    (bare / "checkpoints" / "epoch-0001" / "model.weights.h5").write_bytes(b"")
+    with pytest.raises(RunDirError, match="earlier development version.*model.weights.h5"):
+        Trainer.from_run(bare)
 
 
 def test_ctrl_c_keeps_finished_epochs_and_says_how_to_resume(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
