@@ -7,6 +7,8 @@ Example:
     >>> import lesionkit
     >>> lesionkit.backbones.names("resnet*")
     ['resnet101', 'resnet50']
+    >>> lesionkit.losses.noun, type(lesionkit.losses).__name__
+    ('loss', 'Registry')
 """
 
 from __future__ import annotations
@@ -25,17 +27,19 @@ _REGISTRIES = (
     "backbones",
     "heads",
     "losses",
+    "schedules",
     "schedulers",
     "optimizers",
     "datasets",
+    "tasks",
 )
 _LAZY = {
-    "Trainer": ("lesionkit.trainer", "Trainer"),
-    "Report": ("lesionkit.report", "Report"),
+    "Trainer": ("lesionkit.training.trainer", "Trainer"),
+    "Report": ("lesionkit.evaluation.report", "Report"),
     "ExperimentConfig": ("lesionkit.config", "ExperimentConfig"),
     "ComponentSpec": ("lesionkit.config", "ComponentSpec"),
     "Registry": ("lesionkit.registry", "Registry"),
-    "load_model": ("lesionkit.saving", "load_model"),
+    "load_model": ("lesionkit.training.export", "load_model"),
 }
 
 # Spelled out (not built from the tuples above) so linters and type checkers can read it.
@@ -55,6 +59,8 @@ __all__ = [
     "optimizers",
     "presets",
     "schedulers",
+    "schedules",
+    "tasks",
 ]
 
 if TYPE_CHECKING:
@@ -68,11 +74,13 @@ if TYPE_CHECKING:
         losses,
         optimizers,
         schedulers,
+        schedules,
+        tasks,
     )
     from lesionkit.registry import Registry
-    from lesionkit.report import Report
-    from lesionkit.saving import load_model
-    from lesionkit.trainer import Trainer
+    from lesionkit.evaluation.report import Report
+    from lesionkit.training.export import load_model
+    from lesionkit.training.trainer import Trainer
 
 
 def __getattr__(name: str) -> Any:

@@ -23,18 +23,27 @@ from typing import Any
 
 import attrs
 
-from lesionkit.errors import LesionkitError
-from lesionkit.registry import did_you_mean
+from lesionkit import registries
+from lesionkit.data.balancing import BALANCE_MODES
+from lesionkit.errors import ConfigError
+from lesionkit.models.freeze import POLICIES
+from lesionkit.models.runtime import PRECISIONS, STRATEGIES
+from lesionkit.registry import did_you_mean, one_of
 
-TASKS = ("melanoma", "seborrheic_keratosis")
-TRAINABLE = ("none", "conv5", "conv4_conv5", "all")
-BALANCE = ("none", "paper", "class_weights")
-PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
-DISTRIBUTE = ("default", "mirrored", "multi_worker_mirrored")
+# Each list of allowed values has one owner; these names are kept for code that read them here.
+TRAINABLE: tuple[str, ...] = tuple(POLICIES)
+BALANCE: tuple[str, ...] = BALANCE_MODES
+DISTRIBUTE: tuple[str, ...] = STRATEGIES
 
-
-class ConfigError(LesionkitError, ValueError):
-    """A configuration key or value that is not valid; the message names it."""
+__all__ = [
+    "BALANCE",
+    "DISTRIBUTE",
+    "PRECISIONS",
+    "TRAINABLE",
+    "ComponentSpec",
+    "ConfigError",
+    "ExperimentConfig",
+]
 
 
 def _freeze(value: Any) -> Any:
@@ -153,12 +162,14 @@ def _specs(value: Any) -> tuple[ComponentSpec, ...]:
 def _one_of(choices: tuple[str, ...]) -> Any:
     def check(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         if value not in choices:
-            raise ConfigError(
-                f"{attribute.name} = {value!r} is not valid.{did_you_mean(str(value), choices)} "
-                f"Choose one of: {', '.join(choices)}"
-            )
+            raise ConfigError(one_of(attribute.name, value, choices))
 
     return check
+
+
+def _registered_task(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, str) or value not in registries.tasks:
+        raise ConfigError(one_of("task", value, registries.tasks.names()) + " (tasks in lesionkit.tasks)")
 
 
 def _positive(kind: type[int] | type[float]) -> Any:
@@ -216,11 +227,12 @@ class ExperimentConfig:
     Components are :class:`ComponentSpec` (registry key + parameters):
     ``dataset`` (``lesionkit.datasets``), ``augmenters`` (``lesionkit.augmenters``,
     applied in order), ``backbone``, ``head``, ``loss``, ``optimizer``,
-    ``schedule`` (``lesionkit.schedulers``).
+    ``schedule`` (``lesionkit.schedules``).
 
     Attributes:
         name: label for the run and reports.
-        task: ``"melanoma"`` or ``"seborrheic_keratosis"`` (positive class vs the rest).
+        task: a name in ``lesionkit.tasks``: ``"melanoma"`` or ``"seborrheic_keratosis"``
+            (positive class vs the rest) or a plugin's.
         data_dir: dataset root; ``None`` lets the dataset pick (``$LESIONKIT_DATA``...).
         cache_dir: where resized images are cached; ``None`` uses the default.
         image_size: square input size in pixels (≥ 32).
@@ -241,7 +253,7 @@ class ExperimentConfig:
 
     name: str = "experiment"
     description: str = ""
-    task: str = attrs.field(default="melanoma", validator=_one_of(TASKS))
+    task: str = attrs.field(default="melanoma", validator=_registered_task)
     dataset: ComponentSpec = attrs.field(default=ComponentSpec("isic2017"), converter=_spec)
     data_dir: str | None = attrs.field(default=None, converter=_optional_path)
     cache_dir: str | None = attrs.field(default=None, converter=_optional_path)
@@ -339,32 +351,41 @@ class ExperimentConfig:
     def validate_components(self) -> None:
         """Check every component name exists and its parameters fit its factory.
 
-        Runs before any work, so a typo fails in a second, not after an epoch.
-        Parameters the Trainer supplies itself (input shape, number of classes,
-        learning rate...) are not required here.
-        """
-        from lesionkit import registries
-        from lesionkit.registry import UnknownComponentError, accepted_params
+        Runs before any work (every ``Trainer(...)`` calls it), so a typo fails in a
+        second, not after an epoch; it imports no TensorFlow. The check is the one
+        the Trainer's assembly applies when it builds (``Registry.check`` /
+        ``Registry.build``): parameters lesionkit supplies itself (input shape,
+        number of classes, learning rate...) must not be set, and a config field
+        passed to a factory that cannot take it (``data_dir`` for a dataset that reads
+        none) is refused.
 
-        checks: list[tuple[str, Any, ComponentSpec]] = [
-            ("dataset", registries.datasets, self.dataset),
-            ("backbone", registries.backbones, self.backbone),
-            ("head", registries.heads, self.head),
-            ("loss", registries.losses, self.loss),
-            ("optimizer", registries.optimizers, self.optimizer),
-            ("schedule", registries.schedulers, self.schedule),
+        Raises:
+            ConfigError: naming the key (``loss.params.gama``, ``data_dir``...) and what to do.
+
+        Example:
+            >>> ExperimentConfig(dataset="synthetic", data_dir="/tmp/x").validate_components()
+            Traceback (most recent call last):
+            ...
+            lesionkit.registry.errors.InvalidParameterError: data_dir = '/tmp/x': dataset 'synthetic' does not take a data_dir; remove data_dir from the config (the --data-dir option)
+        """
+        from lesionkit.registry import UnknownComponentError
+
+        checks: list[tuple[str, Any, ComponentSpec, dict[str, Any] | None]] = [
+            ("dataset", registries.datasets, self.dataset, {"data_dir": self.data_dir, "cache_dir": self.cache_dir}),
+            ("backbone", registries.backbones, self.backbone, {"weights": self.weights}),
+            ("head", registries.heads, self.head, None),
+            ("loss", registries.losses, self.loss, None),
+            ("optimizer", registries.optimizers, self.optimizer, None),
+            (
+                "schedule",
+                registries.schedules,
+                self.schedule,
+                {"learning_rate": self.learning_rate, "epochs": self.epochs},
+            ),
         ]
-        checks += [(f"augmenters[{i}]", registries.augmenters, s) for i, s in enumerate(self.augmenters)]
-        for key, registry, spec in checks:
+        checks += [(f"augmenters[{i}]", registries.augmenters, s, None) for i, s in enumerate(self.augmenters)]
+        for key, registry, spec, provided in checks:
             try:
-                factory = registry.get(spec.name)
+                registry.check(spec.name, spec.params, provided=provided, where=key)
             except UnknownComponentError as exc:
                 raise ConfigError(f"{key}.name: {exc}") from None
-            names, _, var_kw = accepted_params(factory)
-            if not var_kw:
-                for param in spec.params:
-                    if param not in names:
-                        raise ConfigError(
-                            f"{key}.params.{param}: {registry.kind} {spec.name!r} has no parameter "
-                            f"{param!r}.{did_you_mean(param, names)} Accepted: {', '.join(names)}"
-                        )

@@ -27,6 +27,10 @@ class LesionkitError(Exception):
     """Base class of lesionkit's user-facing errors (the CLI prints them as one line)."""
 
 
+class ConfigError(LesionkitError, ValueError):
+    """A configuration key or value that is not valid; the message names it and what to do."""
+
+
 class DataError(LesionkitError):
     """Missing, malformed or inconsistent data; names the file, row or value."""
 

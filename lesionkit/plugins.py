@@ -1,7 +1,9 @@
 """Entry-point discovery: the one place that talks to the ``entrypoints`` package.
 
 Third-party packages add components by declaring entry points in the group
-``lesionkit.<registry>`` (for example ``lesionkit.backbones``). Discovery is lazy
+``lesionkit.<registry>`` (for example ``lesionkit.backbones``). Built-in components take
+the same path: a registry's table of ``name -> "module:attr"`` targets is loaded with
+:func:`load_target`, as an entry point is. Discovery is lazy
 and never imports the plugin's module: that happens when the component is first
 used (or when ``lesionkit plugins`` lists everything), so one broken plugin
 cannot break ``import lesionkit`` or any other plugin.
@@ -12,6 +14,7 @@ re-raise the first failure (useful in a plugin's own CI).
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Callable
 from typing import Any
@@ -31,6 +34,7 @@ class PluginSpec:
     distribution: str
     version: str
     load: Callable[[], Any] = attrs.field(repr=False, eq=False)
+    group: str = ""
 
     @property
     def origin(self) -> str:
@@ -57,6 +61,21 @@ def discover(group: str) -> list[PluginSpec]:
                 distribution=getattr(distro, "name", None) or "unknown distribution",
                 version=getattr(distro, "version", None) or "",
                 load=ep.load,
+                group=group,
             )
         )
     return found
+
+
+def load_target(target: str) -> Any:
+    """The object a ``"module:attr"`` (or ``"module:attr.sub"``) target names, importing the module.
+
+    Example:
+        >>> load_target("json:dumps")([1])
+        '[1]'
+    """
+    module_name, _, attr = target.partition(":")
+    obj: Any = importlib.import_module(module_name)
+    for part in attr.split(".") if attr else ():
+        obj = getattr(obj, part)
+    return obj

@@ -1,12 +1,20 @@
-"""The registry instances, one per kind of component.
+"""The registry instances, one per kind of component, and what lesionkit injects into each.
 
-Each is filled lazily: the built-in modules listed here are imported on the
-first lookup or listing, and third-party entry points in the group
-``lesionkit.<kind>`` are discovered at the same moment.
+Built-ins are listed as ``name -> "module:attr"`` targets and loaded on first use, the way
+entry-point plugins in the group ``lesionkit.<kind>`` are; listing a registry, describing a
+component or validating a config imports no TensorFlow. (Some registries also name modules
+whose import registers components with a decorator; those modules are TensorFlow-free too.)
+
+Each registry declares the parameters lesionkit supplies to its factories itself
+(:class:`~lesionkit.registry.Injected`); ``Registry.check`` and ``Registry.build`` use them.
 
 Example:
     >>> import lesionkit
     >>> "resnet50" in lesionkit.backbones
+    True
+    >>> lesionkit.schedules.injected_names
+    ('learning_rate', 'steps_per_epoch', 'epochs')
+    >>> lesionkit.schedulers is lesionkit.schedules   # the old name, deprecated
     True
 """
 
@@ -14,17 +22,83 @@ from __future__ import annotations
 
 from typing import Any
 
-from lesionkit.registry import Registry
+from lesionkit.registry import Injected, Registry
 
-augmenters: Registry[Any] = Registry("augmenters", builtins=["lesionkit.augment.builtins"])
-backbones: Registry[Any] = Registry("backbones", builtins=["lesionkit.models.backbones"])
-heads: Registry[Any] = Registry("heads", builtins=["lesionkit.models.heads"])
-losses: Registry[Any] = Registry("losses", builtins=["lesionkit.losses"])
-schedulers: Registry[Any] = Registry("schedulers", builtins=["lesionkit.schedules"])
-optimizers: Registry[Any] = Registry("optimizers", builtins=["lesionkit.optimizers"])
-datasets: Registry[Any] = Registry("datasets", builtins=["lesionkit.data.builtins"])
-presets: Registry[Any] = Registry("presets", builtins=["lesionkit.presets"])
+_LOSSES = "lesionkit.training.losses"
+_OPTIMIZERS = "lesionkit.training.optimizers"
+_SCHEDULES = "lesionkit.training.schedules"
+
+augmenters: Registry[Any] = Registry("augmenters", modules=["lesionkit.augment.builtins"])
+backbones: Registry[Any] = Registry(
+    "backbones",
+    modules=["lesionkit.models.backbones"],
+    injected=[
+        Injected("input_shape", "(image_size, image_size, 3) from the config"),
+        Injected("weights", "the config's weights"),
+    ],
+)
+heads: Registry[Any] = Registry(
+    "heads",
+    modules=["lesionkit.models.heads"],
+    injected=[Injected("num_classes", "the task's number of classes")],
+)
+losses: Registry[Any] = Registry(
+    "losses",
+    noun="loss",
+    builtins={
+        "weighted_categorical_crossentropy": f"{_LOSSES}:weighted_categorical_crossentropy",
+        "crossentropy": f"{_LOSSES}:crossentropy",
+        "focal": f"{_LOSSES}:focal",
+    },
+    injected=[
+        Injected("class_counts", "the training set's (negatives, positives) after balancing", when="if_accepted")
+    ],
+)
+schedules: Registry[Any] = Registry(
+    "schedules",
+    builtins={
+        "step_decay": f"{_SCHEDULES}:step_decay",
+        "constant": f"{_SCHEDULES}:constant",
+        "cosine": f"{_SCHEDULES}:cosine",
+    },
+    injected=[
+        Injected("learning_rate", "the config's learning_rate"),
+        Injected("steps_per_epoch", "optimizer steps in one training epoch"),
+        Injected("epochs", "the config's epochs"),
+    ],
+    legacy_groups=["lesionkit.schedulers"],
+)
+#: Deprecated name of :data:`schedules` (the very same registry object).
+schedulers = schedules
+optimizers: Registry[Any] = Registry(
+    "optimizers",
+    builtins={
+        "sgd": f"{_OPTIMIZERS}:sgd",
+        "adam": f"{_OPTIMIZERS}:adam",
+        "adamw": f"{_OPTIMIZERS}:adamw",
+    },
+    injected=[Injected("learning_rate", "the schedule built from the config's schedule and learning_rate")],
+)
+datasets: Registry[Any] = Registry(
+    "datasets",
+    modules=["lesionkit.data.builtins"],
+    injected=[
+        Injected("data_dir", "the config's data_dir", when="config"),
+        Injected("cache_dir", "the config's cache_dir", when="if_accepted"),
+    ],
+)
+presets: Registry[Any] = Registry("presets", modules=["lesionkit.presets"])
+tasks: Registry[Any] = Registry(
+    "tasks",
+    builtins={
+        "melanoma": "lesionkit.task:MELANOMA_TASK",
+        "seborrheic_keratosis": "lesionkit.task:SEBORRHEIC_KERATOSIS_TASK",
+    },
+)
 
 ALL: dict[str, Registry[Any]] = {
-    r.kind: r for r in (augmenters, backbones, heads, losses, schedulers, optimizers, datasets, presets)
+    r.kind: r for r in (augmenters, backbones, heads, losses, schedules, optimizers, datasets, presets, tasks)
 }
+
+#: Old registry names still accepted (``lesionkit plugins schedulers``), mapped to the current ones.
+ALIASES: dict[str, str] = {"schedulers": "schedules"}

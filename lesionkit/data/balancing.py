@@ -15,18 +15,40 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lesionkit.data.split import CLASS_NAMES, TASK_POSITIVE, binary_labels
+from lesionkit.data.split import CLASS_NAMES
+from lesionkit.errors import DataError
+
+if TYPE_CHECKING:
+    from lesionkit.task import Task
+
+#: The values of ``ExperimentConfig.balance``.
+BALANCE_MODES: tuple[str, ...] = ("none", "paper", "class_weights")
 
 
-def paper_repeats(diagnosis: np.ndarray, task: str) -> np.ndarray:
-    """Copies of each image in one epoch: 2 (original + augmented), 3 for positives."""
-    return 2 + binary_labels(diagnosis, task)
+class BalancingError(DataError, ValueError):
+    """Class counts that a balancing mode cannot work with (a class with no images)."""
 
 
-def repeats_for(balance: str, diagnosis: np.ndarray, task: str) -> np.ndarray:
+def _positive_codes(task: Task | str) -> tuple[int, ...]:
+    from lesionkit.task import get_task
+
+    return get_task(task).positive_codes
+
+
+def paper_repeats(diagnosis: np.ndarray, task: Task | str) -> np.ndarray:
+    """Copies of each image in one epoch: 2 (original + augmented), 3 for the task's positives."""
+    from lesionkit.task import get_task
+
+    resolved = get_task(task)
+    labels = resolved.labels(diagnosis)  # refuses diagnoses the task has no class for
+    return 2 + np.isin(labels, resolved.positive_indices).astype(np.int64)
+
+
+def repeats_for(balance: str, diagnosis: np.ndarray, task: Task | str) -> np.ndarray:
     """Copies per image for a ``balance`` mode (``"paper"`` or one copy otherwise)."""
     if balance == "paper":
         return paper_repeats(diagnosis, task)
@@ -52,17 +74,15 @@ def class_weights(labels: np.ndarray) -> dict[int, float]:
     return {int(c): n / (len(classes) * float(np.sum(labels == c))) for c in classes}
 
 
-def paper_counts(counts: Mapping[str, int], task: str) -> dict[str, int]:
+def paper_counts(counts: Mapping[str, int], task: Task | str) -> dict[str, int]:
     """Per-class counts after the paper's balancing, from per-class counts before it.
 
     Example:
         >>> paper_counts({"nevus": 1372, "melanoma": 374, "seborrheic_keratosis": 254}, "melanoma")
         {'nevus': 2744, 'melanoma': 1122, 'seborrheic_keratosis': 508}
     """
-    positive = CLASS_NAMES[TASK_POSITIVE[task]] if task in TASK_POSITIVE else None
-    if positive is None:
-        raise ValueError(f"unknown task {task!r}; choose one of {', '.join(TASK_POSITIVE)}")
-    return {name: int(counts.get(name, 0)) * (3 if name == positive else 2) for name in CLASS_NAMES}
+    positives = _positive_codes(task)
+    return {name: int(counts.get(name, 0)) * (3 if code in positives else 2) for code, name in enumerate(CLASS_NAMES)}
 
 
 def class_weights_from_counts(negatives: int, positives: int) -> dict[int, float]:
@@ -73,20 +93,22 @@ def class_weights_from_counts(negatives: int, positives: int) -> dict[int, float
         {0: 0.6666666666666666, 1: 2.0}
     """
     if negatives <= 0 or positives <= 0:
-        raise ValueError(
+        raise BalancingError(
             f"class weights need both classes present, got {negatives} negatives and {positives} positives"
         )
     n = negatives + positives
     return {0: n / (2.0 * negatives), 1: n / (2.0 * positives)}
 
 
-def balance_table(counts: Mapping[str, int], task: str) -> str:
+def balance_table(counts: Mapping[str, int], task: Task | str) -> str:
     """Training counts per class before and after the paper's balancing, and class weights."""
     after = paper_counts(counts, task)
-    positives = int(counts.get(CLASS_NAMES[TASK_POSITIVE[task]], 0))
+    positive_codes = _positive_codes(task)
+    positives = sum(int(counts.get(name, 0)) for code, name in enumerate(CLASS_NAMES) if code in positive_codes)
     negatives = sum(int(v) for v in counts.values()) - positives
-    lines = [f"task {task}: training images per class", f"{'class':<24}{'before':>8}{'paper':>8}"]
-    lines += [f"{name:<24}{int(counts.get(name, 0)):>8}{after[name]:>8}" for name in CLASS_NAMES]
+    name = task if isinstance(task, str) else task.name
+    lines = [f"task {name}: training images per class", f"{'class':<24}{'before':>8}{'paper':>8}"]
+    lines += [f"{c:<24}{int(counts.get(c, 0)):>8}{after[c]:>8}" for c in CLASS_NAMES]
     lines.append(f"{'total':<24}{sum(int(v) for v in counts.values()):>8}{sum(after.values()):>8}")
     if negatives > 0 and positives > 0:
         w = class_weights_from_counts(negatives, positives)

@@ -6,34 +6,57 @@ identifiers, their diagnoses, optional per-image metadata, and a way to get the
 images as uint8 RGB arrays of a requested square size (from a cache for file
 datasets, drawn directly for synthetic ones).
 
-Diagnoses use one code for all tasks so that balancing can count every class:
-``NEVUS = 0``, ``MELANOMA = 1``, ``SEBORRHEIC_KERATOSIS = 2``. A task turns them
-into binary labels with :func:`binary_labels`.
+Diagnoses are codes of the one vocabulary in :mod:`lesionkit.data.diagnoses`, the same
+for all tasks, so that balancing can count every class; the first three are ISIC 2017's
+``NEVUS = 0``, ``MELANOMA = 1``, ``SEBORRHEIC_KERATOSIS = 2``. A task
+(``lesionkit.tasks``) turns them into class labels: :meth:`Split.labels`.
+
+Example:
+    >>> import numpy as np
+    >>> split = Split("train", ("a", "b", "c"), np.array([0, 1, 2]), load_images=lambda size: None)
+    >>> split.labels("melanoma").tolist(), split.labels("seborrheic_keratosis").tolist()
+    ([0, 1, 0], [0, 0, 1])
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import attrs
 import numpy as np
 
-NEVUS, MELANOMA, SEBORRHEIC_KERATOSIS = 0, 1, 2
-CLASS_NAMES = ("nevus", "melanoma", "seborrheic_keratosis")
-TASK_POSITIVE = {"melanoma": MELANOMA, "seborrheic_keratosis": SEBORRHEIC_KERATOSIS}
+from lesionkit.data.diagnoses import DIAGNOSES, MELANOMA, NEVUS, SEBORRHEIC_KERATOSIS
+
+if TYPE_CHECKING:
+    from lesionkit.task import Task
+
+__all__ = [
+    "CLASS_NAMES",
+    "MELANOMA",
+    "NEVUS",
+    "SEBORRHEIC_KERATOSIS",
+    "Dataset",
+    "Split",
+    "binary_labels",
+]
+
+#: The ISIC 2017 diagnoses (codes 0, 1, 2), the classes ISIC 2017-style datasets count.
+CLASS_NAMES: tuple[str, ...] = DIAGNOSES[:3]
 
 
-def binary_labels(diagnosis: np.ndarray, task: str) -> np.ndarray:
-    """1 where the diagnosis is the task's positive class, else 0 (int64).
+def binary_labels(diagnosis: np.ndarray, task: Task | str) -> np.ndarray:
+    """Labels of a two-class ``task`` (a :class:`~lesionkit.task.Task` or its name), int64.
+
+    The same as ``task.labels(diagnosis)``; kept for code written before tasks were a registry.
 
     Example:
         >>> binary_labels(np.array([0, 1, 2]), "melanoma").tolist()
         [0, 1, 0]
     """
-    if task not in TASK_POSITIVE:
-        raise ValueError(f"unknown task {task!r}; choose one of {', '.join(TASK_POSITIVE)}")
-    return (np.asarray(diagnosis) == TASK_POSITIVE[task]).astype(np.int64)
+    from lesionkit.task import get_task
+
+    return get_task(task).labels(diagnosis)
 
 
 @attrs.frozen(eq=False)
@@ -63,12 +86,19 @@ class Split:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def labels(self, task: str) -> np.ndarray:
-        """Binary labels for ``task``."""
-        return binary_labels(self.diagnosis, task)
+    def labels(self, task: Task | str) -> np.ndarray:
+        """Class labels for ``task`` (a :class:`~lesionkit.task.Task` or its name in ``lesionkit.tasks``).
+
+        Raises:
+            UnknownComponentError: no task of that name.
+            DataError: diagnoses the task has no class for (counted per diagnosis).
+        """
+        from lesionkit.task import get_task
+
+        return get_task(task).labels(self.diagnosis)
 
     def counts(self) -> dict[str, int]:
-        """Images per diagnosis class."""
+        """Images per ISIC 2017 diagnosis class."""
         return {name: int(np.sum(self.diagnosis == code)) for code, name in enumerate(CLASS_NAMES)}
 
 

@@ -112,10 +112,10 @@ def test_empty_name_rejected(reg: Registry) -> None:
 def test_lazy_builtins_are_imported_on_first_use() -> None:
     import sys
 
-    reg = Registry("things", builtins=["json"], entry_point_group="")
-    assert reg._builtins_loaded is False
+    reg = Registry("things", modules=["json"], entry_point_group="")
+    assert reg._modules_loaded is False
     reg.names()
-    assert reg._builtins_loaded is True and "json" in sys.modules
+    assert reg._modules_loaded is True and "json" in sys.modules
 
 
 @settings(max_examples=40, deadline=None)

@@ -7,7 +7,7 @@ import pytest
 
 import lesionkit
 from lesionkit.config import ComponentSpec, ConfigError, ExperimentConfig
-from lesionkit.optimizers import OptimizerError
+from lesionkit.training.optimizers import OptimizerError
 
 
 def test_sgd_momentum_nesterov() -> None:

@@ -6,7 +6,7 @@ import keras
 import pytest
 
 import lesionkit
-from lesionkit.schedules import ScheduleError, StepDecay, WarmupCosine
+from lesionkit.training.schedules import ScheduleError, StepDecay, WarmupCosine
 
 LR = 1e-4
 SPE = 7  # steps per epoch
@@ -17,7 +17,7 @@ def _lr(schedule: object, step: int) -> float:
 
 
 def test_step_decay_defaults_are_the_papers() -> None:
-    s = lesionkit.schedulers.create("step_decay", learning_rate=LR, steps_per_epoch=SPE, epochs=50)
+    s = lesionkit.schedules.create("step_decay", learning_rate=LR, steps_per_epoch=SPE, epochs=50)
     assert (s.first_drop, s.every, s.factor) == (20, 10, 0.1)
     expected = {
         0: LR,
@@ -39,11 +39,11 @@ def test_step_decay_is_exact_at_huge_step_counts() -> None:
 
 
 def test_constant() -> None:
-    assert lesionkit.schedulers.create("constant", learning_rate=0.5, steps_per_epoch=3, epochs=2) == 0.5
+    assert lesionkit.schedules.create("constant", learning_rate=0.5, steps_per_epoch=3, epochs=2) == 0.5
 
 
 def test_cosine_with_warmup_boundaries() -> None:
-    s = lesionkit.schedulers.create(
+    s = lesionkit.schedules.create(
         "cosine", learning_rate=LR, steps_per_epoch=10, epochs=5, warmup_epochs=1, alpha=0.1
     )
     assert (s.warmup_steps, s.total_steps) == (10, 50)
@@ -57,7 +57,7 @@ def test_cosine_with_warmup_boundaries() -> None:
 
 
 def test_cosine_without_warmup() -> None:
-    s = lesionkit.schedulers.create("cosine", learning_rate=1.0, steps_per_epoch=4, epochs=1, warmup_epochs=0)
+    s = lesionkit.schedules.create("cosine", learning_rate=1.0, steps_per_epoch=4, epochs=1, warmup_epochs=0)
     assert [round(_lr(s, i), 5) for i in range(5)] == [1.0, 0.85355, 0.5, 0.14645, 0.0]
 
 
@@ -82,4 +82,4 @@ def test_schedules_serialise_and_drive_an_optimizer(schedule: object) -> None:
 )
 def test_bad_parameters(name: str, params: dict) -> None:
     with pytest.raises(ScheduleError):
-        lesionkit.schedulers.create(name, **params)
+        lesionkit.schedules.create(name, **params)

@@ -1,7 +1,7 @@
-"""Built-in optimizers: ``factory(learning_rate, **params) -> keras.optimizers.Optimizer``.
+"""Built-in optimizers, registered in ``lesionkit.optimizers``: ``factory(learning_rate, **params) -> keras.optimizers.Optimizer``.
 
 ``learning_rate`` is a float or a Keras schedule (the Trainer passes the configured
-scheduler). Each factory checks its parameters, so a typo or a bad value fails before
+schedule). Each factory checks its parameters, so a typo or a bad value fails before
 training starts. Gradient clipping (``clipnorm``) is available everywhere.
 
 Example:
@@ -17,7 +17,6 @@ import math
 from typing import Any
 
 from lesionkit.errors import LesionkitError
-from lesionkit.registries import optimizers
 
 
 class OptimizerError(LesionkitError, ValueError):
@@ -45,7 +44,6 @@ def _clip(clipnorm: float | None) -> dict[str, Any]:
     return {} if clipnorm is None else {"clipnorm": _number("clipnorm", clipnorm, 0.0, low_open=True)}
 
 
-@optimizers.register("sgd")
 def sgd(
     learning_rate: Any = 1e-4,
     momentum: float = 0.9,
@@ -74,7 +72,6 @@ def sgd(
     )
 
 
-@optimizers.register("adam")
 def adam(
     learning_rate: Any = 1e-3,
     beta_1: float = 0.9,
@@ -94,7 +91,6 @@ def adam(
     )
 
 
-@optimizers.register("adamw")
 def adamw(
     learning_rate: Any = 1e-3,
     weight_decay: float = 1e-4,
@@ -114,9 +110,3 @@ def adamw(
         epsilon=_number("epsilon", epsilon, 0.0, low_open=True),
         **_clip(clipnorm),
     )
-
-
-# ``lesionkit.optimizers`` names both this module and the registry: keep the registry API working.
-from lesionkit.models._alias import alias_registry  # noqa: E402
-
-alias_registry(__name__, optimizers)

@@ -1,0 +1,187 @@
+"""Tasks: what a model is trained to tell apart, and how a dataset's diagnoses become its labels.
+
+A :class:`Task` is a frozen record registered in ``lesionkit.tasks`` (built-ins
+``melanoma`` and ``seborrheic_keratosis``; plugins in the entry-point group
+``lesionkit.tasks``). It names its classes in order (a head gets
+``num_classes = len(classes)``), the positive class(es) that binary metrics score,
+the metric early stopping and the best checkpoint follow, and maps every diagnosis code
+(:mod:`lesionkit.data.diagnoses`) it accepts to a class index. A dataset therefore never
+needs to know the task it is trained for.
+
+This module imports no TensorFlow.
+
+Example:
+    >>> import lesionkit
+    >>> task = lesionkit.tasks.get("melanoma")
+    >>> task.classes, task.num_classes, task.positive, task.primary_metric
+    (('other', 'melanoma'), 2, ('melanoma',), 'roc_auc')
+    >>> task.labels([0, 1, 2, 1]).tolist()
+    [0, 1, 0, 1]
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import attrs
+import numpy as np
+
+from lesionkit.data.diagnoses import DIAGNOSES, MELANOMA, SEBORRHEIC_KERATOSIS
+from lesionkit.errors import DataError, LesionkitError
+
+
+class TaskError(LesionkitError, ValueError):
+    """A task definition that cannot work (duplicate classes, an index out of range...)."""
+
+
+class _CodeMap(dict[int, int]):
+    """Diagnosis code -> class index; read-only and hashable, so a Task can be frozen."""
+
+    def _readonly(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("a task's label mapping is immutable; define a new Task")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _readonly  # type: ignore[assignment]
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(sorted(self.items())))
+
+
+def _names(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(str(v) for v in ([value] if isinstance(value, str) else value))
+
+
+def _code_map(value: Mapping[int, int]) -> _CodeMap:
+    return _CodeMap({int(k): int(v) for k, v in dict(value).items()})
+
+
+@attrs.frozen
+class Task:
+    """One classification task over the diagnosis vocabulary.
+
+    Attributes:
+        name: registry key, e.g. ``"melanoma"``.
+        classes: class names in output order; the head has ``len(classes)`` classes.
+        label_of: diagnosis code -> class index; a diagnosis without an entry has
+            no class in this task (reading it is a :class:`~lesionkit.errors.DataError`).
+        positive: the class(es) binary metrics score as positive (for a two-class
+            task, the second class unless given).
+        primary_metric: name of the metric early stopping and the best checkpoint
+            follow (``"roc_auc"`` for the binary tasks).
+        description: one line for listings.
+
+    Example:
+        >>> from lesionkit.data.diagnoses import MELANOMA, NEVUS
+        >>> t = Task("mel_vs_nevus", ("nevus", "melanoma"), {NEVUS: 0, MELANOMA: 1})
+        >>> t.positive, t.positive_indices, t.positive_codes
+        (('melanoma',), (1,), (1,))
+    """
+
+    name: str
+    classes: tuple[str, ...] = attrs.field(converter=_names)
+    label_of: Mapping[int, int] = attrs.field(converter=_code_map)
+    positive: tuple[str, ...] = attrs.field(default=(), converter=_names)
+    primary_metric: str = "roc_auc"
+    description: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        where = f"task {self.name!r}"
+        if not self.classes or len(set(self.classes)) != len(self.classes):
+            raise TaskError(f"{where}: classes must be distinct names, got {self.classes!r}")
+        for code, index in self.label_of.items():
+            if not 0 <= code < len(DIAGNOSES):
+                raise TaskError(f"{where}: {code} is not a diagnosis code (0..{len(DIAGNOSES) - 1})")
+            if not 0 <= index < len(self.classes):
+                raise TaskError(f"{where}: {DIAGNOSES[code]} maps to class {index}, but it has {len(self.classes)}")
+        if not self.positive and len(self.classes) == 2:
+            object.__setattr__(self, "positive", (self.classes[1],))
+        unknown = [p for p in self.positive if p not in self.classes]
+        if unknown:
+            raise TaskError(f"{where}: positive class(es) {unknown!r} are not among its classes {self.classes!r}")
+        if not self.primary_metric:
+            raise TaskError(f"{where}: primary_metric must name a metric, e.g. 'roc_auc'")
+
+    @classmethod
+    def one_vs_rest(cls, name: str, positive_code: int, **kwargs: Any) -> Task:
+        """The binary task ``(other, <diagnosis>)``: one diagnosis is 1, every other one 0.
+
+        Example:
+            >>> Task.one_vs_rest("melanoma", MELANOMA).labels([1, 9]).tolist()
+            [1, 0]
+        """
+        mapping = {code: int(code == positive_code) for code in range(len(DIAGNOSES))}
+        return cls(name, ("other", DIAGNOSES[positive_code]), mapping, **kwargs)
+
+    @property
+    def num_classes(self) -> int:
+        """Number of classes (what the head outputs)."""
+        return len(self.classes)
+
+    @property
+    def positive_indices(self) -> tuple[int, ...]:
+        """Class indices of :attr:`positive`."""
+        return tuple(self.classes.index(p) for p in self.positive)
+
+    @property
+    def positive_codes(self) -> tuple[int, ...]:
+        """Diagnosis codes whose class is positive, ascending."""
+        indices = set(self.positive_indices)
+        return tuple(sorted(code for code, index in self.label_of.items() if index in indices))
+
+    def labels(self, diagnosis_codes: Iterable[int] | np.ndarray) -> np.ndarray:
+        """Class index of each diagnosis code (int64).
+
+        Raises:
+            DataError: codes this task has no class for, with the number of images of each.
+        """
+        codes = np.asarray(diagnosis_codes if isinstance(diagnosis_codes, np.ndarray) else list(diagnosis_codes))
+        codes = codes.astype(np.int64, copy=False).reshape(-1)
+        table = np.full(len(DIAGNOSES), -1, dtype=np.int64)
+        for code, index in self.label_of.items():
+            table[code] = index
+        valid = (codes >= 0) & (codes < len(DIAGNOSES))
+        out = np.full(codes.shape, -1, dtype=np.int64)
+        out[valid] = table[codes[valid]]
+        unmapped = out < 0
+        if unmapped.any():
+            counts = Counter(int(c) for c in codes[unmapped])
+            listed = ", ".join(
+                f"{DIAGNOSES[c] if 0 <= c < len(DIAGNOSES) else f'code {c}'} ({n} image{'s' * (n != 1)})"
+                for c, n in sorted(counts.items())
+            )
+            raise DataError(
+                f"task {self.name!r} has no class for {int(unmapped.sum())} image(s): {listed}. "
+                f"Its classes are {', '.join(self.classes)}; drop those images or choose another task"
+            )
+        return out
+
+
+MELANOMA_TASK = Task.one_vs_rest(
+    "melanoma", MELANOMA, description="melanoma vs every other diagnosis (ISIC 2017 part 3, task 1)"
+)
+SEBORRHEIC_KERATOSIS_TASK = Task.one_vs_rest(
+    "seborrheic_keratosis",
+    SEBORRHEIC_KERATOSIS,
+    description="seborrheic keratosis vs every other diagnosis (ISIC 2017 part 3, task 2)",
+)
+
+
+def get_task(task: Task | str) -> Task:
+    """``task`` itself, or the task registered under that name.
+
+    Raises:
+        UnknownComponentError: no task of that name (with close matches and the list).
+
+    Example:
+        >>> get_task("seborrheic_keratosis").positive
+        ('seborrheic_keratosis',)
+    """
+    if isinstance(task, Task):
+        return task
+    from lesionkit.registries import tasks
+
+    found = tasks.get(task)
+    if not isinstance(found, Task):
+        raise TaskError(f"lesionkit.tasks[{task!r}] is a {type(found).__name__}, not a lesionkit.task.Task")
+    return found
