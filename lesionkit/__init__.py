@@ -66,6 +66,7 @@ __all__ = [
 if TYPE_CHECKING:
     from lesionkit import presets
     from lesionkit.config import ComponentSpec, ExperimentConfig
+    from lesionkit.evaluation.report import Report
     from lesionkit.registries import (
         augmenters,
         backbones,
@@ -78,7 +79,6 @@ if TYPE_CHECKING:
         tasks,
     )
     from lesionkit.registry import Registry
-    from lesionkit.evaluation.report import Report
     from lesionkit.training.export import load_model
     from lesionkit.training.trainer import Trainer
 

@@ -17,9 +17,10 @@ import sys
 from collections.abc import Sequence
 
 from lesionkit import __version__
+from lesionkit.errors import LesionkitError
 
 
-class CommandError(Exception):
+class CommandError(LesionkitError):
     """An error a command reports to the user as one line, exit code 2."""
 
 
@@ -61,10 +62,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _is_user_error(exc: BaseException) -> bool:
-    from lesionkit.errors import LesionkitError
-    from lesionkit.registry import RegistryError
-
-    return isinstance(exc, (CommandError, LesionkitError, RegistryError, FileNotFoundError))
+    # Every error lesionkit raises for bad input is a LesionkitError (registry and config
+    # errors included); a file the user named that does not exist is one too.
+    return isinstance(exc, (LesionkitError, FileNotFoundError))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -7,22 +7,23 @@ import argparse
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("plugins", help="list every registered component and its origin")
-    p.add_argument("registry", nargs="?", help="only this registry, e.g. backbones")
+    p.add_argument("registry", nargs="?", help="only this registry, e.g. backbones or tasks")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from lesionkit.cli import CommandError
-    from lesionkit.registries import ALL
+    from lesionkit.registries import ALIASES, ALL
     from lesionkit.registry import did_you_mean
 
     kinds = list(ALL)
     if args.registry:
-        if args.registry not in ALL:
+        kind = ALIASES.get(args.registry, args.registry)
+        if kind not in ALL:
             raise CommandError(
                 f"no registry {args.registry!r}.{did_you_mean(args.registry, kinds)} Registries: {', '.join(kinds)}"
             )
-        kinds = [args.registry]
+        kinds = [kind]
     broken = 0
     for kind in kinds:
         entries = ALL[kind].entries(load=True)

@@ -14,6 +14,9 @@ BatchNormalization in inference mode (moving statistics used, never updated),
 even when the model is called with ``training=True``: what fine-tuning needs.
 The head is not part of the backbone and always trains.
 
+:data:`POLICIES` is the one list of policies (``ExperimentConfig.trainable`` is checked
+against it), so this module imports no TensorFlow at import time.
+
 Example:
     >>> import lesionkit
     >>> bb = lesionkit.backbones.create("resnet50", input_shape=(32, 32, 3), weights=None)
@@ -30,7 +33,7 @@ from lesionkit.errors import LesionkitError
 from lesionkit.models.backbone import Backbone
 from lesionkit.registry import did_you_mean
 
-# Policy → stages that stay trainable ("*" = every layer).
+#: Policy → stages that stay trainable ("*" = every layer).
 POLICIES: dict[str, tuple[str, ...]] = {
     "none": ("*",),
     "conv5": ("conv5",),

@@ -23,6 +23,10 @@ Strategies:
 Precision policies: ``"float32"``, ``"mixed_float16"`` (GPUs with tensor cores; Keras scales
 the loss automatically in ``compile``), ``"mixed_bfloat16"`` (TPUs, recent GPUs and CPUs).
 lesionkit's heads keep their output layer in float32 under every policy.
+
+:data:`STRATEGIES` and :data:`PRECISIONS` are the one lists of those names
+(``ExperimentConfig.distribute`` and ``precision`` are checked against them), so this
+module imports TensorFlow only inside its functions.
 """
 
 from __future__ import annotations
@@ -36,8 +40,10 @@ from typing import Any
 from lesionkit.errors import LesionkitError
 from lesionkit.registry import did_you_mean
 
-STRATEGIES = ("default", "mirrored", "multi_worker_mirrored")
-PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+#: Names of ``distribute``: the ``tf.distribute`` strategies lesionkit builds.
+STRATEGIES: tuple[str, ...] = ("default", "mirrored", "multi_worker_mirrored")
+#: Names of ``precision``: Keras global dtype policies.
+PRECISIONS: tuple[str, ...] = ("float32", "mixed_float16", "mixed_bfloat16")
 
 
 class RuntimeConfigError(LesionkitError, ValueError):

@@ -5,7 +5,8 @@ optimizers, datasets, presets, tasks) is one :class:`Registry`. Built-ins are a 
 ``name -> "module:attr"`` loaded the way plugins are: lazily, on first use, so
 ``import lesionkit`` and listing a registry stay cheap.
 
-- :mod:`lesionkit.registry.core`: :class:`Registry` and its :class:`Entry` records.
+- :mod:`lesionkit.registry.core`: :class:`Registry`.
+- :mod:`lesionkit.registry.entries`: :class:`Entry` and how one is loaded.
 - :mod:`lesionkit.registry.params`: signature checks and :class:`Injected` parameters.
 - :mod:`lesionkit.registry.messages`: ``did_you_mean`` and friends.
 - :mod:`lesionkit.registry.errors`: the errors, all :class:`~lesionkit.errors.LesionkitError`.
@@ -20,7 +21,8 @@ Example:
 
 from __future__ import annotations
 
-from lesionkit.registry.core import BUILTIN, Entry, Registry, default_noun
+from lesionkit.registry.core import Registry, default_noun
+from lesionkit.registry.entries import BUILTIN, Entry
 from lesionkit.registry.errors import (
     BrokenPluginError,
     DuplicateComponentError,

@@ -20,46 +20,18 @@ import fnmatch
 import importlib
 import inspect
 import threading
-import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Generic, TypeVar, cast, overload
 
-import attrs
+__all__ = ["BUILTIN", "Entry", "Registry", "default_noun"]
 
 from lesionkit import plugins
+from lesionkit.registry.entries import BUILTIN, Entry, load_entry, plugin_entry, same_definition, target_of
 from lesionkit.registry.errors import BrokenPluginError, DuplicateComponentError, UnknownComponentError
 from lesionkit.registry.messages import did_you_mean
 from lesionkit.registry.params import UNKNOWN, Injected, check_params, plan_call
 
 T = TypeVar("T")
-
-BUILTIN = "built-in"
-
-
-@attrs.define
-class Entry:
-    """What a registry knows about one name.
-
-    ``origin`` is ``"built-in"``, the module of an in-process registration, or
-    ``"<distribution> <version>"`` for an entry-point plugin. A built-in from the
-    registry's table has a ``target`` (``"module:attr"``) until it is loaded; a plugin
-    has its ``plugin`` spec. ``error`` holds the formatted failure of a load.
-    """
-
-    name: str
-    origin: str
-    obj: Any = None
-    plugin: plugins.PluginSpec | None = None
-    error: str | None = None
-    target: str | None = None
-
-    @property
-    def loaded(self) -> bool:
-        return self.obj is not None
-
-    @property
-    def broken(self) -> bool:
-        return self.error is not None
 
 
 def default_noun(kind: str) -> str:
@@ -180,17 +152,17 @@ class Registry(Generic[T]):
     def _add(self, name: str, obj: Any, *, override: bool) -> Any:
         if not isinstance(name, str) or not name:
             raise ValueError(f"{self.noun} names must be non-empty strings, got {name!r}")
-        module = _module_of(obj)
+        module = getattr(obj, "__module__", None) or "unknown"
         origin = BUILTIN if module.split(".")[0] == "lesionkit" else module
         with self._lock:
             current = self._entries.get(name)
             if current is not None and not override:
                 if current.obj is obj:
                     return obj
-                if current.obj is None and current.target == _target_of(obj):
+                if current.obj is None and current.target == target_of(obj):
                     current.obj = obj  # the table's built-in, registered by its own module too
                     return obj
-                if not _same_definition(current.obj, obj):
+                if not same_definition(current.obj, obj):
                     raise DuplicateComponentError(
                         f"lesionkit.{self.kind} already has {name!r} (from {current.origin}); "
                         f"pass override=True to replace it, or choose another name"
@@ -411,73 +383,12 @@ class Registry(Generic[T]):
                         self._load(entry)
 
     def _add_plugin(self, spec: plugins.PluginSpec) -> None:
-        existing = self._entries.get(spec.name)
-        if existing is None:
-            self._entries[spec.name] = Entry(name=spec.name, origin=spec.origin, plugin=spec)
-            return
-        if existing.plugin is not None and existing.plugin.target == spec.target:
-            return  # the same entry point seen again (e.g. in the old and new group)
-        # A second distribution claiming a taken name is reported, not fatal.
-        self._entries[f"{spec.name}@{spec.distribution}"] = Entry(
-            name=spec.name,
-            origin=spec.origin,
-            plugin=spec,
-            error=(
-                f"name {spec.name!r} is already taken by {existing.origin}; "
-                f"entry point {spec.name} = {spec.target} ignored"
-            ),
-        )
+        key, entry = plugin_entry(spec, self._entries.get(spec.name))
+        if entry is not None:
+            self._entries[key] = entry
 
     def _load(self, entry: Entry) -> Any:
         if entry.obj is not None:
             return entry.obj
         with self._lock:
-            if entry.obj is not None:
-                return entry.obj
-            if entry.error is not None:
-                raise BrokenPluginError(self._broken_message(entry))
-            try:
-                if entry.plugin is not None:
-                    obj = entry.plugin.load()
-                else:
-                    assert entry.target is not None, "an entry holds an object, a target or a plugin"
-                    obj = plugins.load_target(entry.target)
-            except Exception as exc:
-                entry.error = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-                raise BrokenPluginError(self._broken_message(entry)) from exc
-            entry.obj = obj
-            return obj
-
-    def _broken_message(self, entry: Entry) -> str:
-        spec = entry.plugin
-        if spec is None:
-            return (
-                f"built-in {self.noun} {entry.name!r} ({entry.target}) could not be loaded: {entry.error}. "
-                f"Reinstall lesionkit, or report this as a bug."
-            )
-        return (
-            f"plugin {spec.name!r} (entry point '{spec.name} = {spec.target}' in group "
-            f"{spec.group or self.group!r}, distribution {spec.origin}) could not be loaded: {entry.error}. "
-            f"Fix or uninstall {spec.distribution}."
-        )
-
-
-def _module_of(obj: Any) -> str:
-    module = getattr(obj, "__module__", None)
-    return module or "unknown"
-
-
-def _target_of(obj: Any) -> str:
-    return f"{_module_of(obj)}:{getattr(obj, '__qualname__', '')}"
-
-
-def _same_definition(a: Any, b: Any) -> bool:
-    # A module re-executed (importlib.reload, notebook cell re-run) makes a new
-    # function object with the same qualified name; treat it as the same thing.
-    return (
-        getattr(a, "__module__", None) is not None
-        and getattr(a, "__module__", None) == getattr(b, "__module__", None)
-        and getattr(a, "__qualname__", None) == getattr(b, "__qualname__", None)
-        and getattr(a, "__qualname__", None) is not None
-        and "<lambda>" not in a.__qualname__
-    )
+            return load_entry(entry, noun=self.noun, group=self.group)

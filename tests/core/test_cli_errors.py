@@ -57,3 +57,21 @@ def test_a_bug_is_not_disguised_as_a_user_error(monkeypatch) -> None:  # type: i
 def test_ctrl_c_exits_130(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
     assert run_with(monkeypatch, KeyboardInterrupt()) == 130
     assert "interrupted" in capsys.readouterr().err
+
+
+def test_config_field_the_dataset_cannot_take_is_one_line_before_training(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    rc = cli.main(["fit", "melanoma_conv5", "--dataset", "synthetic", "--data-dir", str(tmp_path / "x")])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert err.count("\n") == 1 and err.startswith("lesionkit fit: error: data_dir = ")
+    assert "dataset 'synthetic' does not take a data_dir; remove data_dir" in err and "--data-dir" in err
+    assert not any(tmp_path.iterdir())  # nothing ran
+
+
+def test_registry_and_config_errors_are_user_errors() -> None:
+    from lesionkit.config import ConfigError
+    from lesionkit.registry import BrokenPluginError, InvalidParameterError, UnknownComponentError
+
+    for error in (UnknownComponentError("x"), InvalidParameterError("x"), BrokenPluginError("x"), ConfigError("x")):
+        assert cli._is_user_error(error)
+    assert cli._is_user_error(cli.CommandError("x")) and not cli._is_user_error(ValueError("x"))

@@ -117,3 +117,37 @@ def test_import_lesionkit_is_cheap_and_survives_broken_plugins(tmp_path: Path) -
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+
+
+def test_tasks_and_old_schedulers_group_come_from_entry_points(site: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    (site / "task_plugin.py").write_text(
+        "from lesionkit.task import Task\n"
+        "from lesionkit.data.diagnoses import MELANOMA, NEVUS\n"
+        "MEL_VS_NEVUS = Task('mel_vs_nevus', ('nevus', 'melanoma'), {NEVUS: 0, MELANOMA: 1})\n"
+        "def halve(learning_rate, steps_per_epoch, epochs):\n"
+        "    return learning_rate / 2\n"
+    )
+    make_distribution(
+        site,
+        "task_plugin",
+        "0.2",
+        """
+        [lesionkit.tasks]
+        mel_vs_nevus = task_plugin:MEL_VS_NEVUS
+
+        [lesionkit.schedulers]
+        halve = task_plugin:halve
+        """,
+    )
+    try:
+        assert "mel_vs_nevus" in lesionkit.tasks.names()
+        assert lesionkit.tasks.get("mel_vs_nevus").classes == ("nevus", "melanoma")
+        assert lesionkit.schedules.create("halve", learning_rate=1.0, steps_per_epoch=1, epochs=1) == 0.5
+        assert lesionkit.schedulers.get("halve") is lesionkit.schedules.get("halve")
+        from lesionkit.cli import main
+
+        assert main(["plugins", "tasks"]) == 0
+        out = capsys.readouterr().out
+        assert "mel_vs_nevus" in out and "task_plugin 0.2" in out and "melanoma" in out
+    finally:
+        sys.modules.pop("task_plugin", None)

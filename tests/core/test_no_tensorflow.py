@@ -1,0 +1,41 @@
+"""Listing, describing and validating, and constructing a Trainer, never import TensorFlow."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+CODE = """
+import sys
+import lesionkit
+from lesionkit import registries
+from lesionkit.config import ExperimentConfig
+
+described = 0
+for kind, registry in registries.ALL.items():
+    for name in registry.names():
+        registry.describe(name)
+        described += 1
+configs = []
+for name in registries.presets.names():
+    preset = registries.presets.get(name)
+    if hasattr(preset, "config"):
+        configs.append(preset.config)
+assert len(configs) >= 8, configs
+for config in configs:
+    config.validate_components()
+    ExperimentConfig.from_dict(config.to_dict()).validate_components()
+from lesionkit import Trainer
+for config in configs:
+    Trainer(config)
+heavy = sorted(m for m in ("tensorflow", "keras") if m in sys.modules)
+print(described, len(configs), ",".join(heavy) or "none")
+"""
+
+
+def test_registries_configs_and_trainer_construction_import_no_tensorflow() -> None:
+    out = subprocess.run([sys.executable, "-c", CODE], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    described, configs, heavy = out.stdout.split()
+    assert int(described) >= 25 and int(configs) >= 8
+    assert heavy == "none", f"imported {heavy}"
