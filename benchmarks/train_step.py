@@ -121,7 +121,7 @@ def epoch_timer() -> Any:
 
 def time_trainer(args: argparse.Namespace) -> tuple[float, float]:
     """(seconds to the end of epoch 1, seconds of the measured epochs) through ``Trainer.fit``."""
-    from lesionkit.trainer import Trainer
+    from lesionkit.training.trainer import Trainer
 
     with tempfile.TemporaryDirectory() as tmp:
         trainer = Trainer(make_config(args, 1 + args.epochs, str(Path(tmp) / "run")))

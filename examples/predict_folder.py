@@ -12,8 +12,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from lesionkit import Trainer
 from lesionkit.cli.cmd_predict import collect_images
-from lesionkit.predict import predict_files, write_submission
+from lesionkit.evaluation.predict import predict_files, write_submission
 
 
 def main(argv: list[str] | None = None) -> Path:
@@ -27,7 +28,7 @@ def main(argv: list[str] | None = None) -> Path:
     files = collect_images([args.images])
     columns = {}
     for run_dir in [args.run_dir] + ([args.other] if args.other else []):
-        task, probabilities, skipped = predict_files(run_dir, files)
+        task, probabilities, skipped = predict_files(Trainer.from_run(run_dir), files)
         columns[task] = probabilities
         for path, reason in skipped:
             print(f"skipped {path}: {reason}")

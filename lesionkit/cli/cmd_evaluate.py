@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lesionkit.trainer import Trainer
+    from lesionkit.training.trainer import Trainer
 
     data = {k: v for k in ("dataset", "data_dir", "cache_dir") if (v := getattr(args, k)) is not None}
     trainer = Trainer.from_run(args.run_dir, weights=args.weights, data=data or None)
@@ -38,5 +38,5 @@ def run(args: argparse.Namespace) -> int:
         f"specificity at 82/89/95 % sensitivity {isic['spec_at_sens_82']:.4f}/{isic['spec_at_sens_89']:.4f}/"
         f"{isic['spec_at_sens_95']:.4f}"
     )
-    print(f"report written to {trainer.run_dir / 'reports' / trainer.report_folder(args.split, report.tta)}")
+    print(f"report written to {trainer.run.report_dir(trainer.report_folder(args.split, report.tta))}")
     return 0

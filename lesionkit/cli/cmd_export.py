@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from lesionkit.cli import CommandError
-    from lesionkit.trainer import Trainer
+    from lesionkit.training.trainer import Trainer
 
     if not args.output.endswith(".keras"):
         raise CommandError(f"--output {args.output} must end in .keras (the Keras 3 model format)")

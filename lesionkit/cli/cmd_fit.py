@@ -17,15 +17,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lesionkit import presets
     from lesionkit.config import ExperimentConfig
-    from lesionkit.trainer import Trainer
+    from lesionkit.training.trainer import Trainer
 
     overrides = overrides_from_args(args)
     if args.preset.endswith(".json"):
+        # A run's own config.json: fit(resume=True) takes the reference row from its run directory.
         trainer = Trainer(ExperimentConfig.load(args.preset).evolve(**overrides))
     else:
-        trainer = presets.create(args.preset, **overrides)
+        trainer = Trainer.from_preset(args.preset, **overrides)
     print(f"lesionkit: {trainer.config.name}: {trainer.config.description}")
     trainer.fit(resume=args.resume)
     if args.evaluate:

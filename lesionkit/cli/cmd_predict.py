@@ -52,12 +52,13 @@ def collect_images(items: list[str], *, recursive: bool = False) -> list[Path]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lesionkit.predict import predict_files, write_submission
+    from lesionkit.evaluation.predict import predict_files, write_submission
+    from lesionkit.training.trainer import Trainer
 
     files = collect_images(args.images, recursive=args.recursive)
     columns = {}
     for run_dir in [args.run_dir] + ([args.other] if args.other else []):
-        task, probabilities, skipped = predict_files(run_dir, files, tta=args.tta)
+        task, probabilities, skipped = predict_files(Trainer.from_run(run_dir), files, tta=args.tta)
         columns[task] = probabilities
         for path, reason in skipped:
             print(f"skipped {path}: {reason}")

@@ -21,5 +21,5 @@ def run(args: argparse.Namespace) -> int:
     names = presets.names(args.pattern)
     width = max((len(n) for n in names), default=0)
     for name in names:
-        print(f"{name.ljust(width)}  {presets._registry.summary(name)}")
+        print(f"{name.ljust(width)}  {presets.summary(name)}")
     return 0

@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from lesionkit.cli import CommandError
-    from lesionkit.reproduce import METHODS, reproduce
+    from lesionkit.presets.reproduce import METHODS, reproduce
 
     overrides = overrides_from_args(args)
     if "run_dir" in overrides:

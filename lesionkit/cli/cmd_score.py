@@ -34,8 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lesionkit.metrics import MetricUndefinedWarning
-    from lesionkit.scoring import ScoringWarning, score_submission
+    from lesionkit.evaluation.metrics import MetricUndefinedWarning
+    from lesionkit.evaluation.scoring import ScoringWarning, score_submission
 
     shown = (ScoringWarning, MetricUndefinedWarning)
     with warnings.catch_warnings(record=True) as caught:

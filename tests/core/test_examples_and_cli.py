@@ -224,8 +224,9 @@ def test_example_predict_folder(sk_run: Path, tmp_path: Path, monkeypatch) -> No
     Image.fromarray(np.full((32, 32, 3), 120, np.uint8)).save(folder / "ISIC_0000001.png")
     namespace = run_example("predict_folder.py", [], monkeypatch)
     out = namespace["main"]([str(sk_run), str(folder), "-o", str(tmp_path / "p.csv"), "--with", str(sk_run)])
-    from lesionkit.predict import predict_files
+    from lesionkit import Trainer
+    from lesionkit.evaluation.predict import predict_files
 
-    _, expected, _ = predict_files(sk_run, [folder / "ISIC_0000001.png"])
+    _, expected, _ = predict_files(Trainer.from_run(sk_run), [folder / "ISIC_0000001.png"])
     lines = out.read_text().splitlines()
     assert lines == ["image_id,melanoma,seborrheic_keratosis", f"ISIC_0000001,,{expected[0]:.6f}"]

@@ -8,7 +8,7 @@ import pytest
 
 from lesionkit import presets
 from lesionkit.config import ComponentSpec
-from lesionkit.reproduce import METHODS, reproduce
+from lesionkit.presets.reproduce import METHODS, reproduce
 
 TINY = {"name": "synthetic", "params": {"sizes": {"train": 16, "validation": 8, "test": 8}}}
 PAPER = [f"{task}_{method}" for task in ("melanoma", "seborrheic_keratosis") for method in METHODS]

@@ -52,7 +52,7 @@ def test_fit_records_history_and_run_directory(fitted: Trainer) -> None:
 
 def test_each_checkpoint_holds_the_weights_of_its_epoch(fitted: Trainer) -> None:
     """The background writer saves what the model held when the epoch ended, though training went on."""
-    from lesionkit.runs import _load_arrays
+    from lesionkit.runs.checkpoint import load_arrays as _load_arrays
 
     first, last = fitted.epoch_weights  # type: ignore[attr-defined]
     for epoch, expected in ((1, first), (2, last)):
@@ -127,16 +127,16 @@ def test_resume_after_kill(tmp_path: Path) -> None:
     script = textwrap.dedent(
         f"""
         import os, time
-        import lesionkit.runs as runs
+        from lesionkit.runs import RunDir
         from lesionkit import presets
 
-        save = runs.save_checkpoint
-        def save_then_hang(*args, **kwargs):
-            save(*args, **kwargs)
-            if args[3] == 1:
+        save = RunDir.save_checkpoint
+        def save_then_hang(self, *args, **kwargs):
+            save(self, *args, **kwargs)
+            if args[2] == 1:
                 print("checkpointed", flush=True)
                 time.sleep(600)  # the test kills us here
-        runs.save_checkpoint = save_then_hang
+        RunDir.save_checkpoint = save_then_hang
         presets.melanoma_conv5(**{SMALL_RUN!r}, epochs=3, run_dir={str(run_dir)!r}).fit(verbose=0)
         """
     )
@@ -203,7 +203,9 @@ def test_imgaug_in_worker_processes(tmp_path: Path) -> None:
         epochs=1,
         run_dir=str(tmp_path / "workers"),
     )
-    assert isinstance(trainer._augmenter(), ParallelNumpyAugmenter)
+    from lesionkit.training.assembly import augmenter_from_config
+
+    assert isinstance(augmenter_from_config(trainer.config), ParallelNumpyAugmenter)
     history = trainer.fit(verbose=0)
     assert math.isfinite(history["loss"][0])
 

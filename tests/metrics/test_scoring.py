@@ -1,4 +1,4 @@
-"""lesionkit.scoring and `lesionkit score`: ISIC 2017 Part 3 CSVs built in tmp_path."""
+"""lesionkit.evaluation.scoring and `lesionkit score`: ISIC 2017 Part 3 CSVs built in tmp_path."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 
 from lesionkit.cli import main
 from lesionkit.errors import DataNotFoundError
-from lesionkit.metrics import MetricUndefinedWarning, isic_metrics
-from lesionkit.scoring import (
+from lesionkit.evaluation.metrics import MetricUndefinedWarning, isic_metrics
+from lesionkit.evaluation.scoring import (
     ScoringError,
     ScoringWarning,
     read_ground_truth,

@@ -36,7 +36,7 @@ def _config(tmp_path: Path, **changes: Any) -> ExperimentConfig:
 
 def test_trainer_builds_under_the_configured_precision(tmp_path: Path, tiny_registered: str) -> None:
     from lesionkit.models.runtime import current_precision
-    from lesionkit.trainer import Trainer
+    from lesionkit.training.trainer import Trainer
 
     trainer = Trainer(_config(tmp_path, precision="mixed_bfloat16"))
     model = trainer.build()
@@ -46,7 +46,7 @@ def test_trainer_builds_under_the_configured_precision(tmp_path: Path, tiny_regi
 
 
 def test_trainer_compiles_with_xla(tmp_path: Path, tiny_registered: str) -> None:
-    from lesionkit.trainer import Trainer
+    from lesionkit.training.trainer import Trainer
 
     trainer = Trainer(_config(tmp_path, jit_compile=True))
     trainer.fit(verbose=0)
@@ -64,7 +64,7 @@ TRAINER_SCRIPT = textwrap.dedent(
     from conftest import tiny_backbone
     lesionkit.backbones.register("tiny_test_backbone", tiny_backbone)
     from lesionkit.config import ExperimentConfig
-    from lesionkit.trainer import Trainer
+    from lesionkit.training.trainer import Trainer
 
     cfg = ExperimentConfig.from_json(sys.argv[2])
     trainer = Trainer(cfg)

@@ -82,31 +82,31 @@ class Report:
     @property
     def isic(self) -> dict[str, float]:
         """The ISIC 2017 official metrics of this task's class (AUC, AP, spec@sens...)."""
-        from lesionkit.metrics import isic_metrics
+        from lesionkit.evaluation.metrics import isic_metrics
 
         return isic_metrics(self.y_true, self.probabilities)
 
     def threshold_for_sensitivity(self, sensitivity: float) -> float:
         """The probability threshold that reaches ``sensitivity`` on this split."""
-        from lesionkit.metrics import threshold_for_sensitivity
+        from lesionkit.evaluation.metrics import threshold_for_sensitivity
 
         return threshold_for_sensitivity(self.y_true, self.probabilities, sensitivity)
 
     def plot_roc(self, path: str | Path) -> Path:
         """ROC curve as a PNG (ISIC sensitivity levels marked)."""
-        from lesionkit.plots import plot_roc
+        from lesionkit.evaluation.plots import plot_roc
 
         return plot_roc(self.y_true, self.probabilities, path, label=self.name, title=f"ROC, {self.task}, {self.label}")
 
     def plot_precision_recall(self, path: str | Path) -> Path:
         """Precision-recall curve as a PNG."""
-        from lesionkit.plots import plot_precision_recall
+        from lesionkit.evaluation.plots import plot_precision_recall
 
         return plot_precision_recall(self.y_true, self.probabilities, path, label=self.name)
 
     def plot_metrics(self, path: str | Path) -> Path:
         """Bar chart of the paper's five metrics, ours beside the reference row."""
-        from lesionkit.plots import plot_metrics_bar
+        from lesionkit.evaluation.plots import plot_metrics_bar
 
         bars = {self.name: {c: self.metrics[c] for c in PAPER_COLUMNS}}
         if self.reference:

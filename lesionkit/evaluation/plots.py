@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from lesionkit.errors import DataError, DataNotFoundError
+from lesionkit.evaluation.metrics import ISIC_SENSITIVITY_LEVELS, MetricInputError, _as_binary_inputs
 from lesionkit.io import atomic_path
-from lesionkit.metrics import ISIC_SENSITIVITY_LEVELS, MetricInputError, _as_binary_inputs
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -96,7 +96,7 @@ def plot_roc(
     """
     from sklearn.metrics import roc_auc_score, roc_curve
 
-    from lesionkit.metrics import specificity_at_sensitivity
+    from lesionkit.evaluation.metrics import specificity_at_sensitivity
 
     fig = _figure()
     ax = fig.add_subplot()

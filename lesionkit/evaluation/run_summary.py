@@ -25,7 +25,7 @@ from typing import Any
 
 import attrs
 
-from lesionkit.runs import CONFIG, STATE
+from lesionkit.runs import RunDir
 
 
 @attrs.frozen
@@ -81,16 +81,17 @@ def _auc(metrics_file: Path) -> float:
 
 def summarize_run(run_dir: str | Path) -> RunSummary:
     """Summarise one run directory; a broken one gives a summary with ``problem`` set (never raises)."""
-    path = Path(run_dir)
+    run = RunDir(run_dir)
+    path = run.path
     try:
-        config = _read_json(path / CONFIG)
-        state = _read_json(path / STATE) if (path / STATE).is_file() else {}
+        config = _read_json(run.config_file)
+        state = _read_json(run.state_file) if run.state_file.is_file() else {}
     except (OSError, ValueError) as exc:
         return RunSummary(path, problem=f"{type(exc).__name__}: {exc}")
     # Without a validation split the checkpoint callback ranks epochs by training AUC: not shown as validation.
     best = state.get("best_score") if state.get("monitor", "val_auc") == "val_auc" else None
     tta_reports = {}
-    for folder in (path / "reports").glob("test-tta*"):
+    for folder in run.reports_dir.glob("test-tta*"):
         views = folder.name.removeprefix("test-tta")
         if views.isdigit():
             tta_reports[int(views)] = _auc(folder / "metrics.json")
@@ -102,7 +103,7 @@ def summarize_run(run_dir: str | Path) -> RunSummary:
         epochs_done=int(state.get("epoch", 0)),
         epochs=int(config.get("epochs", 0)),
         best_val_auc=math.nan if best is None else float(best),
-        test_auc=_auc(path / "reports" / "test" / "metrics.json"),
+        test_auc=_auc(run.report_dir("test") / "metrics.json"),
         test_auc_tta=tta_reports.get(best_tta, math.nan),
         tta=best_tta,
     )
@@ -112,8 +113,8 @@ def find_runs(roots: Iterable[str | Path]) -> list[RunSummary]:
     """Every run directory (one holding ``config.json``) that is, or is directly under, a root."""
     found: list[RunSummary] = []
     for root in map(Path, roots):
-        candidates = [root] if (root / CONFIG).is_file() else sorted(p for p in root.glob("*") if p.is_dir())
-        found += [summarize_run(p) for p in candidates if (p / CONFIG).is_file()]
+        candidates = [root] if RunDir(root).is_run() else sorted(p for p in root.glob("*") if p.is_dir())
+        found += [summarize_run(p) for p in candidates if RunDir(p).is_run()]
     return found
 
 

@@ -1,7 +1,7 @@
 """Re-running the paper's four methods on one task and printing its results table beside ours.
 
 Example:
-    >>> from lesionkit.reproduce import reproduce
+    >>> from lesionkit.presets.reproduce import reproduce
     >>> table = reproduce("melanoma", root="runs/paper",
     ...                   dataset="synthetic", weights=None, image_size=32, epochs=1)  # doctest: +SKIP
     >>> print(table.markdown())                                                       # doctest: +SKIP
@@ -15,8 +15,8 @@ from typing import Any
 
 import attrs
 
-from lesionkit.presets import PAPER_METHODS
-from lesionkit.report import COLUMN_TITLES, PAPER_COLUMNS, Report, _fmt
+from lesionkit.evaluation.report import COLUMN_TITLES, PAPER_COLUMNS, Report, _fmt
+from lesionkit.presets.paper import PAPER_METHODS
 
 METHODS = PAPER_METHODS
 METHOD_TITLES = {
@@ -48,8 +48,8 @@ class Reproduction:
 
     def save(self, directory: str | Path) -> Path:
         """Write ``paper_table_<task>.md`` and a ROC AUC bar chart into ``directory``."""
+        from lesionkit.evaluation.plots import plot_metrics_bar
         from lesionkit.io import atomic_write_text
-        from lesionkit.plots import plot_metrics_bar
 
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
@@ -79,19 +79,19 @@ def reproduce(
     its checkpoint instead of starting again, so an interrupted reproduction
     picks up where it stopped.
     """
-    from lesionkit import presets
     from lesionkit.config import ConfigError
-    from lesionkit.runs import CONFIG
+    from lesionkit.runs import RunDir
+    from lesionkit.training.trainer import Trainer
 
     unknown = [m for m in methods if m not in METHODS]
     if unknown:  # before anything trains, not after the first three methods did
         raise ConfigError(f"unknown method(s) {', '.join(unknown)}; the paper's are {', '.join(METHODS)}")
     reports: dict[str, Report] = {}
     for method in methods:
-        run_dir = Path(root) / f"{task}_{method}"
-        trainer = presets.create(f"{task}_{method}", run_dir=str(run_dir), **overrides)
+        run = RunDir(Path(root) / f"{task}_{method}")
+        trainer = Trainer.from_preset(f"{task}_{method}", run_dir=str(run.path), **overrides)
         # A run killed in its first epoch has a config but no checkpoint; fit(resume=True) starts it over.
-        trainer.fit(resume=resume and (run_dir / CONFIG).is_file(), verbose=verbose)
+        trainer.fit(resume=resume and run.is_run(), verbose=verbose)
         reports[method] = trainer.evaluate("test")
     result = Reproduction(task, reports)
     result.save(root)

@@ -1,22 +1,40 @@
-"""Predicting image files with a trained run, and writing ISIC 2017 submission CSVs."""
+"""Predicting image files with a trained model, and writing ISIC 2017 submission CSVs.
+
+Example:
+    >>> from lesionkit import Trainer
+    >>> from lesionkit.evaluation.predict import predict_files, write_submission
+    >>> task, probabilities, skipped = predict_files(Trainer.from_run("runs/mel"), files)  # doctest: +SKIP
+    >>> write_submission("predictions.csv", files, {task: probabilities})  # doctest: +SKIP
+"""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
+from lesionkit.config import ExperimentConfig
 from lesionkit.io import atomic_write_text
 
 SUBMISSION_COLUMNS = ("melanoma", "seborrheic_keratosis")
 
 
+class Predictor(Protocol):
+    """What :func:`predict_files` needs of a trained model: a :class:`lesionkit.Trainer` is one."""
+
+    @property
+    def config(self) -> ExperimentConfig: ...
+
+    def predict(self, images: np.ndarray, *, tta: int = 1) -> np.ndarray: ...
+
+
 def predict_files(
-    run_dir: str | Path, files: Sequence[Path], *, tta: int | None = None, batch: int = 64
+    predictor: Predictor, files: Sequence[Path], *, tta: int | None = None, batch: int = 64
 ) -> tuple[str, np.ndarray, list[tuple[Path, str]]]:
-    """Positive-class probabilities of image ``files`` with the best weights of ``run_dir``.
+    """Positive-class probabilities of image ``files`` by ``predictor`` (e.g. ``Trainer.from_run(run_dir)``).
 
     Files that cannot be decoded are skipped (probability NaN) and returned with
     the reason, never silently dropped.
@@ -26,11 +44,9 @@ def predict_files(
     """
     from lesionkit.data.images import load_image
     from lesionkit.errors import DataError
-    from lesionkit.trainer import Trainer
 
-    trainer = Trainer.from_run(run_dir)
-    size = trainer.config.image_size
-    views = trainer.config.tta if tta is None else int(tta)
+    size = predictor.config.image_size
+    views = predictor.config.tta if tta is None else int(tta)
     out = np.full(len(files), np.nan)
     skipped: list[tuple[Path, str]] = []
     for start in range(0, len(files), batch):
@@ -44,8 +60,8 @@ def predict_files(
                 skipped.append((files[i], str(exc)))
         if not images:
             continue
-        out[ok] = trainer.predict(np.stack(images), tta=views)
-    return trainer.config.task, out, skipped
+        out[ok] = predictor.predict(np.stack(images), tta=views)
+    return predictor.config.task, out, skipped
 
 
 def write_submission(path: str | Path, files: Sequence[Path], columns: Mapping[str, np.ndarray]) -> tuple[int, int]:

@@ -4,7 +4,7 @@ Both files are CSVs with the header ``image_id,melanoma,seborrheic_keratosis``:
 the ground truth holds 0/1 labels (written ``0.0``/``1.0``), a submission holds
 probabilities in [0, 1]. Files may use CRLF or LF line ends and may start with a
 UTF-8 byte-order mark; a submission's columns may come in any order. Each class
-is scored with :func:`lesionkit.metrics.isic_metrics`; the challenge ranked
+is scored with :func:`lesionkit.evaluation.metrics.isic_metrics`; the challenge ranked
 submissions by the mean of the two ROC AUCs (:attr:`SubmissionScore.mean_auc`).
 
 Example:
@@ -37,7 +37,7 @@ import numpy as np
 
 from lesionkit.data.csvtable import read_csv
 from lesionkit.errors import DataError
-from lesionkit.metrics import isic_metrics
+from lesionkit.evaluation.metrics import isic_metrics
 
 __all__ = [
     "CLASSES",

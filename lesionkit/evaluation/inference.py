@@ -1,0 +1,74 @@
+"""Positive-class probabilities from a model, with test-time augmentation averaged in one place.
+
+Example:
+    >>> import numpy as np
+    >>> from lesionkit.evaluation.inference import average_views
+    >>> class Brighten:  # any augmenter: a callable (images, seed) -> images
+    ...     def __call__(self, images, seed=0):
+    ...         return np.minimum(images + 100, 255)
+    >>> mean_brightness = lambda images: images.mean(axis=(1, 2, 3)) / 255
+    >>> average_views(mean_brightness, np.zeros((2, 4, 4, 3), np.uint8), views=2, augmenter=Brighten(), seed=0)
+    array([0.19607843, 0.19607843])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from lesionkit.augment.tta import view_seed
+
+
+def as_image_batch(images: np.ndarray | Sequence[Any], size: int) -> np.ndarray:
+    """``images`` as a batch ``(N, size, size, 3)`` (one image becomes a batch of one).
+
+    Raises:
+        ValueError: another shape.
+    """
+    array = np.asarray(images)
+    if array.ndim == 3:
+        array = array[None]
+    if array.ndim != 4 or array.shape[1:] != (size, size, 3):
+        raise ValueError(f"predict expects images of shape (N, {size}, {size}, 3) with values 0-255, got {array.shape}")
+    return array
+
+
+def model_probabilities(model: Any, images: np.ndarray, *, batch_size: int) -> np.ndarray:
+    """The positive-class column (the last) of ``model``'s outputs for 0–255 ``images``, as float64."""
+    outputs = model.predict(images.astype(np.float32), batch_size=batch_size, verbose=0)
+    return np.asarray(outputs, dtype=np.float64)[:, -1]
+
+
+def average_views(
+    predict: Callable[[np.ndarray], np.ndarray], images: np.ndarray, *, views: int, augmenter: Any, seed: int
+) -> np.ndarray:
+    """Mean of ``predict`` over ``views`` test-time views; view 0 is the images themselves.
+
+    View ``i`` is ``augmenter(images, seed=view_seed(seed, i))`` on the uint8 images,
+    so the same seed gives the same views (and the same averaged probabilities).
+    """
+    total = predict(images)
+    if views > 1:
+        uint8 = np.clip(images, 0, 255).astype(np.uint8)
+        for i in range(1, views):
+            total = total + predict(augmenter(uint8, seed=view_seed(seed, i)))
+        total = total / views
+    return check_finite(total)
+
+
+def check_finite(probabilities: np.ndarray) -> np.ndarray:
+    """``probabilities``, if every one is finite.
+
+    Raises:
+        FloatingPointError: some are NaN or infinite; says the likely causes and fixes.
+    """
+    bad = int(np.sum(~np.isfinite(probabilities)))
+    if bad:
+        raise FloatingPointError(
+            f"the model gave non-finite probabilities for {bad} of {len(probabilities)} images: training "
+            f"diverged, or a short run from scratch left BatchNorm statistics unsettled. Lower "
+            f"learning_rate, train longer, or use 'tf' preprocessing (backbone params) for scratch models."
+        )
+    return probabilities

@@ -1,0 +1,56 @@
+"""A preset is a record: a named, described config with the published metrics row it is compared to.
+
+Example:
+    >>> from lesionkit.config import ExperimentConfig
+    >>> preset = Preset("tiny", ExperimentConfig(name="tiny", dataset="synthetic"), "A tiny run.")
+    >>> preset(epochs=2).config.epochs   # calling it gives a Trainer, overrides applied
+    2
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from lesionkit.config import ExperimentConfig
+
+if TYPE_CHECKING:
+    from lesionkit.training.trainer import Trainer
+
+
+def _row(value: Mapping[str, float] | None) -> Mapping[str, float] | None:
+    return None if value is None else {str(k): float(v) for k, v in value.items()}
+
+
+@attrs.frozen(eq=False)
+class Preset:
+    """A ready-made experiment.
+
+    Attributes:
+        name: the registry name (also the config's ``name``).
+        config: the experiment.
+        description: one line, then details (``lesionkit presets`` prints the first line).
+        reference: the published metrics row reports print beside ours (``None``: none).
+    """
+
+    name: str
+    config: ExperimentConfig
+    description: str
+    reference: Mapping[str, float] | None = attrs.field(default=None, converter=_row)
+
+    def trainer(self, **overrides: Any) -> Trainer:
+        """A Trainer of this preset's config with ``overrides`` (ExperimentConfig fields) applied."""
+        from lesionkit.training.trainer import Trainer
+
+        return Trainer(self.config.evolve(**overrides), reference=self.reference)
+
+    def __call__(self, **overrides: Any) -> Trainer:
+        """The registry contract of presets, ``factory(**overrides) -> Trainer``: :meth:`trainer`."""
+        return self.trainer(**overrides)
+
+    @property
+    def summary(self) -> str:
+        """The description's first line."""
+        return self.description.strip().splitlines()[0] if self.description.strip() else ""

@@ -1,0 +1,37 @@
+"""What a run records about the software it ran on (``environment.json``)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import platform
+import sys
+from typing import Any
+
+
+def environment(seed: int) -> dict[str, Any]:
+    """Versions of everything that can change a result, the plugins loaded, and the seed.
+
+    Example:
+        >>> sorted(environment(0))[:3]  # doctest: +SKIP
+        ['devices', 'keras', 'lesionkit']
+    """
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    import lesionkit
+    from lesionkit.registries import ALL
+
+    plugins = sorted({e.origin for r in ALL.values() for e in r.entries() if e.plugin is not None})
+    return {
+        "lesionkit": lesionkit.__version__,
+        "tensorflow": tf.__version__,
+        "keras": keras.__version__,
+        "numpy": np.__version__,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "devices": [d.name for d in tf.config.list_logical_devices()],
+        "plugins": plugins,
+        "seed": seed,
+        "started": _dt.datetime.now().isoformat(timespec="seconds"),
+    }

@@ -1,0 +1,199 @@
+"""Assembling an experiment from its config, as plain functions: data, augmentation, model, optimisation.
+
+Each function takes the :class:`~lesionkit.config.ExperimentConfig` (and what
+the step before it made) and returns one part; the Trainer calls them in order.
+They can be called, read and tested alone.
+
+Example:
+    >>> from lesionkit.config import ExperimentConfig
+    >>> from lesionkit.training.assembly import augmenter_from_config, monitor_for
+    >>> cfg = ExperimentConfig(augmenters=[{"name": "flip"}], augment_workers=0)
+    >>> augmenter_from_config(cfg).backend
+    'tf'
+    >>> monitor_for(cfg, has_validation=False)
+    'auc'
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+from lesionkit import registries
+from lesionkit.config import ComponentSpec, ExperimentConfig
+from lesionkit.data.split import Dataset, Split
+from lesionkit.registry import Registry
+
+
+def _build(
+    registry: Registry[Any], spec: ComponentSpec, injected: Mapping[str, Any], optional: Mapping[str, Any] | None = None
+) -> Any:
+    """``registry``'s component for ``spec``: its params over what lesionkit computes.
+
+    ``injected`` values always go to the factory; ``optional`` ones only where it
+    accepts them. Neither replaces a param the config spells out.
+    """
+    accepted = inspect.signature(registry.get(spec.name)).parameters
+    extra = {k: v for k, v in (optional or {}).items() if k in accepted}
+    return registry.create(spec.name, **{**injected, **extra, **spec.params})
+
+
+# -- data ----------------------------------------------------------------------------------
+
+
+def dataset_from_config(cfg: ExperimentConfig) -> Dataset:
+    """The dataset named by ``cfg`` (``data_dir``/``cache_dir`` passed where it reads them).
+
+    Raises:
+        ValueError: ``data_dir`` given to a dataset that reads none.
+    """
+    spec = cfg.dataset
+    accepted = inspect.signature(registries.datasets.get(spec.name)).parameters
+    params = dict(spec.params)
+    for key in ("data_dir", "cache_dir"):
+        value = getattr(cfg, key)
+        if value is not None and key in accepted:
+            params.setdefault(key, value)
+        elif value is not None and key == "data_dir":
+            raise ValueError(f"dataset {spec.name!r} does not read a data_dir (got {value!r}); remove it")
+    return registries.datasets.create(spec.name, **params)
+
+
+def augmenter_from_config(cfg: ExperimentConfig, workers: int | None = None) -> Any:
+    """The config's augmenters as one (``None`` without any); numpy ones in ``workers`` processes.
+
+    ``workers`` defaults to ``cfg.augment_workers``; 0 runs them in this process.
+    """
+    from lesionkit.augment.base import Compose
+
+    if not cfg.augmenters:
+        return None
+    steps = [registries.augmenters.create(s.name, **s.params) for s in cfg.augmenters]
+    augmenter = steps[0] if len(steps) == 1 else Compose(steps)
+    workers = cfg.augment_workers if workers is None else workers
+    if workers > 0 and augmenter.backend == "numpy":
+        from lesionkit.augment.parallel import ParallelNumpyAugmenter
+
+        # imgaug holds the GIL: worker processes let it use more than one core.
+        augmenter = ParallelNumpyAugmenter(augmenter, workers=workers)
+    return augmenter
+
+
+def tta_augmenter(cfg: ExperimentConfig) -> Any:
+    """The augmenter test-time views are drawn with: the config's (in-process), else flips/rotations."""
+    # In-process: a worker pool per predict call (one per chunk of files) would cost more than it saves.
+    return augmenter_from_config(cfg, workers=0) or registries.augmenters.create("tta_default")
+
+
+class TrainData(NamedTuple):
+    """The training pipeline and what the optimisation needs to know about it."""
+
+    dataset: Any
+    steps_per_epoch: int
+    class_counts: tuple[int, int]
+    class_weights: dict[int, float] | None
+
+
+def train_data(cfg: ExperimentConfig, split: Split, num_outputs: int) -> TrainData:
+    """The shuffled, balanced, augmented training pipeline of ``split``."""
+    from lesionkit.data.balancing import class_weights, repeats_for
+    from lesionkit.data.pipeline import make_pipeline
+
+    labels = split.labels(cfg.task)
+    repeats = repeats_for(cfg.balance, split.diagnosis, cfg.task)
+    ds = make_pipeline(
+        split.load_images(cfg.image_size),
+        labels,
+        num_outputs=num_outputs,
+        batch_size=cfg.batch_size,
+        training=True,
+        repeats=repeats,
+        augmenter=augmenter_from_config(cfg),
+        seed=cfg.seed,
+        deterministic=cfg.deterministic,
+    )
+    total = int(repeats.sum())
+    positives = int(repeats[labels == 1].sum())
+    weights = class_weights(labels) if cfg.balance == "class_weights" else None
+    # The pipeline drops a short last batch.
+    return TrainData(ds, max(total // cfg.batch_size, 1), (total - positives, positives), weights)
+
+
+def eval_data(cfg: ExperimentConfig, split: Split, num_outputs: int) -> Any:
+    """The (unshuffled, unaugmented) pipeline of ``split`` for validation."""
+    from lesionkit.data.pipeline import make_pipeline
+
+    images = split.load_images(cfg.image_size)
+    return make_pipeline(images, split.labels(cfg.task), num_outputs=num_outputs, batch_size=cfg.batch_size)
+
+
+# -- model ---------------------------------------------------------------------------------
+
+
+def head_from_config(cfg: ExperimentConfig) -> Any:
+    """The classification head, sized for the task's classes."""
+    return _build(registries.heads, cfg.head, {"num_classes": 2})
+
+
+def model_from_config(cfg: ExperimentConfig, head: Any, strategy: Any) -> Any:
+    """The Keras model: preprocessing, backbone (frozen as ``cfg.trainable`` says), ``head``.
+
+    Variables are made under ``strategy`` and the config's precision policy.
+    """
+    import keras
+
+    from lesionkit.models.assemble import build_classifier
+    from lesionkit.models.freeze import apply_freeze_policy
+    from lesionkit.models.runtime import precision_policy
+
+    keras.utils.set_random_seed(cfg.seed)
+    size = cfg.image_size
+    # Layers take the dtype policy current when they are built (heads keep float32 outputs).
+    with precision_policy(cfg.precision), strategy.scope():
+        backbone = _build(registries.backbones, cfg.backbone, {"input_shape": (size, size, 3), "weights": cfg.weights})
+        apply_freeze_policy(backbone, cfg.trainable)
+        return build_classifier(backbone, head, image_size=size, name=model_name(cfg.name))
+
+
+def model_name(name: str) -> str:
+    """A Keras-safe model name for an experiment name.
+
+    Example:
+        >>> model_name("melanoma-conv5 v2")
+        'melanoma_conv5_v2'
+    """
+    cleaned = "".join(c if c.isalnum() or c == "_" else "_" for c in name)
+    return cleaned or "lesion_classifier"
+
+
+# -- optimisation --------------------------------------------------------------------------
+
+
+def monitor_for(cfg: ExperimentConfig, *, has_validation: bool) -> str:
+    """The Keras log key that picks the best checkpoint and stops early: validation AUC when there is one."""
+    return "val_auc" if has_validation else "auc"
+
+
+def compile_model(
+    model: Any, cfg: ExperimentConfig, strategy: Any, *, steps_per_epoch: int, class_counts: tuple[int, int]
+) -> None:
+    """Compile ``model`` with the config's loss, optimizer and learning-rate schedule.
+
+    The schedule gets the learning rate, steps per epoch and epochs; a loss that
+    takes ``class_counts`` gets the training split's (after balancing).
+    """
+    from lesionkit.models.runtime import precision_policy
+    from lesionkit.training.keras_metrics import PositiveAUC
+
+    # Optimizer slots and metric variables must live under the same strategy as the model.
+    with precision_policy(cfg.precision), strategy.scope():
+        schedule_injected = {
+            "learning_rate": cfg.learning_rate,
+            "steps_per_epoch": steps_per_epoch,
+            "epochs": cfg.epochs,
+        }
+        schedule = _build(registries.schedulers, cfg.schedule, schedule_injected)
+        optimizer = _build(registries.optimizers, cfg.optimizer, {"learning_rate": schedule})
+        loss = _build(registries.losses, cfg.loss, {}, optional={"class_counts": class_counts})
+        model.compile(optimizer=optimizer, loss=loss, metrics=[PositiveAUC(name="auc")], jit_compile=cfg.jit_compile)

@@ -1,0 +1,306 @@
+"""The Trainer: one experiment, from its config to its reports, over named parts.
+
+The Trainer holds what one experiment made (dataset, model, run directory) and
+calls the parts in order: :mod:`lesionkit.training.assembly` (data, model,
+optimisation from the config), :class:`lesionkit.runs.RunDir` (every file of
+the run, resuming), :mod:`lesionkit.training.callbacks` (checkpoints, history)
+and :mod:`lesionkit.evaluation` (prediction, test-time augmentation, reports).
+
+Example:
+    >>> from lesionkit import Trainer
+    >>> trainer = Trainer.from_preset("melanoma_conv5", dataset="synthetic", weights=None, image_size=32)
+    >>> trainer.config.trainable, trainer.reference["roc_auc"]
+    ('conv5', 0.6303)
+    >>> trainer.fit()                                                  # doctest: +SKIP
+    >>> print(trainer.evaluate("test").table())                        # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lesionkit import registries
+from lesionkit.config import ExperimentConfig
+from lesionkit.data.split import Dataset, Split
+from lesionkit.evaluation.report import Report
+from lesionkit.runs import ResumePoint, RunDir, default_run_dir
+from lesionkit.training import assembly
+
+
+class Trainer:
+    """Builds the model, data pipeline and optimisation of one :class:`ExperimentConfig`.
+
+    Args:
+        config: the experiment (a config object or its dict form).
+        reference: a published metrics row to print beside ours in reports
+            (presets pass the paper's row; :meth:`fit` keeps it in the run directory).
+
+    Attributes:
+        config: the resolved, frozen configuration.
+        history: per-epoch metrics of the last :meth:`fit`.
+        report_prefix: put before the split in report folder names; set by
+            :meth:`from_run` when a run is evaluated on other data than it was trained on.
+    """
+
+    def __init__(
+        self, config: ExperimentConfig | Mapping[str, Any], *, reference: Mapping[str, float] | None = None
+    ) -> None:
+        if not isinstance(config, ExperimentConfig):
+            config = ExperimentConfig.from_dict(config)
+        config.validate_components()
+        self.config = config
+        self.reference = dict(reference) if reference else None
+        self.history: dict[str, list[float]] = {}
+        self.report_prefix = ""
+        self._dataset: Dataset | None = None
+        self._splits: dict[str, Split] = {}
+        self._head: Any = None
+        self._model: Any = None
+        self._strategy: Any = None
+        self._run: RunDir | None = None
+
+    def __repr__(self) -> str:
+        return f"Trainer({self.config.name!r}, task={self.config.task!r}, backbone={self.config.backbone.name!r})"
+
+    @classmethod
+    def from_preset(cls, name: str, **overrides: Any) -> Trainer:
+        """The Trainer of preset ``name`` with config ``overrides`` (and the preset's reference row)."""
+        preset = registries.presets.get(name)
+        config = getattr(preset, "config", None)
+        if isinstance(config, ExperimentConfig):  # a Preset record
+            return cls(config.evolve(**overrides), reference=getattr(preset, "reference", None))
+        trainer: Trainer = preset(**overrides)  # a plugin's factory(**overrides) -> Trainer
+        return trainer
+
+    # -- parts, made once ----------------------------------------------------------------
+
+    @property
+    def dataset(self) -> Dataset:
+        """The dataset named by the config (created on first use)."""
+        if self._dataset is None:
+            self._dataset = assembly.dataset_from_config(self.config)
+        return self._dataset
+
+    def split(self, name: str) -> Split:
+        """One split of the dataset (cached)."""
+        if name not in self._splits:
+            self._splits[name] = self.dataset.split(name)
+        return self._splits[name]
+
+    @property
+    def strategy(self) -> Any:
+        """The ``tf.distribute`` strategy named by ``config.distribute`` (created once)."""
+        if self._strategy is None:
+            from lesionkit.models.runtime import distribution_strategy
+
+            self._strategy = distribution_strategy(self.config.distribute)
+        return self._strategy
+
+    def _outputs(self) -> int:
+        if self._head is None:
+            self._head = assembly.head_from_config(self.config)
+        return int(self._head.num_outputs)
+
+    def build(self) -> Any:
+        """Build (once) and return the Keras model; later calls return the same model."""
+        if self._model is None:
+            self._outputs()
+            self._model = assembly.model_from_config(self.config, self._head, self.strategy)
+        return self._model
+
+    @property
+    def model(self) -> Any:
+        """The Keras model (built on first access)."""
+        return self.build()
+
+    @property
+    def run(self) -> RunDir:
+        """The run directory (``config.run_dir``, else a new ``runs/<name>-<time>``; fixed on first use)."""
+        if self._run is None:
+            cfg = self.config
+            self._run = RunDir(cfg.run_dir if cfg.run_dir else default_run_dir(cfg.name))
+        return self._run
+
+    @property
+    def run_dir(self) -> Path:
+        """Where this run keeps its config, checkpoints, logs and reports."""
+        return self.run.path
+
+    # -- training ------------------------------------------------------------------------
+
+    def fit(
+        self, *, resume: bool = False, callbacks: Sequence[Any] = (), verbose: int | str = "auto"
+    ) -> dict[str, list[float]]:
+        """Train for ``config.epochs`` epochs, checkpointing into :attr:`run_dir` every epoch.
+
+        Args:
+            resume: continue the run in :attr:`run_dir` from its last checkpoint
+                (weights, optimizer state, epoch count); without it an existing,
+                non-empty run directory is an error, never overwritten.
+            callbacks: extra Keras callbacks, run after lesionkit's own.
+
+        Returns:
+            the per-epoch history (also in ``run_dir/history.csv``).
+        """
+        from lesionkit.runs.environment import environment
+        from lesionkit.training.callbacks import fit_callbacks
+
+        cfg, run = self.config, self.run
+        train = self.split("train")  # missing or broken data fails here, before the run directory is made
+        if resume:
+            run.check_resume(cfg)
+            self.reference = self.reference or run.read_reference()  # resumed from its config.json alone
+        else:
+            run.create(cfg, environment(cfg.seed))
+        run.write_reference(self.reference)
+        data = assembly.train_data(cfg, train, self._outputs())
+        model = self.build()
+        assembly.compile_model(
+            model, cfg, self.strategy, steps_per_epoch=data.steps_per_epoch, class_counts=data.class_counts
+        )
+        start = run.resume(model) if resume else ResumePoint()
+        has_validation = "validation" in self.dataset.split_names()
+        validation = assembly.eval_data(cfg, self.split("validation"), self._outputs()) if has_validation else None
+        run.truncate_history(start.epoch)  # rows of epochs the resume redoes
+        if start.epoch >= cfg.epochs:
+            self.history = run.read_history()
+            return self.history
+        monitor = assembly.monitor_for(cfg, has_validation=has_validation)
+        checkpoint, own = fit_callbacks(run, cfg, monitor=monitor, best=start.best, append=start.epoch > 0)
+        try:
+            model.fit(
+                data.dataset,
+                epochs=cfg.epochs,
+                initial_epoch=start.epoch,
+                validation_data=validation,
+                class_weight=data.class_weights,
+                callbacks=[*own, *callbacks],
+                shuffle=False,  # the pipeline shuffles, seeded
+                verbose=verbose,
+            )
+        except KeyboardInterrupt:
+            checkpoint.finish_writes()  # every finished epoch is on disk before we say so
+            state = run.read_state()
+            print(
+                f"\ninterrupted: {state['epoch'] if state else 0} of {cfg.epochs} epochs are checkpointed in "
+                f"{run.path}; continue with trainer.fit(resume=True) or `{run.resume_command()}`",
+                file=sys.stderr,
+            )
+            raise
+        finally:
+            # Keras skips on_train_end on any exception: never leave writes landing after fit returns.
+            checkpoint.finish_writes()
+        self.history = run.read_history()
+        return self.history
+
+    @classmethod
+    def from_run(cls, run_dir: str | Path, *, weights: str = "best", data: Mapping[str, Any] | None = None) -> Trainer:
+        """Re-create the Trainer of a run from its directory, with its trained weights and reference row.
+
+        Args:
+            weights: ``"best"`` (best monitored score, else last), ``"last"``, or
+                ``"none"`` (just the config, e.g. to resume).
+            data: evaluate on other data than the run was trained on (an external
+                test set): new ``dataset``, ``data_dir`` and/or ``cache_dir``. Reports
+                then go to ``reports/<dataset>[-<data_dir name>]-<split>/`` and carry
+                no reference row.
+
+        Example:
+            >>> external = Trainer.from_run("runs/mel", data={"dataset": "folder", "data_dir": "ph2"})  # doctest: +SKIP
+            >>> external.evaluate("test").table()  # doctest: +SKIP
+
+        Raises:
+            RunDirError: not a run directory, or no checkpoint of the weights asked for.
+            CheckpointError: the checkpoint's weights file is truncated or unreadable.
+        """
+        if weights not in ("best", "last", "none"):
+            raise ValueError(f"weights={weights!r}: use 'best', 'last' or 'none'")
+        unknown = set(data or {}) - {"dataset", "data_dir", "cache_dir"}
+        if unknown:
+            raise ValueError(
+                f"data= may only change dataset, data_dir and cache_dir (the model is fixed), not {', '.join(sorted(unknown))}"
+            )
+        run = RunDir(run_dir)
+        config = run.read_config().evolve(run_dir=str(run.path), **(data or {}))
+        trainer = cls(config, reference=None if data else run.read_reference())
+        if data:
+            trainer.report_prefix = config.dataset.name + (f"-{Path(config.data_dir).name}" if config.data_dir else "")
+        if weights != "none":
+            run.load_weights(trainer.build(), weights)
+        return trainer
+
+    def export(self, path: str | Path, *, saved_model: str | Path | None = None) -> Path:
+        """Save the model, preprocessing included, as a ``.keras`` file (atomically).
+
+        Load it back with :func:`lesionkit.load_model`. ``saved_model`` also
+        writes a TensorFlow SavedModel directory for serving.
+        """
+        from lesionkit.training.export import export_model
+
+        return export_model(self.build(), path, saved_model=saved_model)
+
+    # -- prediction and evaluation ---------------------------------------------------------
+
+    def predict(self, images: np.ndarray | Sequence[Any], *, tta: int = 1, batch_size: int | None = None) -> np.ndarray:
+        """Positive-class probabilities for RGB images ``(N, S, S, 3)`` with values 0–255.
+
+        Args:
+            tta: test-time augmentation views averaged (1 = none). Views are drawn
+                with the config's training augmenters (as Perez et al. do), or
+                flips/rotations when it has none; view 0 is the image itself.
+        """
+        from lesionkit.evaluation import inference
+
+        array = inference.as_image_batch(images, self.config.image_size)
+        model, batch = self.build(), batch_size or self.config.batch_size
+        augmenter = assembly.tta_augmenter(self.config) if tta > 1 else None
+        return inference.average_views(
+            lambda x: inference.model_probabilities(model, x, batch_size=batch),
+            array,
+            views=tta,
+            augmenter=augmenter,
+            seed=self.config.seed,
+        )
+
+    def report_folder(self, split: str, tta: int = 1) -> str:
+        """Name of the folder under ``run_dir/reports`` that :meth:`evaluate` writes for ``split``.
+
+        Example:
+            >>> Trainer({"name": "x", "dataset": "synthetic"}).report_folder("test", tta=8)
+            'test-tta8'
+        """
+        name = split if tta <= 1 else f"{split}-tta{tta}"
+        return f"{self.report_prefix}-{name}" if self.report_prefix else name
+
+    def evaluate(self, split: str = "test", *, tta: int | None = None, save: bool = True) -> Report:
+        """Metrics of the model on ``split``: the paper's five and the ISIC 2017 set.
+
+        Args:
+            tta: test-time augmentation views to average (default ``config.tta``;
+                1 = none); see :meth:`predict`.
+            save: also write the report (metrics, tables, predictions, plots) to
+                ``run_dir/reports/<split>/`` (``<split>-tta<N>/`` with test-time
+                augmentation, so both can be kept; see :meth:`report_folder`) when
+                the run directory exists.
+        """
+        from lesionkit.evaluation.evaluate import evaluate_split, save_report
+
+        cfg = self.config
+        views = max(cfg.tta if tta is None else int(tta), 1)
+        report = evaluate_split(
+            lambda images, n: self.predict(images, tta=n),
+            self.split(split),
+            name=cfg.name,
+            task=cfg.task,
+            image_size=cfg.image_size,
+            tta=views,
+            reference=self.reference,
+        )
+        if save and self.run.path.is_dir():
+            save_report(report, self.run, self.report_folder(split, views))
+        return report
