@@ -15,11 +15,12 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from lesionkit.augment.base import Augmenter
+if TYPE_CHECKING:  # for annotations only: base.py imports this module (Augmenter.views)
+    from lesionkit.augment.base import Augmenter
 
 
 def view_seed(seed: int, i: int) -> int:

@@ -16,28 +16,14 @@ Example:
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+import numpy as np
+
 from lesionkit import registries
-from lesionkit.config import ComponentSpec, ExperimentConfig
+from lesionkit.config import ExperimentConfig
 from lesionkit.data.split import Dataset, Split
-from lesionkit.registry import Registry
-
-
-def _build(
-    registry: Registry[Any], spec: ComponentSpec, injected: Mapping[str, Any], optional: Mapping[str, Any] | None = None
-) -> Any:
-    """``registry``'s component for ``spec``: its params over what lesionkit computes.
-
-    ``injected`` values always go to the factory; ``optional`` ones only where it
-    accepts them. Neither replaces a param the config spells out.
-    """
-    accepted = inspect.signature(registry.get(spec.name)).parameters
-    extra = {k: v for k, v in (optional or {}).items() if k in accepted}
-    return registry.create(spec.name, **{**injected, **extra, **spec.params})
-
+from lesionkit.task import get_task
 
 # -- data ----------------------------------------------------------------------------------
 
@@ -46,18 +32,10 @@ def dataset_from_config(cfg: ExperimentConfig) -> Dataset:
     """The dataset named by ``cfg`` (``data_dir``/``cache_dir`` passed where it reads them).
 
     Raises:
-        ValueError: ``data_dir`` given to a dataset that reads none.
+        InvalidParameterError: ``data_dir`` given to a dataset that reads none.
     """
-    spec = cfg.dataset
-    accepted = inspect.signature(registries.datasets.get(spec.name)).parameters
-    params = dict(spec.params)
-    for key in ("data_dir", "cache_dir"):
-        value = getattr(cfg, key)
-        if value is not None and key in accepted:
-            params.setdefault(key, value)
-        elif value is not None and key == "data_dir":
-            raise ValueError(f"dataset {spec.name!r} does not read a data_dir (got {value!r}); remove it")
-    return registries.datasets.create(spec.name, **params)
+    injected = {"data_dir": cfg.data_dir, "cache_dir": cfg.cache_dir}
+    return registries.datasets.build(cfg.dataset.name, cfg.dataset.params, injected=injected, where="dataset")
 
 
 def augmenter_from_config(cfg: ExperimentConfig, workers: int | None = None) -> Any:
@@ -101,6 +79,7 @@ def train_data(cfg: ExperimentConfig, split: Split, num_outputs: int) -> TrainDa
     from lesionkit.data.pipeline import make_pipeline
 
     labels = split.labels(cfg.task)
+    positive = np.isin(labels, get_task(cfg.task).positive_indices)
     repeats = repeats_for(cfg.balance, split.diagnosis, cfg.task)
     ds = make_pipeline(
         split.load_images(cfg.image_size),
@@ -114,7 +93,7 @@ def train_data(cfg: ExperimentConfig, split: Split, num_outputs: int) -> TrainDa
         deterministic=cfg.deterministic,
     )
     total = int(repeats.sum())
-    positives = int(repeats[labels == 1].sum())
+    positives = int(repeats[positive].sum())
     weights = class_weights(labels) if cfg.balance == "class_weights" else None
     # The pipeline drops a short last batch.
     return TrainData(ds, max(total // cfg.batch_size, 1), (total - positives, positives), weights)
@@ -132,8 +111,9 @@ def eval_data(cfg: ExperimentConfig, split: Split, num_outputs: int) -> Any:
 
 
 def head_from_config(cfg: ExperimentConfig) -> Any:
-    """The classification head, sized for the task's classes."""
-    return _build(registries.heads, cfg.head, {"num_classes": 2})
+    """The classification head, sized for the task's classes (``len(task.classes)``)."""
+    injected = {"num_classes": get_task(cfg.task).num_classes}
+    return registries.heads.build(cfg.head.name, cfg.head.params, injected=injected, where="head")
 
 
 def model_from_config(cfg: ExperimentConfig, head: Any, strategy: Any) -> Any:
@@ -151,7 +131,10 @@ def model_from_config(cfg: ExperimentConfig, head: Any, strategy: Any) -> Any:
     size = cfg.image_size
     # Layers take the dtype policy current when they are built (heads keep float32 outputs).
     with precision_policy(cfg.precision), strategy.scope():
-        backbone = _build(registries.backbones, cfg.backbone, {"input_shape": (size, size, 3), "weights": cfg.weights})
+        injected = {"input_shape": (size, size, 3), "weights": cfg.weights}
+        backbone = registries.backbones.build(
+            cfg.backbone.name, cfg.backbone.params, injected=injected, where="backbone"
+        )
         apply_freeze_policy(backbone, cfg.trainable)
         return build_classifier(backbone, head, image_size=size, name=model_name(cfg.name))
 
@@ -170,9 +153,18 @@ def model_name(name: str) -> str:
 # -- optimisation --------------------------------------------------------------------------
 
 
+#: Keras log keys of the task metrics training reports (PositiveAUC is logged as ``auc``).
+TRAINING_METRICS = {"roc_auc": "auc"}
+
+
 def monitor_for(cfg: ExperimentConfig, *, has_validation: bool) -> str:
-    """The Keras log key that picks the best checkpoint and stops early: validation AUC when there is one."""
-    return "val_auc" if has_validation else "auc"
+    """The Keras log key that picks the best checkpoint and stops early.
+
+    The task's primary metric where training reports it (else ROC AUC), on the
+    validation split when there is one.
+    """
+    key = TRAINING_METRICS.get(get_task(cfg.task).primary_metric, "auc")
+    return f"val_{key}" if has_validation else key
 
 
 def compile_model(
@@ -188,12 +180,14 @@ def compile_model(
 
     # Optimizer slots and metric variables must live under the same strategy as the model.
     with precision_policy(cfg.precision), strategy.scope():
-        schedule_injected = {
-            "learning_rate": cfg.learning_rate,
-            "steps_per_epoch": steps_per_epoch,
-            "epochs": cfg.epochs,
-        }
-        schedule = _build(registries.schedulers, cfg.schedule, schedule_injected)
-        optimizer = _build(registries.optimizers, cfg.optimizer, {"learning_rate": schedule})
-        loss = _build(registries.losses, cfg.loss, {}, optional={"class_counts": class_counts})
+        injected = {"learning_rate": cfg.learning_rate, "steps_per_epoch": steps_per_epoch, "epochs": cfg.epochs}
+        schedule = registries.schedules.build(
+            cfg.schedule.name, cfg.schedule.params, injected=injected, where="schedule"
+        )
+        optimizer = registries.optimizers.build(
+            cfg.optimizer.name, cfg.optimizer.params, injected={"learning_rate": schedule}, where="optimizer"
+        )
+        loss = registries.losses.build(
+            cfg.loss.name, cfg.loss.params, injected={"class_counts": class_counts}, where="loss"
+        )
         model.compile(optimizer=optimizer, loss=loss, metrics=[PositiveAUC(name="auc")], jit_compile=cfg.jit_compile)
