@@ -27,6 +27,7 @@ import attrs
 import numpy as np
 
 from lesionkit.data.diagnoses import DIAGNOSES, MELANOMA, NEVUS, SEBORRHEIC_KERATOSIS
+from lesionkit.errors import DataError
 
 if TYPE_CHECKING:
     from lesionkit.task import Task
@@ -38,8 +39,14 @@ __all__ = [
     "SEBORRHEIC_KERATOSIS",
     "Dataset",
     "Split",
+    "SplitError",
     "binary_labels",
 ]
+
+
+class SplitError(DataError, ValueError):
+    """A split whose columns do not line up (as many ids as diagnoses)."""
+
 
 #: The ISIC 2017 diagnoses (codes 0, 1, 2), the classes ISIC 2017-style datasets count.
 CLASS_NAMES: tuple[str, ...] = DIAGNOSES[:3]
@@ -81,7 +88,10 @@ class Split:
 
     def __attrs_post_init__(self) -> None:
         if len(self.ids) != len(self.diagnosis):
-            raise ValueError(f"split {self.name!r}: {len(self.ids)} ids but {len(self.diagnosis)} diagnoses")
+            raise SplitError(
+                f"split {self.name!r}: {len(self.ids)} ids but {len(self.diagnosis)} diagnoses; "
+                f"a dataset must give one diagnosis code per image"
+            )
 
     def __len__(self) -> int:
         return len(self.ids)
