@@ -39,6 +39,7 @@ _LAZY = {
     "ExperimentConfig": ("lesionkit.config", "ExperimentConfig"),
     "ComponentSpec": ("lesionkit.config", "ComponentSpec"),
     "Registry": ("lesionkit.registry", "Registry"),
+    "Task": ("lesionkit.task", "Task"),
     "load_model": ("lesionkit.training.export", "load_model"),
 }
 
@@ -48,6 +49,7 @@ __all__ = [
     "ExperimentConfig",
     "Registry",
     "Report",
+    "Task",
     "Trainer",
     "__version__",
     "augmenters",
@@ -79,6 +81,7 @@ if TYPE_CHECKING:
         tasks,
     )
     from lesionkit.registry import Registry
+    from lesionkit.task import Task
     from lesionkit.training.export import load_model
     from lesionkit.training.trainer import Trainer
 
