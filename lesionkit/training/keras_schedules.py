@@ -1,7 +1,9 @@
 """The Keras schedule classes behind the built-in schedules (imports Keras; see :mod:`lesionkit.training.schedules`).
 
 Both count optimizer steps and are registered as Keras serialisables (package
-``lesionkit``), so exported models that use them load again.
+``lesionkit``), so exported models that use them load again. They compute and nothing
+more: the factories in :mod:`lesionkit.training.schedules` check the parameters (before
+TensorFlow is imported) and build these from checked values.
 
 Example:
     >>> s = StepDecay(1e-4, steps_per_epoch=10)
@@ -16,8 +18,6 @@ from typing import Any
 
 import keras
 
-from lesionkit.training.schedules import ScheduleError, positive_number
-
 
 @keras.saving.register_keras_serializable(package="lesionkit")
 class StepDecay(keras.optimizers.schedules.LearningRateSchedule):
@@ -30,11 +30,11 @@ class StepDecay(keras.optimizers.schedules.LearningRateSchedule):
     def __init__(
         self, learning_rate: float, steps_per_epoch: int, first_drop: int = 20, every: int = 10, factor: float = 0.1
     ) -> None:
-        self.learning_rate = positive_number("learning_rate", learning_rate)
-        self.steps_per_epoch = positive_number("steps_per_epoch", steps_per_epoch, int)
-        self.first_drop = positive_number("first_drop", first_drop, int, allow_zero=True)
-        self.every = positive_number("every", every, int)
-        self.factor = positive_number("factor", factor)
+        self.learning_rate = float(learning_rate)
+        self.steps_per_epoch = int(steps_per_epoch)
+        self.first_drop = int(first_drop)
+        self.every = int(every)
+        self.factor = float(factor)
 
     def __call__(self, step: Any) -> Any:
         ops = keras.ops
@@ -63,17 +63,10 @@ class WarmupCosine(keras.optimizers.schedules.LearningRateSchedule):
     """
 
     def __init__(self, learning_rate: float, total_steps: int, warmup_steps: int = 0, alpha: float = 0.0) -> None:
-        self.learning_rate = positive_number("learning_rate", learning_rate)
-        self.total_steps = positive_number("total_steps", total_steps, int)
-        self.warmup_steps = positive_number("warmup_steps", warmup_steps, int, allow_zero=True)
-        self.alpha = positive_number("alpha", alpha, allow_zero=True)
-        if self.warmup_steps >= self.total_steps and self.total_steps > 1:
-            raise ScheduleError(
-                f"warm-up of {self.warmup_steps} steps leaves nothing of {self.total_steps} steps to decay; "
-                f"shorten the warm-up"
-            )
-        if self.alpha > 1:
-            raise ScheduleError(f"alpha = {alpha!r}: the final rate fraction must be in [0, 1]")
+        self.learning_rate = float(learning_rate)
+        self.total_steps = int(total_steps)
+        self.warmup_steps = int(warmup_steps)
+        self.alpha = float(alpha)
 
     def __call__(self, step: Any) -> Any:
         ops = keras.ops

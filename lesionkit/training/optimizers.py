@@ -59,17 +59,18 @@ def sgd(
         weight_decay: decoupled weight decay, or ``None``.
         clipnorm: clip each gradient to this norm, or ``None``.
     """
-    import keras
-
     if not isinstance(nesterov, bool):
         raise OptimizerError(f"nesterov = {nesterov!r}: use true or false")
-    return keras.optimizers.SGD(
+    checked = dict(
         learning_rate=_rate(learning_rate),
         momentum=_number("momentum", momentum, 0.0, 1.0),
         nesterov=nesterov,
         weight_decay=None if weight_decay is None else _number("weight_decay", weight_decay, 0.0),
         **_clip(clipnorm),
     )
+    import keras  # after the checks: a bad value fails without loading TensorFlow
+
+    return keras.optimizers.SGD(**checked)
 
 
 def adam(
@@ -80,15 +81,16 @@ def adam(
     clipnorm: float | None = None,
 ) -> Any:
     """Adam (Kingma & Ba 2015)."""
-    import keras
-
-    return keras.optimizers.Adam(
+    checked = dict(
         learning_rate=_rate(learning_rate),
         beta_1=_number("beta_1", beta_1, 0.0, 1.0),
         beta_2=_number("beta_2", beta_2, 0.0, 1.0),
         epsilon=_number("epsilon", epsilon, 0.0, low_open=True),
         **_clip(clipnorm),
     )
+    import keras
+
+    return keras.optimizers.Adam(**checked)
 
 
 def adamw(
@@ -100,9 +102,7 @@ def adamw(
     clipnorm: float | None = None,
 ) -> Any:
     """Adam with decoupled weight decay (Loshchilov & Hutter 2019)."""
-    import keras
-
-    return keras.optimizers.AdamW(
+    checked = dict(
         learning_rate=_rate(learning_rate),
         weight_decay=_number("weight_decay", weight_decay, 0.0),
         beta_1=_number("beta_1", beta_1, 0.0, 1.0),
@@ -110,3 +110,6 @@ def adamw(
         epsilon=_number("epsilon", epsilon, 0.0, low_open=True),
         **_clip(clipnorm),
     )
+    import keras
+
+    return keras.optimizers.AdamW(**checked)

@@ -41,6 +41,15 @@ def __getattr__(name: str) -> Any:
 
 
 def positive_number(name: str, value: Any, kind: type = float, allow_zero: bool = False) -> Any:
+    """``value`` as ``kind`` if it is a finite number > 0 (>= 0 with ``allow_zero``), an integer for ``int``.
+
+    Raises:
+        ScheduleError: naming ``name`` and what it must be.
+
+    Example:
+        >>> positive_number("every", 10.0, int)
+        10
+    """
     ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
     ok = ok and (value >= 0 if allow_zero else value > 0)
     if kind is int:
@@ -60,9 +69,16 @@ def step_decay(
     factor: float = 0.1,
 ) -> StepDecay:
     """The paper's schedule: ×``factor`` (0.1) after epoch ``first_drop`` (20), then every ``every`` (10) epochs."""
+    checked = (
+        positive_number("learning_rate", learning_rate),
+        positive_number("steps_per_epoch", steps_per_epoch, int),
+        positive_number("first_drop", first_drop, int, allow_zero=True),
+        positive_number("every", every, int),
+        positive_number("factor", factor),
+    )
     from lesionkit.training.keras_schedules import StepDecay
 
-    return StepDecay(learning_rate, steps_per_epoch, first_drop, every, factor)
+    return StepDecay(*checked)
 
 
 def constant(learning_rate: float, steps_per_epoch: int = 1, epochs: int = 0) -> float:
@@ -81,14 +97,19 @@ def cosine(
         warmup_epochs: warm-up length in epochs (0 for none).
         alpha: final rate as a fraction of ``learning_rate``.
     """
+    rate = positive_number("learning_rate", learning_rate)
     steps_per_epoch = positive_number("steps_per_epoch", steps_per_epoch, int)
     epochs = positive_number("epochs", epochs, int)
     warmup = positive_number("warmup_epochs", warmup_epochs, allow_zero=True)
+    alpha = positive_number("alpha", alpha, allow_zero=True)
+    if alpha > 1:
+        raise ScheduleError(f"alpha = {alpha!r}: the final rate fraction must be in [0, 1]")
+    total_steps = steps_per_epoch * epochs
+    warmup_steps = int(round(warmup * steps_per_epoch))
+    if warmup_steps >= total_steps and total_steps > 1:
+        raise ScheduleError(
+            f"warm-up of {warmup_steps} steps leaves nothing of {total_steps} steps to decay; shorten warmup_epochs"
+        )
     from lesionkit.training.keras_schedules import WarmupCosine
 
-    return WarmupCosine(
-        learning_rate,
-        total_steps=steps_per_epoch * epochs,
-        warmup_steps=int(round(warmup * steps_per_epoch)),
-        alpha=alpha,
-    )
+    return WarmupCosine(rate, total_steps=total_steps, warmup_steps=warmup_steps, alpha=alpha)

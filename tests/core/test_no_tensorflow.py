@@ -39,3 +39,31 @@ def test_registries_configs_and_trainer_construction_import_no_tensorflow() -> N
     described, configs, heavy = out.stdout.split()
     assert int(described) >= 25 and int(configs) >= 8
     assert heavy == "none", f"imported {heavy}"
+
+
+BAD_PARAMS = """
+import sys
+import lesionkit
+from lesionkit.training.losses import LossError
+from lesionkit.training.optimizers import OptimizerError
+from lesionkit.training.schedules import ScheduleError
+
+failures = 0
+for error, call in [
+    (ScheduleError, lambda: lesionkit.schedules.create("step_decay", learning_rate=-1.0, steps_per_epoch=3)),
+    (ScheduleError, lambda: lesionkit.schedules.create("cosine", learning_rate=1.0, steps_per_epoch=3, epochs=2, warmup_epochs=2)),
+    (LossError, lambda: lesionkit.losses.create("focal", gamma=-1.0)),
+    (OptimizerError, lambda: lesionkit.optimizers.create("sgd", momentum=1.5)),
+]:
+    try:
+        call()
+    except error:
+        failures += 1
+print(failures, "tensorflow" in sys.modules)
+"""
+
+
+def test_bad_component_parameters_fail_before_tensorflow_is_imported() -> None:
+    out = subprocess.run([sys.executable, "-c", BAD_PARAMS], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["4", "False"]
