@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -56,6 +57,27 @@ def average_views(
             total = total + predict(augmenter(uint8, seed=view_seed(seed, i)))
         total = total / views
     return check_finite(total)
+
+
+def predict(
+    model: Any,
+    images: np.ndarray | Sequence[Any],
+    *,
+    image_size: int,
+    batch_size: int,
+    views: int = 1,
+    augmenter: Any = None,
+    seed: int = 0,
+) -> np.ndarray:
+    """Positive-class probabilities of ``model`` for 0–255 RGB ``images``, ``views`` TTA views averaged.
+
+    Raises:
+        ValueError: images not of shape ``(N, image_size, image_size, 3)``.
+        FloatingPointError: non-finite probabilities.
+    """
+    array = as_image_batch(images, image_size)
+    once = functools.partial(model_probabilities, model, batch_size=batch_size)
+    return average_views(once, array, views=views, augmenter=augmenter, seed=seed)
 
 
 def check_finite(probabilities: np.ndarray) -> np.ndarray:

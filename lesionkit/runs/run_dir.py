@@ -175,12 +175,33 @@ class RunDir:
                 f"use Trainer.from_run({str(self.path)!r}).fit(resume=True)"
             )
 
+    def open(
+        self, config: ExperimentConfig, *, resume: bool, reference: Mapping[str, float] | None = None
+    ) -> dict[str, float] | None:
+        """Start a run here (``resume=False``) or check that it can be resumed with ``config``.
+
+        Keeps ``reference`` with the run; returns the run's reference row (a resumed run
+        started from a preset keeps its row even when resumed from its config.json alone).
+        """
+        if resume:
+            self.check_resume(config)
+            row = dict(reference) if reference else self.read_reference()
+        else:
+            from lesionkit.runs.environment import environment
+
+            self.create(config, environment(config.seed))
+            row = dict(reference) if reference else None
+        self.write_reference(row)
+        return row
+
     def resume(self, model: Any) -> ResumePoint:
         """Load the last checkpoint (weights, optimizer state) into the compiled ``model``.
 
-        Returns where training continues; a run without a checkpoint starts at epoch 0.
+        Drops the history rows of epochs after it (the resume redoes them) and returns
+        where training continues; a run without a checkpoint starts at epoch 0.
         """
         state = self.read_state()
+        self.truncate_history(int(state["epoch"]) if state else 0)
         if state is None:
             return ResumePoint()
         folder = self.checkpoints_dir / str(state["checkpoint"])

@@ -16,6 +16,8 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -36,6 +38,28 @@ def dataset_from_config(cfg: ExperimentConfig) -> Dataset:
     """
     injected = {"data_dir": cfg.data_dir, "cache_dir": cfg.cache_dir}
     return registries.datasets.build(cfg.dataset.name, cfg.dataset.params, injected=injected, where="dataset")
+
+
+def external_data(cfg: ExperimentConfig, data: Mapping[str, Any] | None) -> tuple[ExperimentConfig, str]:
+    """``cfg`` on other data (``dataset``, ``data_dir``, ``cache_dir``), and its report folder prefix.
+
+    Example:
+        >>> cfg, prefix = external_data(ExperimentConfig(), {"dataset": "folder", "data_dir": "/data/ph2"})
+        >>> cfg.dataset.name, prefix
+        ('folder', 'folder-ph2')
+
+    Raises:
+        ValueError: ``data`` changes anything else (the model is fixed).
+    """
+    if not data:
+        return cfg, ""
+    unknown = set(data) - {"dataset", "data_dir", "cache_dir"}
+    if unknown:
+        raise ValueError(
+            f"data= may only change dataset, data_dir and cache_dir (the model is fixed), not {', '.join(sorted(unknown))}"
+        )
+    cfg = cfg.evolve(**data)
+    return cfg, cfg.dataset.name + (f"-{Path(cfg.data_dir).name}" if cfg.data_dir else "")
 
 
 def augmenter_from_config(cfg: ExperimentConfig, workers: int | None = None) -> Any:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
+import sys
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
@@ -62,6 +65,27 @@ class RunCheckpoint(keras.callbacks.Callback):
             self._writer.submit(self.run.save_checkpoint, weights, slots, epoch + 1, best=improved, state=state)
         )
         self._raise_failures(wait=False)
+
+    @contextlib.contextmanager
+    def writes_flushed(self, epochs: int) -> Iterator[None]:
+        """Around ``model.fit``: every checkpoint is on disk when it ends, however it ends.
+
+        Keras skips ``on_train_end`` on any exception; on Ctrl-C this also says how
+        many epochs are saved and how to continue.
+        """
+        try:
+            yield
+        except KeyboardInterrupt:
+            self.finish_writes()  # every finished epoch is on disk before we say so
+            state = self.run.read_state()
+            print(
+                f"\ninterrupted: {state['epoch'] if state else 0} of {epochs} epochs are checkpointed in "
+                f"{self.run.path}; continue with trainer.fit(resume=True) or `{self.run.resume_command()}`",
+                file=sys.stderr,
+            )
+            raise
+        finally:
+            self.finish_writes()
 
     def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
         self.finish_writes()

@@ -1,10 +1,8 @@
-"""The Trainer: one experiment, from its config to its reports, over named parts.
+"""The Trainer: a facade that runs one experiment through named parts, in order.
 
-The Trainer holds what one experiment made (dataset, model, run directory) and
-calls the parts in order: :mod:`lesionkit.training.assembly` (data, model,
-optimisation from the config), :class:`lesionkit.runs.RunDir` (every file of
-the run, resuming), :mod:`lesionkit.training.callbacks` (checkpoints, history)
-and :mod:`lesionkit.evaluation` (prediction, test-time augmentation, reports).
+:mod:`~lesionkit.training.assembly` (config → data, model, optimisation), :class:`~lesionkit.runs.RunDir`
+(every file of the run; resuming), :mod:`~lesionkit.training.callbacks` (checkpoints, history) and
+:mod:`lesionkit.evaluation` (prediction, test-time augmentation, reports).
 
 Example:
     >>> from lesionkit import Trainer
@@ -17,7 +15,7 @@ Example:
 
 from __future__ import annotations
 
-import sys
+import functools
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -57,12 +55,8 @@ class Trainer:
         self.reference = dict(reference) if reference else None
         self.history: dict[str, list[float]] = {}
         self.report_prefix = ""
-        self._dataset: Dataset | None = None
         self._splits: dict[str, Split] = {}
-        self._head: Any = None
         self._model: Any = None
-        self._strategy: Any = None
-        self._run: RunDir | None = None
 
     def __repr__(self) -> str:
         return f"Trainer({self.config.name!r}, task={self.config.task!r}, backbone={self.config.backbone.name!r})"
@@ -77,14 +71,10 @@ class Trainer:
         trainer: Trainer = preset(**overrides)  # a plugin's factory(**overrides) -> Trainer
         return trainer
 
-    # -- parts, made once ----------------------------------------------------------------
-
-    @property
+    @functools.cached_property
     def dataset(self) -> Dataset:
         """The dataset named by the config (created on first use)."""
-        if self._dataset is None:
-            self._dataset = assembly.dataset_from_config(self.config)
-        return self._dataset
+        return assembly.dataset_from_config(self.config)
 
     def split(self, name: str) -> Split:
         """One split of the dataset (cached)."""
@@ -92,25 +82,22 @@ class Trainer:
             self._splits[name] = self.dataset.split(name)
         return self._splits[name]
 
-    @property
+    @functools.cached_property
     def strategy(self) -> Any:
         """The ``tf.distribute`` strategy named by ``config.distribute`` (created once)."""
-        if self._strategy is None:
-            from lesionkit.models.runtime import distribution_strategy
+        from lesionkit.models.runtime import distribution_strategy
 
-            self._strategy = distribution_strategy(self.config.distribute)
-        return self._strategy
+        return distribution_strategy(self.config.distribute)
 
-    def _outputs(self) -> int:
-        if self._head is None:
-            self._head = assembly.head_from_config(self.config)
-        return int(self._head.num_outputs)
+    @functools.cached_property
+    def head(self) -> Any:
+        """The classification head, sized for the task's classes (made once)."""
+        return assembly.head_from_config(self.config)
 
     def build(self) -> Any:
         """Build (once) and return the Keras model; later calls return the same model."""
         if self._model is None:
-            self._outputs()
-            self._model = assembly.model_from_config(self.config, self._head, self.strategy)
+            self._model = assembly.model_from_config(self.config, self.head, self.strategy)
         return self._model
 
     @property
@@ -118,20 +105,15 @@ class Trainer:
         """The Keras model (built on first access)."""
         return self.build()
 
-    @property
+    @functools.cached_property
     def run(self) -> RunDir:
-        """The run directory (``config.run_dir``, else a new ``runs/<name>-<time>``; fixed on first use)."""
-        if self._run is None:
-            cfg = self.config
-            self._run = RunDir(cfg.run_dir if cfg.run_dir else default_run_dir(cfg.name))
-        return self._run
+        """The run directory: ``config.run_dir``, else a new ``runs/<name>-<time>`` (fixed on first use)."""
+        return RunDir(self.config.run_dir or default_run_dir(self.config.name))
 
     @property
     def run_dir(self) -> Path:
         """Where this run keeps its config, checkpoints, logs and reports."""
         return self.run.path
-
-    # -- training ------------------------------------------------------------------------
 
     def fit(
         self, *, resume: bool = False, callbacks: Sequence[Any] = (), verbose: int | str = "auto"
@@ -147,54 +129,35 @@ class Trainer:
         Returns:
             the per-epoch history (also in ``run_dir/history.csv``).
         """
-        from lesionkit.runs.environment import environment
         from lesionkit.training.callbacks import fit_callbacks
 
         cfg, run = self.config, self.run
         train = self.split("train")  # missing or broken data fails here, before the run directory is made
-        if resume:
-            run.check_resume(cfg)
-            self.reference = self.reference or run.read_reference()  # resumed from its config.json alone
-        else:
-            run.create(cfg, environment(cfg.seed))
-        run.write_reference(self.reference)
-        data = assembly.train_data(cfg, train, self._outputs())
+        self.reference = run.open(cfg, resume=resume, reference=self.reference)
+        data = assembly.train_data(cfg, train, self.head.num_outputs)
         model = self.build()
         assembly.compile_model(
             model, cfg, self.strategy, steps_per_epoch=data.steps_per_epoch, class_counts=data.class_counts
         )
         start = run.resume(model) if resume else ResumePoint()
         has_validation = "validation" in self.dataset.split_names()
-        validation = assembly.eval_data(cfg, self.split("validation"), self._outputs()) if has_validation else None
-        run.truncate_history(start.epoch)  # rows of epochs the resume redoes
-        if start.epoch >= cfg.epochs:
-            self.history = run.read_history()
-            return self.history
-        monitor = assembly.monitor_for(cfg, has_validation=has_validation)
-        checkpoint, own = fit_callbacks(run, cfg, monitor=monitor, best=start.best, append=start.epoch > 0)
-        try:
-            model.fit(
-                data.dataset,
-                epochs=cfg.epochs,
-                initial_epoch=start.epoch,
-                validation_data=validation,
-                class_weight=data.class_weights,
-                callbacks=[*own, *callbacks],
-                shuffle=False,  # the pipeline shuffles, seeded
-                verbose=verbose,
-            )
-        except KeyboardInterrupt:
-            checkpoint.finish_writes()  # every finished epoch is on disk before we say so
-            state = run.read_state()
-            print(
-                f"\ninterrupted: {state['epoch'] if state else 0} of {cfg.epochs} epochs are checkpointed in "
-                f"{run.path}; continue with trainer.fit(resume=True) or `{run.resume_command()}`",
-                file=sys.stderr,
-            )
-            raise
-        finally:
-            # Keras skips on_train_end on any exception: never leave writes landing after fit returns.
-            checkpoint.finish_writes()
+        validation = (
+            assembly.eval_data(cfg, self.split("validation"), self.head.num_outputs) if has_validation else None
+        )
+        if start.epoch < cfg.epochs:
+            monitor = assembly.monitor_for(cfg, has_validation=has_validation)
+            checkpoint, own = fit_callbacks(run, cfg, monitor=monitor, best=start.best, append=start.epoch > 0)
+            with checkpoint.writes_flushed(cfg.epochs):
+                model.fit(
+                    data.dataset,
+                    epochs=cfg.epochs,
+                    initial_epoch=start.epoch,
+                    validation_data=validation,
+                    class_weight=data.class_weights,
+                    callbacks=[*own, *callbacks],
+                    shuffle=False,  # the pipeline shuffles, seeded
+                    verbose=verbose,
+                )
         self.history = run.read_history()
         return self.history
 
@@ -203,12 +166,10 @@ class Trainer:
         """Re-create the Trainer of a run from its directory, with its trained weights and reference row.
 
         Args:
-            weights: ``"best"`` (best monitored score, else last), ``"last"``, or
-                ``"none"`` (just the config, e.g. to resume).
-            data: evaluate on other data than the run was trained on (an external
-                test set): new ``dataset``, ``data_dir`` and/or ``cache_dir``. Reports
-                then go to ``reports/<dataset>[-<data_dir name>]-<split>/`` and carry
-                no reference row.
+            weights: ``"best"`` (best monitored score, else last), ``"last"``, or ``"none"`` (just the config).
+            data: other data to evaluate on (an external test set): new ``dataset``, ``data_dir``
+                and/or ``cache_dir``; reports go to ``reports/<dataset>[-<data_dir name>]-<split>/``
+                without the reference row.
 
         Example:
             >>> external = Trainer.from_run("runs/mel", data={"dataset": "folder", "data_dir": "ph2"})  # doctest: +SKIP
@@ -220,31 +181,22 @@ class Trainer:
         """
         if weights not in ("best", "last", "none"):
             raise ValueError(f"weights={weights!r}: use 'best', 'last' or 'none'")
-        unknown = set(data or {}) - {"dataset", "data_dir", "cache_dir"}
-        if unknown:
-            raise ValueError(
-                f"data= may only change dataset, data_dir and cache_dir (the model is fixed), not {', '.join(sorted(unknown))}"
-            )
         run = RunDir(run_dir)
-        config = run.read_config().evolve(run_dir=str(run.path), **(data or {}))
+        config, prefix = assembly.external_data(run.read_config().evolve(run_dir=str(run.path)), data)
         trainer = cls(config, reference=None if data else run.read_reference())
-        if data:
-            trainer.report_prefix = config.dataset.name + (f"-{Path(config.data_dir).name}" if config.data_dir else "")
+        trainer.report_prefix = prefix
         if weights != "none":
             run.load_weights(trainer.build(), weights)
         return trainer
 
     def export(self, path: str | Path, *, saved_model: str | Path | None = None) -> Path:
-        """Save the model, preprocessing included, as a ``.keras`` file (atomically).
+        """Save the model, preprocessing included, as a ``.keras`` file (atomically; :func:`lesionkit.load_model`).
 
-        Load it back with :func:`lesionkit.load_model`. ``saved_model`` also
-        writes a TensorFlow SavedModel directory for serving.
+        ``saved_model`` also writes a TensorFlow SavedModel directory for serving.
         """
         from lesionkit.training.export import export_model
 
         return export_model(self.build(), path, saved_model=saved_model)
-
-    # -- prediction and evaluation ---------------------------------------------------------
 
     def predict(self, images: np.ndarray | Sequence[Any], *, tta: int = 1, batch_size: int | None = None) -> np.ndarray:
         """Positive-class probabilities for RGB images ``(N, S, S, 3)`` with values 0–255.
@@ -254,17 +206,13 @@ class Trainer:
                 with the config's training augmenters (as Perez et al. do), or
                 flips/rotations when it has none; view 0 is the image itself.
         """
-        from lesionkit.evaluation import inference
+        from lesionkit.evaluation.inference import predict
 
-        array = inference.as_image_batch(images, self.config.image_size)
-        model, batch = self.build(), batch_size or self.config.batch_size
         augmenter = assembly.tta_augmenter(self.config) if tta > 1 else None
-        return inference.average_views(
-            lambda x: inference.model_probabilities(model, x, batch_size=batch),
-            array,
-            views=tta,
-            augmenter=augmenter,
-            seed=self.config.seed,
+        batch = batch_size or self.config.batch_size
+        size, seed = self.config.image_size, self.config.seed
+        return predict(
+            self.build(), images, image_size=size, batch_size=batch, views=tta, augmenter=augmenter, seed=seed
         )
 
     def report_folder(self, split: str, tta: int = 1) -> str:
@@ -284,23 +232,16 @@ class Trainer:
             tta: test-time augmentation views to average (default ``config.tta``;
                 1 = none); see :meth:`predict`.
             save: also write the report (metrics, tables, predictions, plots) to
-                ``run_dir/reports/<split>/`` (``<split>-tta<N>/`` with test-time
-                augmentation, so both can be kept; see :meth:`report_folder`) when
-                the run directory exists.
+                ``reports/<split>/`` of the run directory, when it exists
+                (``<split>-tta<N>/`` with test-time augmentation; :meth:`report_folder`).
         """
         from lesionkit.evaluation.evaluate import evaluate_split, save_report
 
-        cfg = self.config
+        cfg, data = self.config, self.split(split)
         views = max(cfg.tta if tta is None else int(tta), 1)
-        report = evaluate_split(
-            lambda images, n: self.predict(images, tta=n),
-            self.split(split),
-            name=cfg.name,
-            task=cfg.task,
-            image_size=cfg.image_size,
-            tta=views,
-            reference=self.reference,
-        )
+        predict = lambda images, n: self.predict(images, tta=n)  # noqa: E731
+        size, row = cfg.image_size, self.reference
+        report = evaluate_split(predict, data, name=cfg.name, task=cfg.task, image_size=size, tta=views, reference=row)
         if save and self.run.path.is_dir():
             save_report(report, self.run, self.report_folder(split, views))
         return report

@@ -65,6 +65,15 @@ def test_fit_resume_and_refusal(sk_run: Path, capsys) -> None:
     assert (sk_run / "history.csv").read_text() == history  # ...and nothing was trained again
 
 
+def test_resume_with_the_printed_command_keeps_the_paper_row(sk_run: Path, capsys) -> None:
+    """`lesionkit fit RUN/config.json --run-dir RUN --resume` (what an interrupted fit prints) reports the paper's row."""
+    assert json.loads((sk_run / "reference.json").read_text())["metrics"]["roc_auc"] == 0.695
+    assert main(["fit", str(sk_run / "config.json"), "--run-dir", str(sk_run), "--resume"]) == 0
+    assert "paper" in capsys.readouterr().out
+    report = json.loads((sk_run / "reports" / "test" / "metrics.json").read_text())
+    assert report["reference"]["roc_auc"] == 0.695
+
+
 def test_predict_command_writes_isic_submission(sk_run: Path, tmp_path: Path, capsys) -> None:
     folder = tmp_path / "images"
     folder.mkdir()

@@ -18,7 +18,42 @@ def test_all_presets_listed_with_descriptions() -> None:
     names = presets.names()
     assert set(PAPER) | {"melanoma_best", "seborrheic_keratosis_best"} <= set(names)
     for name in names:
-        assert presets._registry.summary(name)
+        assert presets.summary(name)
+    assert presets.summary("melanoma_conv5").startswith("Paper: ResNet-50 ImageNet fine-tuning, only conv5_x")
+
+
+def test_presets_are_records() -> None:
+    from lesionkit import Trainer
+    from lesionkit.presets import Preset
+
+    preset = presets.get("melanoma_conv5")
+    assert isinstance(preset, Preset)
+    assert preset.name == preset.config.name == "melanoma_conv5"
+    assert preset.reference == presets.PAPER_RESULTS["melanoma_conv5"]
+    assert presets.get("melanoma_best").reference is None  # beyond the paper: no published row
+    trainer = Trainer.from_preset("melanoma_conv5", epochs=3)
+    assert trainer.config == preset.config.evolve(epochs=3) == presets.melanoma_conv5(epochs=3).config
+    assert trainer.reference == preset.reference
+    text = presets.describe("melanoma_conv5")
+    assert "origin: built-in" in text and "roc_auc 0.6303" in text and '"trainable": "conv5"' in text
+
+
+def test_a_plugin_preset_function_still_works() -> None:
+    """Plugins register ``factory(**overrides) -> Trainer`` functions; from_preset calls them."""
+    from lesionkit import Trainer, registries
+
+    def my_preset(**overrides: object) -> Trainer:
+        """A plugin's preset."""
+        return Trainer.from_preset("melanoma_conv5", name="mine", **overrides)
+
+    registries.presets.register("my_test_preset", my_preset)
+    try:
+        assert Trainer.from_preset("my_test_preset", epochs=2).config.name == "mine"
+        assert presets.my_test_preset(epochs=2).config.epochs == 2
+        assert presets.summary("my_test_preset") == "A plugin's preset."
+        assert "A plugin's preset." in presets.describe("my_test_preset")
+    finally:
+        registries.presets.unregister("my_test_preset")
 
 
 @pytest.mark.parametrize("name", PAPER)
