@@ -319,26 +319,34 @@ class Registry(Generic[T]):
         return [self._entries[n] for n in names]
 
     def describe(self, name: str) -> str:
-        """Signature, origin and docstring of ``name``, as text."""
-        obj = cast("Callable[..., Any]", self.get(name))
+        """Signature (or, for a record such as a task, its value), origin and documentation of ``name``.
+
+        Example:
+            >>> import lesionkit
+            >>> print(lesionkit.tasks.describe("melanoma").splitlines()[-1])
+            melanoma vs every other diagnosis (ISIC 2017 part 3, task 1)
+        """
+        obj = self.get(name)
         entry = self._entries[name]
-        try:
-            sig = str(inspect.signature(obj, eval_str=True))
-        except Exception:  # annotations that cannot be evaluated: show them as written
+        if callable(obj):
             try:
-                sig = str(inspect.signature(obj))
-            except (TypeError, ValueError):
-                sig = "(...)"
-        doc = inspect.getdoc(obj) or "(no documentation)"
+                sig = str(inspect.signature(obj, eval_str=True))
+            except Exception:  # annotations that cannot be evaluated: show them as written
+                try:
+                    sig = str(inspect.signature(obj))
+                except (TypeError, ValueError):
+                    sig = "(...)"
+        else:
+            sig = f" = {obj!r}"
         text = f"{self.kind}.{name}{sig}\n  origin: {entry.origin}\n"
         if self.injected:
             text += "  supplied by lesionkit: " + ", ".join(self.injected_names) + "\n"
-        return f"{text}\n{doc}"
+        return f"{text}\n{_documentation(obj) or '(no documentation)'}"
 
     def summary(self, name: str) -> str:
-        """First line of the docstring of ``name``."""
-        doc = inspect.getdoc(self.get(name)) or ""
-        return doc.strip().splitlines()[0] if doc.strip() else ""
+        """First line of the documentation of ``name`` (a record's ``description``, else its docstring)."""
+        doc = _documentation(self.get(name))
+        return doc.splitlines()[0] if doc else ""
 
     def __contains__(self, name: object) -> bool:
         if not isinstance(name, str):
@@ -392,3 +400,11 @@ class Registry(Generic[T]):
             return entry.obj
         with self._lock:
             return load_entry(entry, noun=self.noun, group=self.group)
+
+
+def _documentation(obj: Any) -> str:
+    # A record (a task) describes itself; a factory by its docstring.
+    description = getattr(obj, "description", None)
+    if not callable(obj) and isinstance(description, str) and description.strip():
+        return description.strip()
+    return (inspect.getdoc(obj) or "").strip()

@@ -101,3 +101,10 @@ def test_get_task_refuses_a_non_task_entry() -> None:
             get_task("not_a_task")
     finally:
         lesionkit.tasks.unregister("not_a_task")
+
+
+def test_describe_and_summary_of_a_task_record() -> None:
+    text = lesionkit.tasks.describe("seborrheic_keratosis")
+    assert text.startswith("tasks.seborrheic_keratosis = Task(name='seborrheic_keratosis'")
+    assert "origin: built-in" in text and text.endswith("(ISIC 2017 part 3, task 2)")
+    assert lesionkit.tasks.summary("melanoma") == "melanoma vs every other diagnosis (ISIC 2017 part 3, task 1)"
