@@ -1,0 +1,1 @@
+"""Statistics of an evaluation: confidence intervals, calibration, operating points, subgroups."""
