@@ -9,6 +9,11 @@ positives or negatives are kept in the table, flagged, so nobody reads a number 
 12 images as a finding; a metric a group cannot define (ROC AUC without positives)
 is nan. Missing values form their own group, ``"unknown"``.
 
+A percentile interval of a share that is 0 or 1 within a group is degenerate (the
+resamples cannot vary what never happened); at a frozen threshold,
+:func:`lesionkit.evaluation.operating_point.metrics_at_threshold` on the group's cases
+gives Wilson intervals instead.
+
 Age (column ``age_approximate`` by default) is banded: ``<30``, ``30-44``, ``45-59``,
 ``60-74``, ``>=75``.
 
