@@ -114,6 +114,8 @@ def test_without_confirmation_look_alike_pairs_appear_at_loose_thresholds(clean_
     """The thresholds matter: loosened far enough, distinct lesions pair up (so the clean result is not vacuous)."""
     loose = audit_splits(clean_splits, near_threshold=20, confirm_threshold=None)
     assert loose.counts()["near_duplicates"] > 0
+    # ... and the dHash confirmation is what rejects them.
+    assert audit_splits(clean_splits, near_threshold=20).counts()["near_duplicates"] < loose.counts()["near_duplicates"]
     with pytest.raises(DataError, match="0..64"):
         audit_splits(clean_splits, near_threshold=65)
 

@@ -168,6 +168,28 @@ def test_bootstrap_refuses_bad_requests() -> None:
         bootstrap_ci([0, 1, 3], np.full((3, 3), 1 / 3))
 
 
+def test_multiclass_inputs_are_checked_and_undefined_values_are_nan() -> None:
+    p = np.full((4, 3), 1 / 3)
+    with pytest.raises(MetricInputError, match=r"\(N,\) and probabilities \(N, K\)"):
+        bootstrap_ci([0, 1, 2], p)
+    with pytest.raises(MetricInputError, match="row 1"):
+        bootstrap_ci([0, 1, 2, 0], np.r_[p[:1], [[np.nan, 0.5, 0.5]], p[2:]])
+    with pytest.raises(MetricInputError, match="empty"):
+        bootstrap_ci(np.zeros(0, int), np.zeros((0, 3)))
+    with pytest.raises(MetricInputError, match="class indices"):
+        bootstrap_ci([0.5, 1, 2, 0], p)
+    # One class only: one-vs-rest AUC is undefined, reported as nan (and null in JSON).
+    r = bootstrap_ci([1, 1, 1, 1], np.eye(3)[[1, 1, 0, 1]], n_resamples=20)
+    assert r["accuracy"].estimate == 0.75
+    assert math.isnan(r["roc_auc_ovr"].estimate) and math.isnan(r["roc_auc_ovr"].low)
+    assert r.to_dict()["roc_auc_ovr_ci"] == [None, None]
+
+
+def test_interval_contains() -> None:
+    interval = Interval(0.8, 0.7, 0.9)
+    assert interval.contains(0.7) and interval.contains(0.85) and not interval.contains(0.95)
+
+
 def test_results_are_json_ready() -> None:
     y, s = scored_cases(60, seed=0)
     data = bootstrap_ci(y, s, ["roc_auc", "sensitivity"], n_resamples=50).to_dict()
@@ -320,6 +342,9 @@ def test_models_scored_on_different_cases_are_refused() -> None:
         with pytest.raises(UnpairedPredictionsError, match="same cases") as info:
             compare(y, a, a[:-1])
         assert isinstance(info.value, LesionkitError)
+        with pytest.raises(UnpairedPredictionsError, match="same cases"):
+            compare(y, a, np.c_[1 - a, a][:-1])  # a two-column softmax is read as column 1
+    assert delong_test(y, a, np.c_[1 - a, a]).difference.estimate == 0.0
     with pytest.raises(UnpairedPredictionsError, match="labels differ on 1 case"):
         paired_cases(y, a, np.r_[1 - y[:1], y[1:]], a)
     with pytest.raises(UnpairedPredictionsError, match="same cases"):

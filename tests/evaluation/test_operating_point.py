@@ -69,6 +69,9 @@ def test_youden_rule_maximises_j_and_breaks_ties_toward_the_strictest_threshold(
     assert j(point.threshold) == pytest.approx(best)
     # Two equally good points (J = 0.5 at 0.9 and at 0.4): the stricter one wins.
     assert choose_threshold([0, 0, 1, 1], [0.1, 0.6, 0.4, 0.9], "youden").threshold == 0.75
+    # An inverted model: the best point predicts everything positive; the threshold sits just below the minimum.
+    t = choose_threshold([1, 0], [0.1, 0.9], "youden").threshold
+    assert t < 0.1 and t == np.nextafter(0.1, -1)
 
 
 def test_bad_rule_requests_are_refused() -> None:

@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 
 from lesionkit.errors import DataError
-from lesionkit.evaluation.confidence import bootstrap_ci
-from lesionkit.evaluation.subgroups import AGE_BANDS, age_band, subgroup_metrics
+from lesionkit.evaluation.confidence import Interval, bootstrap_ci
+from lesionkit.evaluation.subgroups import AGE_BANDS, _format_interval, age_band, subgroup_metrics
 from lesionkit.metrics import MetricInputError
 
 
@@ -149,3 +149,9 @@ def test_bad_metadata_is_refused_with_the_column_named(study: dict) -> None:
         subgroup_metrics(study["y"], study["p"], {"sex": ["f", "m", "f"]})
     with pytest.raises(MetricInputError, match="unknown metric"):
         subgroup_metrics(study["y"], study["p"], study["meta"], metrics=["auc"])
+
+
+def test_interval_cells() -> None:
+    assert _format_interval(Interval(0.8, 0.7, 0.9)) == "0.800 (0.700-0.900)"
+    assert _format_interval(Interval(0.8, math.nan, math.nan)) == "0.800"
+    assert _format_interval(Interval(math.nan, math.nan, math.nan)) == "n/a"
