@@ -1,7 +1,8 @@
-"""Evaluation: predictions, test-time augmentation, metrics, reports, plots and submission scoring.
+"""Evaluation: predictions, test-time augmentation, metrics, reports, plots, submission scoring and
+the statistics of a clinical evaluation (confidence intervals, calibration, operating points, subgroups).
 
 Importing this package imports nothing else: import its modules
-(``lesionkit.evaluation.metrics``, ``.report``, ``.inference``...) by name.
+(``lesionkit.evaluation.metrics``, ``.report``, ``.inference``, ``.confidence``...) by name.
 """
 
 from __future__ import annotations
