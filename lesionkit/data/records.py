@@ -49,6 +49,8 @@ from lesionkit.errors import DataError, DataNotFoundError, DataProblems, DataWar
 
 #: Cells that mean "not recorded" in the published metadata (compared lower-cased).
 MISSING = ("", "unknown", "nan", "na", "none")
+#: Files ``lesionkit download`` may leave beside the layout: checksums it computed, kept archives, partial transfers.
+DOWNLOAD_SUFFIXES = (".sha256", ".zip", ".part")
 #: How many ids a warning shows before counting the rest.
 EXAMPLES = 5
 
@@ -165,12 +167,15 @@ def images_without_rows(folder_names: str, ids: Sequence[str], csv: Path) -> str
 
 
 def stray_files(root: Path, expected: Iterable[str]) -> list[str]:
-    """A warning for each entry of ``root`` that is not part of the layout (hidden files ignored)."""
+    """A warning for each entry of ``root`` that is not part of the layout.
+
+    Hidden files and what a download leaves (``*.sha256``, kept ``*.zip``, ``*.part``) are not warned about.
+    """
     known = set(expected)
     return [
         f"{p}: not part of the layout; ignored"
         for p in sorted(root.iterdir())
-        if p.name not in known and not p.name.startswith(".")
+        if p.name not in known and not p.name.startswith(".") and not p.name.endswith(DOWNLOAD_SUFFIXES)
     ]
 
 
