@@ -11,7 +11,7 @@ Example:
     >>> _ = p.write_text("image,MEL,NV\\nISIC_1,1.0,0.0\\nISIC_2,0.0,0.0\\n")
     >>> table = read_one_hot(p, ("MEL", "NV"))
     >>> table.ids, table.diagnosis.tolist(), table.problems
-    (('ISIC_1',), [1], ("line 3: ISIC_2 has no 1 among MEL, NV; exactly one diagnosis column must be 1",))
+    (('ISIC_1',), [1], ('line 3: ISIC_2 has no 1 among MEL, NV; exactly one diagnosis column must be 1',))
 """
 
 from __future__ import annotations
