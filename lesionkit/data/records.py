@@ -10,7 +10,9 @@ split of each record. :class:`RecordsDataset` serves it through the
 the same reading, so the dataset and the check never disagree.
 
 The split assignment is data a run can record: :meth:`RecordsDataset.split_assignment`
-returns ``{image_id: split}``.
+returns ``{image_id: split}``. Images are cached once for the whole dataset (one
+entry named after it, e.g. ``ham10000-224px-...``), so a new seed re-cuts the splits
+without decoding again.
 
 Per-image metadata uses one set of keys across these datasets: ``age`` (float or
 ``None``), ``sex``, ``site`` (the anatomical site as the dataset spells it) and
@@ -43,7 +45,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from lesionkit.data.cache import cached_images
+from lesionkit.data.cache import build_cache, load_cache
 from lesionkit.data.split import Split
 from lesionkit.errors import DataError, DataNotFoundError, DataProblems, DataWarning
 
@@ -223,7 +225,7 @@ class RecordsDataset:
             name=name,
             ids=part.ids,
             diagnosis=part.diagnosis,
-            load_images=functools.partial(self._load, name, part.paths),
+            load_images=functools.partial(self._load, name),
             metadata=dict(part.metadata),
             paths=part.paths,
         )
@@ -244,12 +246,14 @@ class RecordsDataset:
         rows = self._rows[name]
         return tuple(confirmation[r] for r in rows) if confirmation is not None else (None,) * len(rows)
 
-    def _load(self, name: str, paths: tuple[str, ...], size: int) -> np.ndarray:
+    def _load(self, name: str, size: int) -> np.ndarray:
+        # One cache entry holds every image of the dataset, in record order, so that another seed or
+        # other fractions re-cut the split without decoding anything again (and without replacing the
+        # entry another run with another seed is reading).
         key = (name, int(size))
         if key not in self._images:
-            self._images[key] = cached_images(
-                paths, int(size), self.cache_dir, name=f"{self.name}-{name}", progress=self.progress
-            )
+            entry = build_cache(self.records.paths, int(size), self.cache_dir, name=self.name, progress=self.progress)
+            self._images[key] = np.ascontiguousarray(load_cache(entry, mmap=True)[self._rows[name]])
         return self._images[key]
 
 

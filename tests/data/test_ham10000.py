@@ -12,6 +12,7 @@ import lesionkit
 from lesionkit.data import diagnoses as dx
 from lesionkit.data.grouped_split import SplitFractionsError, shared_groups
 from lesionkit.data.ham10000 import HAM10000
+from lesionkit.data.images import load_image
 from lesionkit.errors import DataNotFoundError, DataProblems, DataWarning
 
 
@@ -41,7 +42,11 @@ def test_registered_reads_layout_and_both_part_folders(ham_dir: Path, tmp_path: 
     assert by_id[ham_image_id(9)] == dx.VASCULAR_LESION and by_id[ham_image_id(0)] == dx.NEVUS
     images = ds.split("train").load_images(32)
     assert images.shape == (len(ds.split("train")), 32, 32, 3) and images.dtype == np.uint8
-    assert list((tmp_path / "c").glob("ham10000-train-32px-*"))
+    assert len(list((tmp_path / "c").glob("ham10000-32px-*"))) == 1
+    other = HAM10000(ham_dir, tmp_path / "c", seed=9, progress=False)  # another split: the same cache entry
+    test = other.split("test")
+    assert np.array_equal(test.load_images(32), np.stack([load_image(p, 32) for p in test.paths]))  # id order kept
+    assert len(list((tmp_path / "c").glob("ham10000-32px-*"))) == 1
 
 
 def test_metadata_normalised_and_dx_type_kept_out(ham_dir: Path) -> None:
