@@ -1,4 +1,4 @@
-"""Registers the built-in datasets in ``lesionkit.datasets``: ``isic2017``, ``folder``, ``synthetic``."""
+"""Registers the built-in datasets in ``lesionkit.datasets``: ``isic2017``, ``ham10000``, ``isic2018``, ``isic2019``, ``folder``, ``synthetic``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,10 @@ import os
 from collections.abc import Mapping
 
 from lesionkit.data.folder import FolderDataset
+from lesionkit.data.ham10000 import HAM10000
 from lesionkit.data.isic2017 import ISIC2017
+from lesionkit.data.isic2018 import ISIC2018
+from lesionkit.data.isic2019 import ISIC2019
 from lesionkit.data.synthetic import DEFAULT_FRACTIONS, SyntheticLesions
 from lesionkit.registries import datasets
 
@@ -23,6 +26,54 @@ def isic2017(
     get the data with ``lesionkit download isic2017 --to DIR``.
     """
     return ISIC2017(data_dir=data_dir, cache_dir=cache_dir, progress=progress)
+
+
+@datasets.register("ham10000")
+def ham10000(
+    data_dir: str | os.PathLike[str] | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+    fractions: Mapping[str, float] | None = None,
+    seed: int = 0,
+    progress: bool = True,
+) -> HAM10000:
+    """HAM10000 (7 diagnoses), split train/validation/test by lesion from ``seed`` (default 0.7/0.15/0.15).
+
+    ``data_dir`` defaults to ``~/.lesionkit/data/ham10000``; get the data with
+    ``lesionkit download ham10000 --to DIR``.
+    """
+    return HAM10000(data_dir, cache_dir, fractions=fractions, seed=seed, progress=progress)
+
+
+@datasets.register("isic2018")
+def isic2018(
+    data_dir: str | os.PathLike[str] | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+    fractions: Mapping[str, float] | None = None,
+    seed: int = 0,
+    progress: bool = True,
+) -> ISIC2018:
+    """ISIC 2018 Task 3: official splits present; validation carved from training by lesion where it has none.
+
+    ``data_dir`` defaults to ``~/.lesionkit/data/isic2018``; get the data with
+    ``lesionkit download isic2018 --to DIR``.
+    """
+    return ISIC2018(data_dir, cache_dir, fractions=fractions, seed=seed, progress=progress)
+
+
+@datasets.register("isic2019")
+def isic2019(
+    data_dir: str | os.PathLike[str] | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+    fractions: Mapping[str, float] | None = None,
+    seed: int = 0,
+    progress: bool = True,
+) -> ISIC2019:
+    """ISIC 2019 training data (8 diagnoses + UNK), split train/validation/test by lesion from ``seed``.
+
+    ``data_dir`` defaults to ``~/.lesionkit/data/isic2019``; get the data with
+    ``lesionkit download isic2019 --to DIR``.
+    """
+    return ISIC2019(data_dir, cache_dir, fractions=fractions, seed=seed, progress=progress)
 
 
 @datasets.register("folder")

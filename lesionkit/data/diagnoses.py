@@ -82,3 +82,16 @@ def diagnosis_code(name: str) -> int:
         f"unknown diagnosis {name!r}; use one of {', '.join(DIAGNOSES)} "
         f"(or a dataset's code: {', '.join(sorted(ALIASES))})"
     )
+
+
+def diagnosis_counts(codes: object) -> dict[str, int]:
+    """Images per diagnosis name, for the diagnoses that occur, in code order.
+
+    Example:
+        >>> diagnosis_counts([5, 1, 1, 9])
+        {'melanoma': 2, 'benign_keratosis': 1, 'unknown': 1}
+    """
+    import numpy as np
+
+    values = np.asarray(codes, dtype=np.int64).ravel()
+    return {DIAGNOSES[int(c)]: int(n) for c, n in zip(*np.unique(values, return_counts=True))}

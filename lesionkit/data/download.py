@@ -11,8 +11,8 @@ three ground-truth CSVs) from ``base_url`` (default the ISIC S3 bucket;
   deletes the partial file and raises :class:`~lesionkit.errors.DataError`, so
   nothing that looks complete is left behind;
 - zips are checked entry by entry before anything is written: absolute paths,
-  ``..`` components and symbolic links are refused; the JPEGs and the metadata
-  CSV are kept, ``*_superpixels.png`` skipped; each image folder is extracted
+  ``..`` components and symbolic links are refused; the JPEGs and CSVs (the
+  metadata) are kept, ``*_superpixels.png`` skipped; each image folder is extracted
   into a temporary folder and renamed into place, then marked complete;
 - a second run over a complete directory does nothing.
 
@@ -78,8 +78,11 @@ def resolve_base_url(base_url: str | None = None) -> str:
     return url if url.endswith("/") else url + "/"
 
 
-def fetch(url: str, dest: str | Path, md5: str, *, progress: bool = True, timeout: float = 60.0) -> Path:
+def fetch(url: str, dest: str | Path, md5: str | None, *, progress: bool = True, timeout: float = 60.0) -> Path:
     """Download ``url`` to ``dest`` via ``dest.part`` (resumed if present), verifying ``md5``.
+
+    ``md5=None`` where the publisher gives no checksum: nothing is verified (see
+    :mod:`lesionkit.data.releases`, which records the SHA-256 of what it got instead).
 
     Raises:
         ChecksumError: the finished transfer has another MD5 (the partial file is removed).
@@ -128,7 +131,7 @@ def fetch(url: str, dest: str | Path, md5: str, *, progress: bool = True, timeou
                 raise DataError(
                     f"{url}: transfer interrupted at {part.stat().st_size} of {total} bytes; re-run to resume"
                 )
-    got = md5sum(part)
+    got = md5sum(part) if md5 is not None else None
     if got != md5:
         part.unlink()
         raise ChecksumError(
@@ -140,9 +143,12 @@ def fetch(url: str, dest: str | Path, md5: str, *, progress: bool = True, timeou
 
 
 def _keep(name: str) -> bool:
+    # JPEGs and CSVs (metadata; ISIC 2018's ground truth is zipped); not superpixels, licences or macOS litter.
     pure = PurePosixPath(name)
-    return (pure.suffix.lower() in (".jpg", ".jpeg") and not pure.stem.endswith("_superpixels")) or pure.name.endswith(
-        "_metadata.csv"
+    if "__MACOSX" in pure.parts:
+        return False
+    return (pure.suffix.lower() in (".jpg", ".jpeg") and not pure.stem.endswith("_superpixels")) or (
+        pure.suffix.lower() == ".csv"
     )
 
 
@@ -168,11 +174,13 @@ def check_archive(archive: zipfile.ZipFile, source: str | Path) -> list[zipfile.
     return keep
 
 
-def extract(zip_path: str | Path, to: str | Path, *, progress: bool = True) -> list[Path]:
-    """Extract the JPEGs and metadata CSV of ``zip_path`` into ``to`` safely; returns top folders.
+def extract(zip_path: str | Path, to: str | Path, *, progress: bool = True, top: str | None = None) -> list[Path]:
+    """Extract the JPEGs and CSVs of ``zip_path`` into ``to`` safely; returns top folders.
 
     The whole archive is checked first; top-level folders are built in a
-    temporary folder beside them and renamed into place.
+    temporary folder beside them and renamed into place. With ``top``, an
+    archive whose entries are not all inside ``top/`` is extracted into ``to/top/``
+    (some releases zip their images without a folder).
     """
     zip_path, to = Path(zip_path), Path(to)
     try:
@@ -181,12 +189,15 @@ def extract(zip_path: str | Path, to: str | Path, *, progress: bool = True) -> l
         raise DataError(f"{zip_path}: not a valid zip ({exc}); delete it and download again") from exc
     with archive:
         entries = check_archive(archive, zip_path)
+        prefix: tuple[str, ...] = ()
+        if top is not None and not all(PurePosixPath(e.filename.replace("\\", "/")).parts[0] == top for e in entries):
+            prefix = (top,)
         to.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{zip_path.stem}.", suffix=".tmp", dir=to))
         try:
             with progress_bar(len(entries), f"extracting {zip_path.name}", enabled=progress, unit="file") as bar:
                 for info in entries:
-                    target = tmp.joinpath(*PurePosixPath(info.filename.replace("\\", "/")).parts)
+                    target = tmp.joinpath(*prefix, *PurePosixPath(info.filename.replace("\\", "/")).parts)
                     target.parent.mkdir(parents=True, exist_ok=True)
                     with archive.open(info) as src, open(target, "wb") as dst:
                         shutil.copyfileobj(src, dst, CHUNK)

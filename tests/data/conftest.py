@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from release_layouts import make_ham_layout, make_isic2018_layout, make_isic2019_layout
 
 from lesionkit.data.isic2017 import SPLIT_FILES
 
@@ -62,3 +63,21 @@ def isic_layout():
 def jpeg_writer():
     """``write_jpeg`` itself."""
     return write_jpeg
+
+
+# HAM10000, ISIC 2018 Task 3 and ISIC 2019 layouts: the writers live in release_layouts.py.
+
+
+@pytest.fixture
+def ham_dir(tmp_path: Path) -> Path:
+    return make_ham_layout(tmp_path / "ham10000")
+
+
+@pytest.fixture
+def isic2018_dir(tmp_path: Path) -> Path:
+    return make_isic2018_layout(tmp_path / "isic2018")
+
+
+@pytest.fixture
+def isic2019_dir(tmp_path: Path) -> Path:
+    return make_isic2019_layout(tmp_path / "isic2019")
