@@ -31,7 +31,7 @@ _SCHEDULES = "lesionkit.training.schedules"
 augmenters: Registry[Any] = Registry("augmenters", modules=["lesionkit.augment.builtins"])
 backbones: Registry[Any] = Registry(
     "backbones",
-    modules=["lesionkit.models.backbones"],
+    modules=["lesionkit.models.backbones", "lesionkit.models.resnet_basic"],
     injected=[
         Injected("input_shape", "(image_size, image_size, 3) from the config"),
         Injected("weights", "the config's weights"),

@@ -39,7 +39,7 @@ import numpy as np
 
 from lesionkit.errors import DataError
 from lesionkit.evaluation._plotting import new_figure, save_png
-from lesionkit.metrics import MetricInputError, _as_binary_inputs
+from lesionkit.evaluation.metrics import MetricInputError, _as_binary_inputs
 
 __all__ = [
     "CalibrationBins",

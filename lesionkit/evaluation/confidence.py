@@ -13,7 +13,7 @@ Three tools, all numpy/scipy (no TensorFlow):
 - :func:`paired_bootstrap`: the same stratified resamples applied to both models, for
   ΔAUC and for Δ(sensitivity at a fixed specificity).
 
-Thresholded metrics follow :mod:`lesionkit.metrics`: an image is positive when its
+Thresholded metrics follow :mod:`lesionkit.evaluation.metrics`: an image is positive when its
 score is **strictly greater** than the threshold.
 
 Example:
@@ -37,7 +37,7 @@ from typing import Any, Literal
 import attrs
 import numpy as np
 
-from lesionkit.metrics import MetricInputError, _as_binary_inputs
+from lesionkit.evaluation.metrics import MetricInputError, _as_binary_inputs
 
 __all__ = [
     "BINARY_METRICS",

@@ -51,7 +51,7 @@ from lesionkit.evaluation.confidence import (
     _percentile,
     resample_counts,
 )
-from lesionkit.metrics import MetricInputError, _as_binary_inputs
+from lesionkit.evaluation.metrics import MetricInputError, _as_binary_inputs
 
 __all__ = [
     "AGE_BANDS",

@@ -132,30 +132,3 @@ def resnet101(
     import keras
 
     return _resnet("resnet101", keras.applications.ResNet101, input_shape, weights, preprocessing)
-
-
-@backbones.register("resnet18")
-def resnet18(
-    input_shape: Sequence[int] = (224, 224, 3), weights: str | None = None, preprocessing: str | None = None
-) -> Backbone:
-    """ResNet-18 (He et al. 2016, basic blocks [2, 2, 2, 2]) in Keras's layer names; 512 feature channels.
-
-    Same arguments as :func:`resnet50`, but no ImageNet weights exist: ``weights`` is ``None``
-    (scratch) or a weights file. See :mod:`lesionkit.models.resnet_basic`.
-    """
-    from lesionkit.models.resnet_basic import BLOCKS, resnet_basic
-
-    return resnet_basic("resnet18", BLOCKS["resnet18"], input_shape, weights, preprocessing)
-
-
-@backbones.register("resnet34")
-def resnet34(
-    input_shape: Sequence[int] = (224, 224, 3), weights: str | None = None, preprocessing: str | None = None
-) -> Backbone:
-    """ResNet-34 (He et al. 2016, basic blocks [3, 4, 6, 3]) in Keras's layer names; 512 feature channels.
-
-    Same arguments as :func:`resnet18`.
-    """
-    from lesionkit.models.resnet_basic import BLOCKS, resnet_basic
-
-    return resnet_basic("resnet34", BLOCKS["resnet34"], input_shape, weights, preprocessing)

@@ -27,6 +27,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from lesionkit.models.backbone import Backbone
+from lesionkit.models.backbones import _resnet
+from lesionkit.registries import backbones
 
 #: Blocks per stage (conv2…conv5), He et al. 2016 Table 1.
 BLOCKS: dict[str, tuple[int, int, int, int]] = {"resnet18": (2, 2, 2, 2), "resnet34": (3, 4, 6, 3)}
@@ -113,7 +115,6 @@ def resnet_basic(
         BackboneError: bad ``input_shape``.
         WeightsError: ``"imagenet"``, or a weights file that is missing or does not fit.
     """
-    from lesionkit.models.backbones import _resnet
     from lesionkit.models.weights import WeightsError
 
     if weights == "imagenet":
@@ -128,3 +129,26 @@ def resnet_basic(
         return build_resnet_basic(name, blocks, input_shape)
 
     return _resnet(name, constructor, input_shape, weights, preprocessing)
+
+
+@backbones.register("resnet18")
+def resnet18(
+    input_shape: Sequence[int] = (224, 224, 3), weights: str | None = None, preprocessing: str | None = None
+) -> Backbone:
+    """ResNet-18 (He et al. 2016, basic blocks [2, 2, 2, 2]) in Keras's layer names; 512 feature channels.
+
+    Same arguments as :func:`resnet50`, but no ImageNet weights exist: ``weights`` is ``None``
+    (scratch) or a weights file. See :mod:`lesionkit.models.resnet_basic`.
+    """
+    return resnet_basic("resnet18", BLOCKS["resnet18"], input_shape, weights, preprocessing)
+
+
+@backbones.register("resnet34")
+def resnet34(
+    input_shape: Sequence[int] = (224, 224, 3), weights: str | None = None, preprocessing: str | None = None
+) -> Backbone:
+    """ResNet-34 (He et al. 2016, basic blocks [3, 4, 6, 3]) in Keras's layer names; 512 feature channels.
+
+    Same arguments as :func:`resnet18`.
+    """
+    return resnet_basic("resnet34", BLOCKS["resnet34"], input_shape, weights, preprocessing)

@@ -24,7 +24,7 @@ from lesionkit.evaluation.calibration import (
     fit_temperature,
     plot_reliability,
 )
-from lesionkit.metrics import MetricInputError
+from lesionkit.evaluation.metrics import MetricInputError
 
 
 def over_confident(n: int, seed: int, sharpness: float = 3.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -29,7 +29,7 @@ from lesionkit.evaluation.confidence import (
     resample_counts,
     sensitivity_at_specificity,
 )
-from lesionkit.metrics import MetricInputError
+from lesionkit.evaluation.metrics import MetricInputError
 
 
 def scored_cases(n: int, seed: int, separation: float = 1.0, prevalence: float = 0.3) -> tuple[np.ndarray, np.ndarray]:

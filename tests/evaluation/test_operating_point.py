@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lesionkit.errors import DataError
+from lesionkit.evaluation.metrics import MetricInputError
 from lesionkit.evaluation.operating_point import (
     OperatingPoint,
     ThresholdLeakError,
@@ -19,7 +20,6 @@ from lesionkit.evaluation.operating_point import (
     metrics_at_threshold,
     wilson_interval,
 )
-from lesionkit.metrics import MetricInputError
 
 
 def cases(n: int, seed: int, shift: float = 1.2) -> tuple[np.ndarray, np.ndarray]:

@@ -12,8 +12,8 @@ from PIL import Image
 
 from lesionkit.errors import DataError
 from lesionkit.evaluation.confidence import Interval, bootstrap_ci
+from lesionkit.evaluation.metrics import MetricInputError
 from lesionkit.evaluation.subgroups import AGE_BANDS, _format_interval, age_band, subgroup_metrics
-from lesionkit.metrics import MetricInputError
 
 
 @pytest.fixture(scope="module")
