@@ -96,7 +96,7 @@ def get(name: str) -> Preset | Callable[..., Trainer]:
     return preset
 
 
-def create(name: str, **overrides: Any) -> Trainer:
+def create(name: str, /, **overrides: Any) -> Trainer:
     """The Trainer of preset ``name`` with ``overrides``: ``Trainer.from_preset(name, **overrides)``."""
     from lesionkit.training.trainer import Trainer
 

@@ -62,7 +62,7 @@ class Trainer:
         return f"Trainer({self.config.name!r}, task={self.config.task!r}, backbone={self.config.backbone.name!r})"
 
     @classmethod
-    def from_preset(cls, name: str, **overrides: Any) -> Trainer:
+    def from_preset(cls, name: str, /, **overrides: Any) -> Trainer:
         """The Trainer of preset ``name`` with config ``overrides`` (and the preset's reference row)."""
         preset = registries.presets.get(name)
         config = getattr(preset, "config", None)

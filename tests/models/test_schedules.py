@@ -43,9 +43,7 @@ def test_constant() -> None:
 
 
 def test_cosine_with_warmup_boundaries() -> None:
-    s = lesionkit.schedules.create(
-        "cosine", learning_rate=LR, steps_per_epoch=10, epochs=5, warmup_epochs=1, alpha=0.1
-    )
+    s = lesionkit.schedules.create("cosine", learning_rate=LR, steps_per_epoch=10, epochs=5, warmup_epochs=1, alpha=0.1)
     assert (s.warmup_steps, s.total_steps) == (10, 50)
     assert _lr(s, 0) == pytest.approx(LR / 10)
     assert _lr(s, 4) == pytest.approx(LR / 2)
