@@ -23,34 +23,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from lesionkit.errors import DataError, DataNotFoundError
+from lesionkit.evaluation._plotting import new_figure as _figure
+from lesionkit.evaluation._plotting import save_png as _save
 from lesionkit.evaluation.metrics import ISIC_SENSITIVITY_LEVELS, MetricInputError, _as_binary_inputs
-from lesionkit.io import atomic_path
 
 if TYPE_CHECKING:
-    from matplotlib.figure import Figure
+    pass
 
 __all__ = ["plot_metrics_bar", "plot_precision_recall", "plot_roc", "plot_training_curves"]
 
 Scores = Any  # array-like of scores, or {curve label: array-like}
-
-
-def _figure(width: float = 6.0, height: float = 5.0) -> Figure:
-    # A bare Figure on an Agg canvas instead of pyplot: no global state, no GUI, and a
-    # notebook's backend is not switched under the user.
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), dpi=100)
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def _save(fig: Figure, path: str | Path) -> Path:
-    path = Path(path)
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png")
-    return path
 
 
 def _curves(y_true: Any, p: Scores, label: str | None) -> list[tuple[str | None, np.ndarray, np.ndarray]]:
