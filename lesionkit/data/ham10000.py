@@ -42,7 +42,7 @@ import numpy as np
 
 from lesionkit.data.csvtable import read_csv
 from lesionkit.data.diagnoses import UnknownDiagnosisError, diagnosis_code
-from lesionkit.data.grouped_split import Fractions, check_fractions, grouped_split
+from lesionkit.data.grouped_split import Fractions, check_fractions
 from lesionkit.data.records import (
     ImageRecords,
     LayoutReading,
@@ -54,6 +54,7 @@ from lesionkit.data.records import (
     parse_age,
     resolve_root,
     rows_without_images,
+    split_by_lesion,
     stray_files,
 )
 from lesionkit.errors import DataNotFoundError
@@ -143,11 +144,6 @@ def read_ham10000(root: str | Path) -> LayoutReading:
     return LayoutReading(root, records, None, problems, warnings, notes)
 
 
-def assign_splits(reading: LayoutReading, fractions: Fractions | None = None, seed: int = 0) -> tuple[str, ...]:
-    """The split of each record: lesion-grouped, stratified, from ``seed`` (HAM10000 has no official split)."""
-    return grouped_split(reading.records.diagnosis, reading.records.groups(), fractions, seed)
-
-
 class HAM10000(RecordsDataset):
     """HAM10000 from its published layout, split by lesion (see module docs).
 
@@ -176,7 +172,7 @@ class HAM10000(RecordsDataset):
         self.fractions = check_fractions(fractions)
         self.seed = int(seed)
         reading = checked(read_ham10000(self.root), "HAM10000")
-        split = assign_splits(reading, self.fractions, self.seed)
+        split = split_by_lesion(reading, self.fractions, self.seed)
         super().__init__("ham10000", reading.records, split, cache_dir, progress=progress)
 
     def __repr__(self) -> str:

@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from lesionkit.data.csvtable import read_csv
-from lesionkit.data.grouped_split import Fractions, check_fractions, grouped_split
+from lesionkit.data.grouped_split import Fractions, check_fractions
 from lesionkit.data.one_hot import read_one_hot
 from lesionkit.data.records import (
     ImageRecords,
@@ -46,6 +46,7 @@ from lesionkit.data.records import (
     parse_age,
     resolve_root,
     rows_without_images,
+    split_by_lesion,
     stray_files,
 )
 from lesionkit.errors import DataError
@@ -136,11 +137,6 @@ def read_isic2019(root: str | Path) -> LayoutReading:
     return LayoutReading(root, records, None, problems, warnings, notes)
 
 
-def assign_splits(reading: LayoutReading, fractions: Fractions | None = None, seed: int = 0) -> tuple[str, ...]:
-    """The split of each record: grouped by lesion id (images without one alone), stratified, from ``seed``."""
-    return grouped_split(reading.records.diagnosis, reading.records.groups(), fractions, seed)
-
-
 class ISIC2019(RecordsDataset):
     """ISIC 2019 training data from its official layout, split by lesion (see module docs).
 
@@ -168,7 +164,7 @@ class ISIC2019(RecordsDataset):
         self.fractions = check_fractions(fractions)
         self.seed = int(seed)
         reading = checked(read_isic2019(self.root), "ISIC 2019")
-        split = assign_splits(reading, self.fractions, self.seed)
+        split = split_by_lesion(reading, self.fractions, self.seed)
         super().__init__("isic2019", reading.records, split, cache_dir, progress=progress)
 
     def __repr__(self) -> str:

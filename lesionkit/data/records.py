@@ -46,6 +46,7 @@ import attrs
 import numpy as np
 
 from lesionkit.data.cache import build_cache, load_cache
+from lesionkit.data.grouped_split import Fractions, grouped_split
 from lesionkit.data.split import Split
 from lesionkit.errors import DataError, DataNotFoundError, DataProblems, DataWarning
 
@@ -296,3 +297,9 @@ def checked(reading: LayoutReading, dataset: str) -> LayoutReading:
     if not len(reading.records):
         raise DataError(f"{reading.root}: no labelled image with a file found in the {dataset} layout")
     return reading
+
+
+def split_by_lesion(reading: LayoutReading, fractions: Fractions | None = None, seed: int = 0) -> tuple[str, ...]:
+    """The split of each record, for releases without an official split: whole lesions at a time
+    (a record without a lesion id is a group of its own), stratified by diagnosis, from ``seed``."""
+    return grouped_split(reading.records.diagnosis, reading.records.groups(), fractions, seed)

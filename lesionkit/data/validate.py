@@ -38,7 +38,7 @@ from lesionkit.data.images import ImageDecodeError, inspect_image
 from lesionkit.data.isic2017 import OFFICIAL_COUNTS, SPLIT_FILES, ground_truth_csv, image_dir
 from lesionkit.data.labels import class_counts, read_ground_truth
 from lesionkit.data.progress import progress_bar
-from lesionkit.data.records import LayoutReading, examples, stray_files
+from lesionkit.data.records import LayoutReading, examples, split_by_lesion, stray_files
 from lesionkit.data.split import CLASS_NAMES
 from lesionkit.errors import DataError, DataNotFoundError, DataProblems
 
@@ -273,7 +273,7 @@ def _read(kind: str, root: Path, seed: int) -> tuple[LayoutReading, tuple[str, .
     default = ", ".join(f"{k} {v:g}" for k, v in DEFAULT_FRACTIONS.items())
     if kind == "ham10000":
         reading = ham10000.read_ham10000(root)
-        return reading, ham10000.assign_splits(reading, seed=seed), f"drawn by lesion_id, seed {seed} ({default})"
+        return reading, split_by_lesion(reading, seed=seed), f"drawn by lesion_id, seed {seed} ({default})"
     if kind == "isic2018":
         reading = isic2018.read_isic2018(root)
         official = sorted(set(reading.split or ()))
@@ -284,7 +284,7 @@ def _read(kind: str, root: Path, seed: int) -> tuple[LayoutReading, tuple[str, .
         return reading, isic2018.assign_splits(reading, seed=seed), how
     if kind == "isic2019":
         reading = isic2019.read_isic2019(root)
-        return reading, isic2019.assign_splits(reading, seed=seed), f"drawn by lesion_id, seed {seed} ({default})"
+        return reading, split_by_lesion(reading, seed=seed), f"drawn by lesion_id, seed {seed} ({default})"
     raise ValueError(f"no records layout {kind!r}; use ham10000, isic2018 or isic2019")
 
 
