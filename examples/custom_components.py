@@ -31,7 +31,7 @@ def two_layer(num_classes: int = 2, units: int = 32) -> Head:
     return Head(build, num_classes)
 
 
-@lesionkit.schedulers.register("halve_every")
+@lesionkit.schedules.register("halve_every")
 def halve_every(learning_rate: float, steps_per_epoch: int, epochs: int, every: int = 2) -> Any:
     """Halve the learning rate every ``every`` epochs."""
     import keras
