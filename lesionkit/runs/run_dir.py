@@ -11,6 +11,9 @@ A run directory holds::
       epoch-0003/        model.npz + optimizer.npz after epoch 3 (the last two are kept)
       best/              weights of the epoch with the best monitored score
     state.json           the last completed epoch and the best score, updated last
+    calibration.json     the fitted temperature (temperature scaling) and the split it was fitted on
+    operating_point.json the frozen decision threshold, how and on which split it was chosen
+    model_card.md/.json  the model card written after evaluation (intended use, data, metrics, limits)
     reports/<folder>/    evaluation reports (metrics.json, report.md, predictions.csv, plots)
 
 :class:`RunDir` owns every one of these paths: no other module spells them.
@@ -58,6 +61,10 @@ BEST = "best"
 WEIGHTS = "model.npz"
 OPTIMIZER = "optimizer.npz"
 TRAINING_CURVES = "training_curves.png"
+CALIBRATION = "calibration.json"
+OPERATING_POINT = "operating_point.json"
+MODEL_CARD = "model_card.md"
+MODEL_CARD_JSON = "model_card.json"
 #: Epoch checkpoints kept (older ones are deleted once a newer one is complete).
 KEEP_LAST = 2
 
@@ -81,6 +88,26 @@ def default_run_dir(name: str) -> Path:
 
 def _write_json(path: Path, data: Any) -> None:
     atomic_write_text(path, json.dumps(data, indent=2) + "\n")
+
+
+def _present(record: Mapping[str, Any], key: str, path: Path) -> None:
+    if key not in record:
+        raise RunDirError(f"{path}: the record lacks {key!r} (it has {sorted(record)})")
+
+
+def _finite_number(record: Mapping[str, Any], key: str, path: Path) -> float:
+    _present(record, key, path)
+    value = record[key]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise RunDirError(f"{path}: {key} must be a finite number; got {value!r}")
+    return float(value)
+
+
+def _positive_number(record: Mapping[str, Any], key: str, path: Path) -> float:
+    value = _finite_number(record, key, path)
+    if value <= 0:
+        raise RunDirError(f"{path}: {key} must be > 0; got {value!r}")
+    return value
 
 
 class RunDir:
@@ -133,6 +160,26 @@ class RunDir:
     @property
     def training_curves_file(self) -> Path:
         return self.reports_dir / TRAINING_CURVES
+
+    @property
+    def calibration_file(self) -> Path:
+        """``calibration.json``: the temperature fitted by ``lesionkit calibrate`` (see :meth:`read_calibration`)."""
+        return self.path / CALIBRATION
+
+    @property
+    def operating_point_file(self) -> Path:
+        """``operating_point.json``: the frozen decision threshold (see :meth:`read_operating_point`)."""
+        return self.path / OPERATING_POINT
+
+    @property
+    def model_card_file(self) -> Path:
+        """``model_card.md``: the model card in words and tables."""
+        return self.path / MODEL_CARD
+
+    @property
+    def model_card_json_file(self) -> Path:
+        """``model_card.json``: the same model card as data."""
+        return self.path / MODEL_CARD_JSON
 
     def report_dir(self, folder: str) -> Path:
         """``reports/<folder>/`` (e.g. ``test``, ``test-tta8``, ``folder-ph2-test``)."""
@@ -238,6 +285,66 @@ class RunDir:
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             warnings.warn(f"{self.reference_file} is unreadable ({exc}); reports go without it", stacklevel=2)
             return None
+
+    # -- calibration and operating point ---------------------------------------------------
+
+    def write_calibration(self, record: Mapping[str, Any]) -> None:
+        """Keep a fitted temperature with the run (``TemperatureScaling.to_dict()``: at least
+        ``temperature`` and ``chosen_on``); later evaluations and predictions of the run apply it.
+
+        Raises:
+            RunDirError: the record has no positive, finite ``temperature`` or no ``chosen_on``.
+        """
+        _positive_number(record, "temperature", self.calibration_file)
+        _present(record, "chosen_on", self.calibration_file)
+        _write_json(self.calibration_file, dict(record))
+
+    def read_calibration(self) -> dict[str, Any] | None:
+        """The run's temperature record (``temperature``, ``kind``, ``chosen_on``, ``n_cases``,
+        ``nll_before``, ``nll_after``), or ``None`` when the run was never calibrated.
+
+        Raises:
+            RunDirError: the file is unreadable or its temperature is not a positive number.
+        """
+        record = self._read_record(self.calibration_file, "`lesionkit calibrate RUN`")
+        if record is not None:
+            _positive_number(record, "temperature", self.calibration_file)
+        return record
+
+    def write_operating_point(self, record: Mapping[str, Any]) -> None:
+        """Keep the frozen decision threshold with the run (``OperatingPoint.to_dict()``:
+        ``threshold``, ``rule``, ``chosen_on``, ``target``); test reports use it as it is.
+
+        Raises:
+            RunDirError: the record has no finite ``threshold`` or no ``chosen_on``.
+        """
+        _finite_number(record, "threshold", self.operating_point_file)
+        _present(record, "chosen_on", self.operating_point_file)
+        _write_json(self.operating_point_file, dict(record))
+
+    def read_operating_point(self) -> dict[str, Any] | None:
+        """The run's frozen threshold record, or ``None`` when none was chosen.
+
+        An image is positive when its (calibrated) score is strictly greater than ``threshold``.
+
+        Raises:
+            RunDirError: the file is unreadable or its threshold is not a finite number.
+        """
+        record = self._read_record(self.operating_point_file, "`lesionkit threshold RUN`")
+        if record is not None:
+            _finite_number(record, "threshold", self.operating_point_file)
+        return record
+
+    def _read_record(self, path: Path, remake: str) -> dict[str, Any] | None:
+        if not path.is_file():
+            return None
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise RunDirError(f"{path} is unreadable ({exc}); delete it and run {remake} again") from None
+        if not isinstance(data, dict):
+            raise RunDirError(f"{path} holds {type(data).__name__}, not an object; delete it and run {remake} again")
+        return data
 
     # -- state and history ---------------------------------------------------------------
 

@@ -161,3 +161,34 @@ def test_a_failed_write_leaves_the_previous_checkpoint(tmp_path: Path, monkeypat
     run.load_weights(model, "last")
     run.load_weights(model, "best")
     assert model.weights[0].tolist() == [1.0, 1.0, 1.0]
+
+
+def test_calibration_and_operating_point_round_trip(tmp_path):
+    run = RunDir(tmp_path)
+    assert run.read_calibration() is None and run.read_operating_point() is None
+    record = {"temperature": 1.7, "kind": "binary", "chosen_on": "validation", "n_cases": 40}
+    run.write_calibration(record)
+    assert run.read_calibration() == record
+    assert run.calibration_file.name == "calibration.json"
+    point = {"threshold": 0.31, "rule": "sensitivity", "chosen_on": "validation", "target": 0.89}
+    run.write_operating_point(point)
+    assert run.read_operating_point() == point
+    assert run.operating_point_file.name == "operating_point.json"
+
+
+@pytest.mark.parametrize(
+    "bad", [{"temperature": 0.0, "chosen_on": "v"}, {"temperature": 2.0}, {"temperature": "x", "chosen_on": "v"}]
+)
+def test_write_calibration_refuses_bad_records(tmp_path, bad):
+    with pytest.raises(RunDirError, match="calibration.json"):
+        RunDir(tmp_path).write_calibration(bad)
+
+
+def test_unreadable_operating_point_says_how_to_remake_it(tmp_path):
+    run = RunDir(tmp_path)
+    run.operating_point_file.write_text("{not json", encoding="utf-8")
+    with pytest.raises(RunDirError, match="lesionkit threshold"):
+        run.read_operating_point()
+    run.operating_point_file.write_text('{"threshold": NaN, "chosen_on": "validation"}', encoding="utf-8")
+    with pytest.raises(RunDirError, match="finite"):
+        run.read_operating_point()
