@@ -11,7 +11,9 @@ def build_classifier(backbone: Backbone, head: Any, *, image_size: int, name: st
     """A Keras model taking float RGB 0–255 images of ``image_size`` pixels.
 
     The preprocessing layer is part of the model, so saving and loading it
-    keeps the input convention attached to the weights.
+    keeps the input convention attached to the weights. The model's ``gradcam_layer``
+    names the end of the backbone's last stage (``"<backbone model>/<layer>"``), the
+    feature map Grad-CAM explains.
     """
     import keras
 
@@ -19,4 +21,12 @@ def build_classifier(backbone: Backbone, head: Any, *, image_size: int, name: st
     x = backbone.preprocess(inputs)
     x = backbone.model(x)
     outputs = head(x)
-    return keras.Model(inputs, outputs, name=name)
+    model = keras.Model(inputs, outputs, name=name)
+    model.gradcam_layer = last_stage_layer(backbone)
+    return model
+
+
+def last_stage_layer(backbone: Backbone) -> str | None:
+    """``"<backbone model>/<last layer of the last stage>"`` (``conv5``'s for a ResNet), or None without stages."""
+    stages = [layers for layers in backbone.stages.values() if layers]
+    return f"{backbone.model.name}/{stages[-1][-1]}" if stages else None

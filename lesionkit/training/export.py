@@ -1,4 +1,8 @@
-"""A trained model as one ``.keras`` file, and loading it back with lesionkit's layers.
+"""A trained model as one self-describing ``.keras`` file (or a TFLite file), and loading it back.
+
+An exported model carries :class:`~lesionkit.evaluation.model_metadata.ExportMetadata` (class
+names, task, image size, preprocessing, temperature, threshold, TTA) in a pass-through layer,
+so ``lesionkit predict model.keras`` needs nothing else.
 
 Example:
     >>> from lesionkit.training.export import load_model
@@ -9,31 +13,99 @@ Example:
 from __future__ import annotations
 
 import importlib
+import json
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
-from lesionkit.io import atomic_path
+from lesionkit.config import ExperimentConfig
+from lesionkit.errors import LesionkitError
+from lesionkit.evaluation.model_metadata import METADATA_LAYER, ExportMetadata, read_metadata
+from lesionkit.io import atomic_path, atomic_write_bytes, atomic_write_text
+from lesionkit.runs import RunDir
 
 # Modules whose import registers the custom Keras objects a saved model may refer to.
 _CUSTOM_OBJECT_MODULES = (
     "lesionkit.models.preprocessing",
+    "lesionkit.models.metadata",
     "lesionkit.training.keras_metrics",
     "lesionkit.training.keras_losses",
     "lesionkit.training.keras_schedules",
 )
 
 
-def export_model(model: Any, path: str | Path, *, saved_model: str | Path | None = None) -> Path:
+#: What ``--quantize`` accepts for TFLite export: none (float32) or dynamic-range int8 weights.
+QUANTIZATIONS = ("none", "dynamic")
+
+
+class ExportError(LesionkitError, ValueError):
+    """An export asked for with an output path or option that cannot work."""
+
+
+def run_metadata(config: ExperimentConfig, model: Any, run: RunDir | None = None) -> ExportMetadata:
+    """The description of a run's model to bake into its export.
+
+    The temperature comes from the run's ``calibration.json`` and the threshold from its
+    ``operating_point.json`` when ``run`` has them; the TTA setting from the config.
+    """
+    from lesionkit import __version__
+    from lesionkit.task import get_task
+
+    calibration = run.read_calibration() if run is not None else None
+    operating_point = run.read_operating_point() if run is not None else None
+    preprocessing = next(
+        (lay.preprocessing for lay in model.layers if isinstance(getattr(lay, "preprocessing", None), str)), None
+    )
+    return ExportMetadata(
+        name=config.name,
+        task=config.task,
+        classes=get_task(config.task).classes,
+        image_size=config.image_size,
+        preprocessing=preprocessing,
+        temperature=calibration["temperature"] if calibration else None,
+        threshold=operating_point["threshold"] if operating_point else None,
+        tta=config.tta,
+        tta_augmenters=tuple(spec.to_dict() for spec in config.augmenters),
+        seed=config.seed,
+        gradcam_layer=getattr(model, "gradcam_layer", None),
+        lesionkit_version=__version__,
+    )
+
+
+def with_metadata(model: Any, metadata: ExportMetadata) -> Any:
+    """``model`` with ``metadata`` in a pass-through layer on its output (the same layers and weights)."""
+    import keras
+
+    from lesionkit.models.metadata import MetadataLayer
+
+    if read_metadata(model) is not None:  # already exported once: take the inner model
+        inner = model.get_layer(METADATA_LAYER)._inbound_nodes[0].input_tensors[0]
+        model = keras.Model(model.inputs, inner, name=model.name)
+    outputs = MetadataLayer(metadata.to_dict(), name=METADATA_LAYER)(model.outputs[0])
+    return keras.Model(model.inputs, outputs, name=model.name)
+
+
+def export_model(
+    model: Any,
+    path: str | Path,
+    *,
+    saved_model: str | Path | None = None,
+    metadata: ExportMetadata | None = None,
+) -> Path:
     """Save ``model`` (preprocessing included) as a ``.keras`` file, atomically.
 
-    ``saved_model`` also writes a TensorFlow SavedModel directory for serving.
+    ``metadata`` is baked in (see :func:`with_metadata`); ``saved_model`` also writes a
+    TensorFlow SavedModel directory for serving.
 
     Raises:
-        ValueError: ``path`` does not end in ``.keras``.
+        ExportError: ``path`` does not end in ``.keras``.
     """
     path = Path(path)
     if path.suffix != ".keras":
-        raise ValueError(f"export path {path} must end in .keras")
+        raise ExportError(f"export path {path} must end in .keras")
+    if metadata is not None:
+        model = with_metadata(model, metadata)
     with atomic_path(path) as tmp:
         keras_tmp = tmp.with_name(tmp.name + ".keras")  # Keras insists on the suffix
         model.save(str(keras_tmp))
@@ -41,6 +113,57 @@ def export_model(model: Any, path: str | Path, *, saved_model: str | Path | None
     if saved_model is not None:
         model.export(str(saved_model))
     return path
+
+
+def export_tflite(
+    model: Any, path: str | Path, *, quantize: str = "none", metadata: ExportMetadata | None = None
+) -> Path:
+    """Convert ``model`` to a TFLite flat buffer at ``path`` through a SavedModel, atomically.
+
+    Args:
+        quantize: ``"none"`` (float32) or ``"dynamic"`` (dynamic-range: int8 weights,
+            float activations; about a quarter of the size).
+        metadata: also written beside it as ``<path>.json`` (TFLite files carry no Keras config).
+
+    The TFLite model takes float32 RGB 0–255 images of the model's input size and returns
+    the same probabilities as ``model``.
+
+    Raises:
+        ExportError: an unknown ``quantize``.
+    """
+    import tensorflow as tf
+
+    if quantize not in QUANTIZATIONS:
+        raise ExportError(f"quantize = {quantize!r}: use one of {', '.join(QUANTIZATIONS)}")
+    path = Path(path)
+    with tempfile.TemporaryDirectory(prefix="lesionkit-tflite-") as folder:
+        saved = Path(folder) / "saved_model"
+        model.export(str(saved), format="tf_saved_model", verbose=False)
+        converter = tf.lite.TFLiteConverter.from_saved_model(str(saved))
+        if quantize == "dynamic":
+            converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        flat_buffer = converter.convert()
+    atomic_write_bytes(path, flat_buffer)
+    if metadata is not None:
+        record = {**metadata.to_dict(), "quantize": quantize}
+        atomic_write_text(path.with_name(path.name + ".json"), json.dumps(record, indent=2) + "\n")
+    return path
+
+
+def copy_model_card(run: RunDir, path: str | Path) -> list[Path]:
+    """Copy the run's model card (``model_card.md``/``.json``, when present) beside the export ``path``.
+
+    The copies are named ``<path stem>.model_card.md`` and ``.json``. Returns the files written.
+    """
+    path = Path(path)
+    written = []
+    for source in (run.model_card_file, run.model_card_json_file):
+        if source.is_file():
+            target = path.with_name(f"{path.stem}.model_card{source.suffix}")
+            with atomic_path(target) as tmp:
+                shutil.copyfile(source, tmp)
+            written.append(target)
+    return written
 
 
 def load_model(path: str | Path, *, compile: bool = False) -> Any:

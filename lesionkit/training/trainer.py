@@ -192,11 +192,15 @@ class Trainer:
     def export(self, path: str | Path, *, saved_model: str | Path | None = None) -> Path:
         """Save the model, preprocessing included, as a ``.keras`` file (atomically; :func:`lesionkit.load_model`).
 
-        ``saved_model`` also writes a TensorFlow SavedModel directory for serving.
+        The file describes itself: class names, task, image size, preprocessing, the TTA setting,
+        and the run's temperature and frozen threshold when it has them
+        (:func:`lesionkit.training.export.run_metadata`). ``saved_model`` also writes a
+        TensorFlow SavedModel directory for serving.
         """
-        from lesionkit.training.export import export_model
+        from lesionkit.training.export import export_model, run_metadata
 
-        return export_model(self.build(), path, saved_model=saved_model)
+        metadata = run_metadata(self.config, self.build(), self.run if self.run.path.is_dir() else None)
+        return export_model(self.build(), path, saved_model=saved_model, metadata=metadata)
 
     def predict(self, images: np.ndarray | Sequence[Any], *, tta: int = 1, batch_size: int | None = None) -> np.ndarray:
         """Positive-class probabilities for RGB images ``(N, S, S, 3)`` with values 0–255.

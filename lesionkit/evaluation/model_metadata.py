@@ -1,0 +1,143 @@
+"""What an exported model says about itself: classes, task, input, calibration, threshold, TTA.
+
+:class:`ExportMetadata` is written into a ``.keras`` file by ``lesionkit export`` (as the
+config of the pass-through layer ``lesionkit_metadata``) and read back by
+:func:`read_metadata`, so ``lesionkit predict model.keras`` needs no run directory.
+
+Example:
+    >>> meta = ExportMetadata(name="mel", task="melanoma", classes=("other", "melanoma"), image_size=224,
+    ...                       preprocessing="caffe", temperature=1.5, threshold=0.31)
+    >>> meta.positive_class, meta.decision_threshold
+    ('melanoma', 0.31)
+    >>> ExportMetadata.from_dict(meta.to_dict()) == meta
+    True
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from lesionkit.errors import DataError
+
+#: Version of the metadata layout; a reader refuses newer ones.
+FORMAT = 1
+#: Name of the layer that carries the metadata in an exported model.
+METADATA_LAYER = "lesionkit_metadata"
+#: The decision threshold when no operating point was frozen: the more probable class.
+DEFAULT_THRESHOLD = 0.5
+
+
+class MetadataError(DataError, ValueError):
+    """Exported-model metadata that is missing a key, has a bad value, or is from a newer lesionkit."""
+
+
+def _optional_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+@attrs.frozen
+class ExportMetadata:
+    """The description baked into an exported model.
+
+    Attributes:
+        name: the experiment's name.
+        task: the task (``"melanoma"``...); ``classes`` its class names in output order.
+        image_size: the square input size, pixels; inputs are RGB 0–255.
+        preprocessing: the preprocessing inside the model (``"caffe"``, ``"tf"``, ``"raw"``);
+            informative, the model applies it itself.
+        temperature: the fitted temperature (the run was calibrated), else None.
+        threshold: the frozen decision threshold on the positive class (an operating point
+            was chosen), else None: decisions then go to the more probable class.
+        tta: test-time augmentation views averaged; ``tta_augmenters`` the augmenter specs
+            (``{"name": ..., "params": ...}``) the views are drawn with (empty: flips/rotations).
+        seed: seed of the test-time views.
+        gradcam_layer: the feature layer Grad-CAM reads (``"<backbone>/<layer>"``).
+        lesionkit_version: the version that exported the model.
+    """
+
+    name: str
+    task: str
+    classes: tuple[str, ...] = attrs.field(converter=tuple)
+    image_size: int
+    preprocessing: str | None = None
+    temperature: float | None = attrs.field(default=None, converter=_optional_float)
+    threshold: float | None = attrs.field(default=None, converter=_optional_float)
+    tta: int = 1
+    tta_augmenters: tuple[Mapping[str, Any], ...] = attrs.field(default=(), converter=tuple)
+    seed: int = 0
+    gradcam_layer: str | None = None
+    lesionkit_version: str = ""
+
+    @property
+    def binary(self) -> bool:
+        """Two classes: the second is the positive one."""
+        return len(self.classes) == 2
+
+    @property
+    def positive_class(self) -> str | None:
+        """The positive class of a two-class task, else None."""
+        return self.classes[-1] if self.binary else None
+
+    @property
+    def decision_threshold(self) -> float:
+        """The frozen threshold, or :data:`DEFAULT_THRESHOLD`."""
+        return DEFAULT_THRESHOLD if self.threshold is None else self.threshold
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready fields, with the layout version under ``format``."""
+        data = attrs.asdict(self)
+        data["classes"] = list(self.classes)
+        data["tta_augmenters"] = [dict(s) for s in self.tta_augmenters]
+        return {"format": FORMAT, **data}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ExportMetadata:
+        """Read :meth:`to_dict`'s output back.
+
+        Raises:
+            MetadataError: a missing key, a bad value, or a newer format than this lesionkit reads.
+        """
+        if not isinstance(data, Mapping):
+            raise MetadataError(f"model metadata must be a JSON object, got {type(data).__name__}")
+        if int(data.get("format", FORMAT)) > FORMAT:
+            raise MetadataError(
+                f"model metadata format {data['format']} is newer than this lesionkit reads ({FORMAT}); "
+                "upgrade lesionkit"
+            )
+        required = ("name", "task", "classes", "image_size")
+        missing = [k for k in required if k not in data]
+        if missing:
+            raise MetadataError(f"model metadata lacks {missing}; re-export the run with `lesionkit export`")
+        names = {f.name for f in attrs.fields(cls)}
+        fields = {k: v for k, v in data.items() if k in names}
+        for key in ("temperature", "threshold"):
+            value = fields.get(key)
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
+            ):
+                raise MetadataError(f"model metadata {key} must be a finite number or null; got {value!r}")
+        if fields.get("temperature") is not None and fields["temperature"] <= 0:
+            raise MetadataError(f"model metadata temperature must be > 0; got {fields['temperature']!r}")
+        return cls(**fields)
+
+
+def read_metadata(model: Any) -> ExportMetadata | None:
+    """The metadata baked into ``model`` by ``lesionkit export``, or None for a model without it.
+
+    Raises:
+        MetadataError: the metadata is there but unreadable.
+    """
+    for layer in getattr(model, "layers", ()):
+        if layer.name == METADATA_LAYER:
+            text = layer.get_config().get("metadata")
+            try:
+                data = json.loads(text)
+            except (TypeError, ValueError) as exc:
+                raise MetadataError(f"model {model.name!r}: its {METADATA_LAYER} layer holds no JSON ({exc})") from None
+            return ExportMetadata.from_dict(data)
+    return None
