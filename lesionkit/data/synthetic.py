@@ -51,6 +51,15 @@ def _smooth_noise(rng: np.random.Generator, size: int, cells: int) -> np.ndarray
 
 def draw_lesion(diagnosis: int, size: int, rng: np.random.Generator) -> np.ndarray:
     """One ``size``×``size`` RGB uint8 image of a lesion of class ``diagnosis``."""
+    return draw_lesion_with_mask(diagnosis, size, rng)[0]
+
+
+def draw_lesion_with_mask(diagnosis: int, size: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The image of :func:`draw_lesion` and where the lesion is: a boolean ``size``×``size`` mask.
+
+    The mask is where the lesion covers more than half of a pixel (saliency tests check
+    that a map falls on it).
+    """
     coords = (np.arange(size) + 0.5) / size * 2.0 - 1.0
     yy, xx = np.meshgrid(coords, coords, indexing="ij")
 
@@ -106,7 +115,7 @@ def draw_lesion(diagnosis: int, size: int, rng: np.random.Generator) -> np.ndarr
 
     image = image * (1 - mask[..., None]) + colour * mask[..., None]
     image += rng.normal(0, 4, image.shape)
-    return np.clip(image, 0, 255).astype(np.uint8)
+    return np.clip(image, 0, 255).astype(np.uint8), mask > 0.5
 
 
 class SyntheticLesions:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -51,9 +52,19 @@ def evaluate_split(
     )
 
 
-def save_report(report: Report, run: RunDir, folder: str) -> Path:
-    """Write ``report`` to ``run``'s ``reports/<folder>/``, and the training curves when it has a history."""
+def save_report(
+    report: Report, run: RunDir, folder: str, *, model: Any = None, images: Callable[[], np.ndarray] | None = None
+) -> Path:
+    """Write ``report`` to ``run``'s ``reports/<folder>/``, and the training curves when it has a history.
+
+    With the ``model`` and its ``images()``, a test report also gets the Grad-CAM gallery of its
+    most confident errors (:func:`lesionkit.evaluation.explain.save_error_gallery`).
+    """
     out = report.save(run.report_dir(folder))
+    if model is not None and images is not None and report.split == "test":
+        from lesionkit.evaluation.explain import ERROR_GALLERY, save_error_gallery
+
+        save_error_gallery(model, images(), report, out / ERROR_GALLERY)
     if run.history_file.is_file():
         from lesionkit.evaluation.plots import plot_training_curves
 

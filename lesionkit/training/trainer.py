@@ -247,5 +247,6 @@ class Trainer:
         size, row = cfg.image_size, self.reference
         report = evaluate_split(predict, data, name=cfg.name, task=cfg.task, image_size=size, tta=views, reference=row)
         if save and self.run.path.is_dir():
-            save_report(report, self.run, self.report_folder(split, views))
+            images = functools.partial(data.load_images, size)
+            save_report(report, self.run, self.report_folder(split, views), model=self.build(), images=images)
         return report

@@ -1,0 +1,164 @@
+"""Grad-CAM pictures: one overlay per image, and a gallery of a test report's most confident errors.
+
+An overlay draws the Grad-CAM map (:mod:`lesionkit.evaluation.gradcam`) of the predicted
+class over the image, with the class probabilities in the title. The error gallery of a
+report shows the most confident false negatives (positives scored lowest) and false
+positives (negatives scored highest), each with its map, so the first look at a model's
+mistakes is one picture in the report folder.
+
+Example:
+    >>> from lesionkit.evaluation.explain import explain_files
+    >>> written, skipped = explain_files(model, files, "explained/", image_size=224,
+    ...                                  class_names=("other", "melanoma"))  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lesionkit.evaluation._plotting import new_figure, save_png
+from lesionkit.evaluation.report import Report
+
+#: File name of the error gallery in a test report folder.
+ERROR_GALLERY = "gradcam_errors.png"
+#: Most confident errors of each kind the gallery shows.
+GALLERY_PER_KIND = 4
+#: Opacity of the heat map over the image.
+HEAT_ALPHA = 0.45
+
+
+def class_probabilities(model: Any, images: np.ndarray, *, batch_size: int = 32) -> np.ndarray:
+    """``(N, K)`` class probabilities of ``model`` (a one-unit sigmoid output becomes ``(1 - p, p)``)."""
+    outputs = np.asarray(model.predict(np.asarray(images, np.float32), batch_size=batch_size, verbose=0), np.float64)
+    return np.concatenate([1.0 - outputs, outputs], axis=1) if outputs.shape[1] == 1 else outputs
+
+
+def _draw(axis: Any, image: np.ndarray, heatmap: np.ndarray, title: str) -> None:
+    axis.imshow(np.asarray(image, np.uint8))
+    axis.imshow(heatmap, cmap="jet", alpha=HEAT_ALPHA, vmin=0.0, vmax=1.0)
+    axis.set_title(title, fontsize=8)
+    axis.axis("off")
+
+
+def probability_title(name: str, probabilities: np.ndarray, class_names: Sequence[str]) -> str:
+    """``"<name>\\n<class> 0.83 · <class> 0.17"``, most probable class first.
+
+    Example:
+        >>> print(probability_title("ISIC_0001", np.array([0.2, 0.8]), ("other", "melanoma")))
+        ISIC_0001
+        melanoma 0.80 · other 0.20
+    """
+    order = np.argsort(-np.asarray(probabilities), kind="stable")
+    return name + "\n" + " · ".join(f"{class_names[i]} {probabilities[i]:.2f}" for i in order)
+
+
+def save_overlay(path: str | Path, image: np.ndarray, heatmap: np.ndarray, title: str) -> Path:
+    """Write ``heatmap`` over ``image`` with ``title`` as a PNG, atomically."""
+    fig = new_figure(4.0, 4.4)
+    _draw(fig.add_subplot(1, 1, 1), image, heatmap, title)
+    return save_png(fig, path)
+
+
+def explain_files(
+    model: Any,
+    files: Sequence[Path],
+    out_dir: str | Path,
+    *,
+    image_size: int,
+    class_names: Sequence[str],
+    layer: str | None = None,
+) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """An overlay PNG ``<out_dir>/<image stem>_gradcam.png`` for each image file, of its predicted class.
+
+    Files that cannot be decoded are skipped and returned with the reason, never silently dropped.
+
+    Returns:
+        (overlays written, skipped (path, reason) pairs)
+    """
+    from lesionkit.data.images import load_image
+    from lesionkit.errors import DataError
+    from lesionkit.evaluation.gradcam import gradcam
+
+    out = Path(out_dir)
+    written: list[Path] = []
+    skipped: list[tuple[Path, str]] = []
+    for start in range(0, len(files), 16):
+        images, kept = [], []
+        for file in files[start : start + 16]:
+            try:
+                images.append(load_image(file, image_size))
+                kept.append(Path(file))
+            except DataError as exc:
+                skipped.append((Path(file), str(exc)))
+        if not images:
+            continue
+        batch = np.stack(images)
+        probabilities = class_probabilities(model, batch)
+        maps = gradcam(model, batch, class_index=np.argmax(probabilities, axis=1), layer=layer)
+        for file, image, heatmap, p in zip(kept, batch, maps, probabilities):
+            title = probability_title(file.name, p, class_names)
+            written.append(save_overlay(out / f"{file.stem}_gradcam.png", image, heatmap, title))
+    return written, skipped
+
+
+def confident_errors(
+    y_true: np.ndarray, probabilities: np.ndarray, *, per_kind: int = GALLERY_PER_KIND, threshold: float = 0.5
+) -> tuple[np.ndarray, np.ndarray]:
+    """Indices of the most confident false negatives (lowest score first) and false positives (highest first).
+
+    An image is called positive when its score is strictly greater than ``threshold``.
+
+    Example:
+        >>> fn, fp = confident_errors(np.array([1, 1, 0, 0, 1]), np.array([0.1, 0.4, 0.9, 0.2, 0.8]))
+        >>> fn.tolist(), fp.tolist()
+        ([0, 1], [2])
+    """
+    y = np.asarray(y_true).astype(bool)
+    p = np.asarray(probabilities, np.float64)
+    false_negatives = np.flatnonzero(y & (p <= threshold))
+    false_positives = np.flatnonzero(~y & (p > threshold))
+    fn = false_negatives[np.argsort(p[false_negatives], kind="stable")][:per_kind]
+    fp = false_positives[np.argsort(-p[false_positives], kind="stable")][:per_kind]
+    return fn, fp
+
+
+def save_error_gallery(
+    model: Any, images: np.ndarray, report: Report, path: str | Path, *, per_kind: int = GALLERY_PER_KIND
+) -> Path:
+    """A PNG of ``report``'s most confident false negatives (top row) and false positives (bottom row).
+
+    ``images`` are the report's images in its order (0–255 RGB). Each panel shows the
+    Grad-CAM map of the class the model predicted, the image id and the positive-class score.
+    A row without errors says so.
+    """
+    from lesionkit.evaluation.gradcam import gradcam
+
+    fn, fp = confident_errors(report.y_true, report.probabilities, per_kind=per_kind)
+    chosen = np.concatenate([fn, fp]).astype(int)
+    maps = np.zeros((0, *images.shape[1:3]), np.float32)
+    if len(chosen):
+        predicted = (np.asarray(report.probabilities)[chosen] > 0.5).astype(np.int32)
+        maps = gradcam(model, images[chosen], class_index=predicted)
+    columns = max(len(fn), len(fp), 1)
+    fig = new_figure(2.2 * columns + 0.4, 5.0)
+    for row, (kind, indices) in enumerate((("false negatives", fn), ("false positives", fp))):
+        if not len(indices):
+            axis = fig.add_subplot(2, columns, row * columns + 1)
+            axis.text(0.5, 0.5, f"no {kind}", ha="center", va="center")
+            axis.axis("off")
+        for col, index in enumerate(indices):
+            axis = fig.add_subplot(2, columns, row * columns + col + 1)
+            heatmap = maps[int(np.flatnonzero(chosen == index)[0])]
+            name = report.ids[index] if report.ids else f"#{index}"
+            _draw(
+                axis,
+                images[index],
+                heatmap,
+                f"{kind[:-1]}\n{name}\np({report.task}) = {report.probabilities[index]:.2f}",
+            )
+    fig.suptitle(f"{report.name}: most confident errors, {report.label} (Grad-CAM of the predicted class)", fontsize=9)
+    return save_png(fig, path)
