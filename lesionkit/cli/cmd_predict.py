@@ -11,11 +11,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "predict",
         help="predict images with a trained run; writes the ISIC 2017 submission format",
         description=(
-            "Writes image_id,melanoma,seborrheic_keratosis. The run's task fills its column; "
-            "give the other task's run with --with to fill the other, else it is left empty."
+            "With a run directory: writes image_id,melanoma,seborrheic_keratosis. The run's task fills its column; "
+            "give the other task's run with --with to fill the other, else it is left empty. "
+            "With an exported model.keras: writes image_id, one probability column per class and the decision, "
+            "using the model's own temperature, threshold and TTA setting."
         ),
     )
-    p.add_argument("run_dir", help="a run directory (from `lesionkit fit`) or an exported .keras file's run")
+    p.add_argument("run_dir", help="a run directory (from `lesionkit fit`) or a model file from `lesionkit export`")
     p.add_argument("images", nargs="+", help="image files or folders of images")
     p.add_argument("-o", "--output", default="predictions.csv")
     p.add_argument("--with", dest="other", metavar="RUN_DIR", help="a run of the other task, to fill both columns")
@@ -56,6 +58,8 @@ def run(args: argparse.Namespace) -> int:
     from lesionkit.training.trainer import Trainer
 
     files = collect_images(args.images, recursive=args.recursive)
+    if args.run_dir.endswith(".keras"):
+        return run_exported(args, files)
     columns = {}
     for run_dir in [args.run_dir] + ([args.other] if args.other else []):
         task, probabilities, skipped = predict_files(Trainer.from_run(run_dir), files, tta=args.tta)
@@ -66,5 +70,30 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"wrote {written} predictions to {args.output}"
         + (f" ({skipped_count} images skipped)" if skipped_count else "")
+    )
+    return 0 if written else 2
+
+
+def run_exported(args: argparse.Namespace, files: list[Path]) -> int:
+    """``lesionkit predict model.keras ...``: the exported model's metadata replaces the run directory."""
+    from lesionkit.cli import CommandError
+    from lesionkit.evaluation.exported import predict_exported, write_predictions
+    from lesionkit.evaluation.model_metadata import read_metadata
+    from lesionkit.training.export import load_model
+
+    if args.other:
+        raise CommandError("--with needs run directories; an exported model predicts its own task's classes")
+    model = load_model(args.run_dir)
+    metadata = read_metadata(model)
+    if metadata is None:
+        raise CommandError(f"{args.run_dir} has no lesionkit metadata; export it again with `lesionkit export RUN`")
+    result = predict_exported(model, metadata, files, tta=args.tta)
+    for path, reason in result.skipped:
+        print(f"skipped {path}: {reason}")
+    written = write_predictions(args.output, result)
+    rule = f"threshold {result.threshold:g} on {metadata.positive_class}" if metadata.binary else "most probable class"
+    print(
+        f"wrote {written} predictions to {args.output} (decision: {rule})"
+        + (f" ({len(result.skipped)} images skipped)" if result.skipped else "")
     )
     return 0 if written else 2

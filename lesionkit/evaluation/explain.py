@@ -31,12 +31,6 @@ GALLERY_PER_KIND = 4
 HEAT_ALPHA = 0.45
 
 
-def class_probabilities(model: Any, images: np.ndarray, *, batch_size: int = 32) -> np.ndarray:
-    """``(N, K)`` class probabilities of ``model`` (a one-unit sigmoid output becomes ``(1 - p, p)``)."""
-    outputs = np.asarray(model.predict(np.asarray(images, np.float32), batch_size=batch_size, verbose=0), np.float64)
-    return np.concatenate([1.0 - outputs, outputs], axis=1) if outputs.shape[1] == 1 else outputs
-
-
 def _draw(axis: Any, image: np.ndarray, heatmap: np.ndarray, title: str) -> None:
     axis.imshow(np.asarray(image, np.uint8))
     axis.imshow(heatmap, cmap="jet", alpha=HEAT_ALPHA, vmin=0.0, vmax=1.0)
@@ -81,6 +75,7 @@ def explain_files(
     """
     from lesionkit.data.images import load_image
     from lesionkit.errors import DataError
+    from lesionkit.evaluation.exported import class_probabilities
     from lesionkit.evaluation.gradcam import gradcam
 
     out = Path(out_dir)

@@ -1,0 +1,163 @@
+"""Predicting image files with an exported model alone: its baked metadata says everything else.
+
+The model file (``lesionkit export RUN -o model.keras``) carries its class names, image size,
+temperature, decision threshold and test-time augmentation setting
+(:class:`~lesionkit.evaluation.model_metadata.ExportMetadata`). :func:`predict_exported`
+decodes and resizes the images in a batched, parallel ``tf.data`` pipeline (the model
+preprocesses them itself), averages the TTA views, applies the temperature, and
+thresholds; :func:`write_predictions` writes one probability column per class and the
+decision.
+
+Example:
+    >>> from lesionkit import load_model
+    >>> from lesionkit.evaluation.model_metadata import read_metadata
+    >>> model = load_model("melanoma.keras")  # doctest: +SKIP
+    >>> result = predict_exported(model, read_metadata(model), files)  # doctest: +SKIP
+    >>> write_predictions("predictions.csv", result)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+import numpy as np
+
+from lesionkit.evaluation.model_metadata import ExportMetadata
+from lesionkit.io import atomic_write_text
+
+
+@attrs.frozen
+class ExportedPredictions:
+    """Predictions of an exported model for image files.
+
+    Attributes:
+        files: the images predicted, in order (skipped ones left out).
+        probabilities: ``(N, K)`` calibrated class probabilities, columns in ``classes`` order.
+        decisions: the decided class name of each image.
+        classes: the class names; threshold: the threshold on the positive class (two classes).
+        skipped: (path, reason) of each image that could not be decoded.
+    """
+
+    files: tuple[Path, ...]
+    probabilities: np.ndarray = attrs.field(repr=False)
+    decisions: tuple[str, ...]
+    classes: tuple[str, ...]
+    threshold: float | None
+    skipped: tuple[tuple[Path, str], ...] = ()
+
+
+def tta_augmenter(metadata: ExportMetadata) -> Any:
+    """The augmenter the test-time views are drawn with: the run's augmenters, else flips/rotations."""
+    from lesionkit import registries
+    from lesionkit.augment.base import Compose
+
+    specs = metadata.tta_augmenters
+    if not specs:
+        return registries.augmenters.create("tta_default")
+    steps = [registries.augmenters.create(spec["name"], **dict(spec.get("params", {}))) for spec in specs]
+    return steps[0] if len(steps) == 1 else Compose(steps)
+
+
+def _decode_dataset(files: Sequence[Path], size: int, batch: int) -> Any:
+    """(images, ok, reason) batches; images that fail to decode come as zeros with ok False and the reason."""
+    import tensorflow as tf
+
+    from lesionkit.data.images import load_image
+    from lesionkit.errors import DataError
+
+    def decode(path: bytes) -> tuple[np.ndarray, bool, bytes]:
+        try:
+            return load_image(Path(path.decode()), size), True, b""
+        except DataError as exc:
+            return np.zeros((size, size, 3), np.uint8), False, str(exc).encode()
+
+    def load(path: Any) -> tuple[Any, Any, Any]:
+        image, ok, reason = tf.numpy_function(decode, [path], (tf.uint8, tf.bool, tf.string), stateful=False)
+        image.set_shape((size, size, 3))
+        return image, ok, reason
+
+    paths = tf.data.Dataset.from_tensor_slices([str(f) for f in files])
+    return paths.map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).batch(batch).prefetch(2)
+
+
+def class_probabilities(model: Any, images: np.ndarray) -> np.ndarray:
+    """``(N, K)`` float64 probabilities of ``model`` (a one-unit sigmoid output becomes ``(1 - p, p)``)."""
+    outputs = np.asarray(model(images.astype(np.float32), training=False), np.float64)
+    return np.concatenate([1.0 - outputs, outputs], axis=1) if outputs.shape[1] == 1 else outputs
+
+
+def calibrate(probabilities: np.ndarray, temperature: float | None) -> np.ndarray:
+    """``probabilities`` with the temperature applied (two classes: to the positive column, as it was fitted)."""
+    from lesionkit.evaluation.calibration import apply_temperature
+
+    if temperature is None:
+        return probabilities
+    if probabilities.shape[1] == 2:
+        positive = apply_temperature(probabilities[:, 1], temperature)
+        return np.stack([1.0 - positive, positive], axis=1)
+    return apply_temperature(probabilities, temperature)
+
+
+def decide(probabilities: np.ndarray, metadata: ExportMetadata) -> tuple[str, ...]:
+    """Class names decided: two classes, positive when its probability > the threshold; else the most probable."""
+    classes = metadata.classes
+    if metadata.binary:
+        positive = probabilities[:, 1] > metadata.decision_threshold
+        return tuple(classes[1] if p else classes[0] for p in positive)
+    return tuple(classes[i] for i in np.argmax(probabilities, axis=1))
+
+
+def predict_exported(
+    model: Any, metadata: ExportMetadata, files: Sequence[Path], *, batch: int = 32, tta: int | None = None
+) -> ExportedPredictions:
+    """Calibrated class probabilities and decisions of an exported ``model`` for image ``files``.
+
+    Args:
+        metadata: the model's own (:func:`~lesionkit.evaluation.model_metadata.read_metadata`).
+        tta: test-time views averaged; default the exported setting.
+
+    Files that cannot be decoded are skipped and named with the reason in ``skipped``.
+    """
+    from lesionkit.evaluation.inference import average_views
+
+    views = metadata.tta if tta is None else max(int(tta), 1)
+    augmenter = tta_augmenter(metadata) if views > 1 else None
+    once = lambda images: class_probabilities(model, images)  # noqa: E731
+    kept: list[Path] = []
+    skipped: list[tuple[Path, str]] = []
+    chunks: list[np.ndarray] = []
+    position = 0
+    for images, ok, reasons in _decode_dataset(files, metadata.image_size, batch):
+        ok_mask = ok.numpy()
+        chunk = list(files[position : position + len(ok_mask)])
+        position += len(ok_mask)
+        for file, good, reason in zip(chunk, ok_mask, reasons.numpy()):
+            if not good:
+                skipped.append((Path(file), reason.decode()))
+        if not ok_mask.any():
+            continue
+        kept += [Path(f) for f, good in zip(chunk, ok_mask) if good]
+        batch_images = images.numpy()[ok_mask]
+        chunks.append(average_views(once, batch_images, views=views, augmenter=augmenter, seed=metadata.seed))
+    k = max(len(metadata.classes), 2)
+    probabilities = calibrate(np.concatenate(chunks) if chunks else np.zeros((0, k)), metadata.temperature)
+    return ExportedPredictions(
+        files=tuple(kept),
+        probabilities=probabilities,
+        decisions=decide(probabilities, metadata),
+        classes=metadata.classes,
+        threshold=metadata.decision_threshold if metadata.binary else None,
+        skipped=tuple(skipped),
+    )
+
+
+def write_predictions(path: str | Path, result: ExportedPredictions) -> int:
+    """Write ``image_id,<class>...,decision`` (probabilities to 6 decimals), atomically; returns the rows written."""
+    lines = [",".join(["image_id", *result.classes, "decision"])]
+    for file, row, decision in zip(result.files, result.probabilities, result.decisions):
+        lines.append(",".join([file.stem, *(f"{p:.6f}" for p in row), decision]))
+    atomic_write_text(Path(path), "\n".join(lines) + "\n")
+    return len(result.files)
