@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
@@ -38,6 +38,14 @@ class MetadataError(DataError, ValueError):
 
 def _optional_float(value: Any) -> float | None:
     return None if value is None else float(value)
+
+
+def _names(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(str(v) for v in value)
+
+
+def _specs(value: Iterable[Mapping[str, Any]]) -> tuple[Mapping[str, Any], ...]:
+    return tuple(dict(v) for v in value)
 
 
 @attrs.frozen
@@ -62,13 +70,13 @@ class ExportMetadata:
 
     name: str
     task: str
-    classes: tuple[str, ...] = attrs.field(converter=tuple)
+    classes: tuple[str, ...] = attrs.field(converter=_names)
     image_size: int
     preprocessing: str | None = None
     temperature: float | None = attrs.field(default=None, converter=_optional_float)
     threshold: float | None = attrs.field(default=None, converter=_optional_float)
     tta: int = 1
-    tta_augmenters: tuple[Mapping[str, Any], ...] = attrs.field(default=(), converter=tuple)
+    tta_augmenters: tuple[Mapping[str, Any], ...] = attrs.field(default=(), converter=_specs)
     seed: int = 0
     gradcam_layer: str | None = None
     lesionkit_version: str = ""
