@@ -93,6 +93,9 @@ tasks: Registry[Any] = Registry(
     builtins={
         "melanoma": "lesionkit.task:MELANOMA_TASK",
         "seborrheic_keratosis": "lesionkit.task:SEBORRHEIC_KERATOSIS_TASK",
+        "isic2017_3class": "lesionkit.task:ISIC2017_3CLASS_TASK",
+        "dx7": "lesionkit.task:DX7_TASK",
+        "dx8": "lesionkit.task:DX8_TASK",
     },
 )
 
