@@ -51,7 +51,11 @@ losses: Registry[Any] = Registry(
         "focal": f"{_LOSSES}:focal",
     },
     injected=[
-        Injected("class_counts", "the training set's (negatives, positives) after balancing", when="if_accepted")
+        Injected(
+            "class_counts",
+            "the training set's images per class after balancing ((negatives, positives) for a binary task)",
+            when="if_accepted",
+        )
     ],
 )
 schedules: Registry[Any] = Registry(

@@ -190,6 +190,8 @@ ISIC2017_3CLASS_TASK = Task(
     "isic2017_3class",
     ("nevus", "melanoma", "seborrheic_keratosis"),
     {NEVUS: 0, MELANOMA: 1, SEBORRHEIC_KERATOSIS: 2},
+    # The two classes ISIC 2017 scored one-vs-rest; mean_auc is the mean of their AUCs.
+    positive=("melanoma", "seborrheic_keratosis"),
     primary_metric="mean_auc",
     description="nevus / melanoma / seborrheic keratosis, ranked by the mean of the two one-vs-rest AUCs (ISIC 2017)",
 )
