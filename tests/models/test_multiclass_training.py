@@ -92,3 +92,26 @@ def test_keras_multiclass_metrics_match_scikit_learn() -> None:
     two = [roc_auc_score(labels == c, probabilities[:, c]) for c in (1, 2)]
     assert float(mean.result()) == pytest.approx(np.mean(two), abs=2e-3)
     assert OneVsRestAUC.from_config(mean.get_config()).columns == (1, 2)
+
+
+def test_predict_command_writes_one_column_per_class(fitted, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from PIL import Image
+
+    from lesionkit.cli import main
+
+    folder = tmp_path / "imgs"
+    folder.mkdir()
+    images = fitted.split("test").load_images(32)[:2]
+    for i, image in enumerate(images):
+        Image.fromarray(image).save(folder / f"ISIC_{i:07d}.png")
+    (folder / "broken.png").write_bytes(b"not an image")
+    out = tmp_path / "p.csv"
+    assert main(["predict", str(fitted.run_dir), str(folder), "-o", str(out)]) == 0
+    assert "1 images skipped" in capsys.readouterr().out
+    rows = list(csv.reader(out.open()))
+    assert rows[0] == ["image_id", "nevus", "melanoma", "seborrheic_keratosis"]
+    assert [r[0] for r in rows[1:]] == ["ISIC_0000000", "ISIC_0000001"]
+    expected = fitted.predict(images)
+    np.testing.assert_allclose(np.array(rows[1:])[:, 1:].astype(float), expected, atol=2e-6)
+    assert main(["predict", str(fitted.run_dir), str(folder), "-o", str(out), "--with", str(fitted.run_dir)]) == 2
+    assert "--with is for pairing" in capsys.readouterr().err
