@@ -45,6 +45,12 @@ def run(args: argparse.Namespace) -> int:
     # One plain line per distinct warning (e.g. AUC undefined when a class has no positive).
     for message in dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, shown)):
         print(f"lesionkit score: warning: {message}", file=sys.stderr)
+    if getattr(score, "missing", ()):
+        print(
+            f"lesionkit score: note: the submission holds no {' or '.join(score.missing)} predictions; "
+            f"scored {', '.join(score.classes)} only",
+            file=sys.stderr,
+        )
     if args.json:
         print(score.to_json())
     else:
