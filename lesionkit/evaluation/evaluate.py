@@ -45,10 +45,11 @@ def evaluate_split(
     resolved = get_task(task)
     y_true = split.labels(resolved)
     if resolved.is_binary:
-        metrics, extra = binary_metrics(y_true, probabilities), {}
+        metrics = binary_metrics(y_true, probabilities)
+        classes: tuple[str, ...] = ()
     else:
         metrics = multiclass_metrics(y_true, probabilities, resolved.classes, resolved.positive)
-        extra = {"classes": resolved.classes, "positive": resolved.positive}
+        classes = resolved.classes
     return Report(
         name=name,
         split=split.name,
@@ -59,7 +60,8 @@ def evaluate_split(
         ids=split.ids,
         reference=reference,
         tta=tta,
-        **extra,
+        classes=classes,
+        positive=resolved.positive if classes else (),
     )
 
 
