@@ -121,39 +121,68 @@ def confident_errors(
     return fn, fp
 
 
+def confident_misclassifications(
+    y_true: np.ndarray, probabilities: np.ndarray, *, count: int = 2 * GALLERY_PER_KIND
+) -> np.ndarray:
+    """Indices of the wrongly classified images (most probable class not the true one), most confident first.
+
+    Example:
+        >>> p = np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1], [0.2, 0.3, 0.5]])
+        >>> confident_misclassifications(np.array([1, 1, 0]), p).tolist()
+        [0, 2]
+    """
+    p = np.asarray(probabilities, np.float64)
+    wrong = np.flatnonzero(np.argmax(p, axis=1) != np.asarray(y_true))
+    return wrong[np.argsort(-p[wrong].max(axis=1), kind="stable")][:count]
+
+
+def _gallery_rows(report: Report, per_kind: int) -> list[tuple[str, np.ndarray, list[str], np.ndarray]]:
+    """(row label, image indices, panel titles, class explained) per gallery row."""
+    p = np.asarray(report.probabilities, np.float64)
+    names = [report.ids[i] if report.ids else f"#{i}" for i in range(len(p))]
+    if p.ndim == 1:  # binary: the positive class's score
+        rows = []
+        for kind, indices in zip(
+            ("false negatives", "false positives"), confident_errors(report.y_true, p, per_kind=per_kind)
+        ):
+            titles = [f"{kind[:-1]}\n{names[i]}\np({report.task}) = {p[i]:.2f}" for i in indices]
+            rows.append((kind, indices, titles, (p[indices] > 0.5).astype(np.int32)))
+        return rows
+    wrong = confident_misclassifications(report.y_true, p, count=2 * per_kind)
+    predicted = np.argmax(p, axis=1)
+    classes = report.classes or tuple(str(k) for k in range(p.shape[1]))
+    titles = [
+        f"{names[i]}\n{classes[int(report.y_true[i])]} → {classes[predicted[i]]} {p[i, predicted[i]]:.2f}"
+        for i in wrong
+    ]
+    halves = [slice(0, per_kind), slice(per_kind, 2 * per_kind)]
+    return [("misclassifications", wrong[h], titles[h], predicted[wrong[h]]) for h in halves][
+        : 1 if len(wrong) <= per_kind else 2
+    ]
+
+
 def save_error_gallery(
     model: Any, images: np.ndarray, report: Report, path: str | Path, *, per_kind: int = GALLERY_PER_KIND
 ) -> Path:
-    """A PNG of ``report``'s most confident false negatives (top row) and false positives (bottom row).
+    """A PNG of the most confident errors of ``report``, each with the Grad-CAM map of the class predicted.
 
-    ``images`` are the report's images in its order (0–255 RGB). Each panel shows the
-    Grad-CAM map of the class the model predicted, the image id and the positive-class score.
-    A row without errors says so.
+    Binary: false negatives (positives scored lowest) in the top row, false positives (negatives
+    scored highest) below. Multi-class: the most confident misclassifications (true → predicted).
+    ``images`` are the report's images in its order (0–255 RGB). A row without errors says so.
     """
     from lesionkit.evaluation.gradcam import gradcam
 
-    fn, fp = confident_errors(report.y_true, report.probabilities, per_kind=per_kind)
-    chosen = np.concatenate([fn, fp]).astype(int)
-    maps = np.zeros((0, *images.shape[1:3]), np.float32)
-    if len(chosen):
-        predicted = (np.asarray(report.probabilities)[chosen] > 0.5).astype(np.int32)
-        maps = gradcam(model, images[chosen], class_index=predicted)
-    columns = max(len(fn), len(fp), 1)
-    fig = new_figure(2.2 * columns + 0.4, 5.0)
-    for row, (kind, indices) in enumerate((("false negatives", fn), ("false positives", fp))):
+    rows = _gallery_rows(report, per_kind)
+    columns = max([len(indices) for _, indices, _, _ in rows] + [1])
+    fig = new_figure(2.2 * columns + 0.4, 2.5 * len(rows))
+    for r, (kind, indices, titles, explained) in enumerate(rows):
         if not len(indices):
-            axis = fig.add_subplot(2, columns, row * columns + 1)
+            axis = fig.add_subplot(len(rows), columns, r * columns + 1)
             axis.text(0.5, 0.5, f"no {kind}", ha="center", va="center")
             axis.axis("off")
-        for col, index in enumerate(indices):
-            axis = fig.add_subplot(2, columns, row * columns + col + 1)
-            heatmap = maps[int(np.flatnonzero(chosen == index)[0])]
-            name = report.ids[index] if report.ids else f"#{index}"
-            _draw(
-                axis,
-                images[index],
-                heatmap,
-                f"{kind[:-1]}\n{name}\np({report.task}) = {report.probabilities[index]:.2f}",
-            )
+            continue
+        maps = gradcam(model, images[indices], class_index=explained)
+        for c, (index, heatmap, title) in enumerate(zip(indices, maps, titles)):
+            _draw(fig.add_subplot(len(rows), columns, r * columns + c + 1), images[index], heatmap, title)
     fig.suptitle(f"{report.name}: most confident errors, {report.label} (Grad-CAM of the predicted class)", fontsize=9)
     return save_png(fig, path)
