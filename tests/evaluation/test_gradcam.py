@@ -98,3 +98,14 @@ def test_target_layer_and_errors(bright_blob_model: object) -> None:
         gradcam(bright_blob_model, np.zeros((1, SIZE, SIZE, 3)), layer="tiny_backbone/nope")
     with pytest.raises(GradCAMError, match="out of range for 2 classes"):
         gradcam(bright_blob_model, np.zeros((1, SIZE, SIZE, 3)), class_index=2)
+
+
+def test_the_last_named_stage_of_any_backbone_is_explained() -> None:
+    from types import SimpleNamespace
+
+    from lesionkit.models.assemble import last_stage_layer
+    from lesionkit.models.backbone import Backbone
+
+    plugin = Backbone(model=SimpleNamespace(name="effnet"), preprocess=None, stages={"s1": ["a"], "s2": ["b", "c"]})
+    assert last_stage_layer(plugin) == "effnet/c"
+    assert last_stage_layer(Backbone(model=SimpleNamespace(name="x"), preprocess=None, stages={})) is None
