@@ -87,14 +87,14 @@ def _split_model(model: Any, layer: str) -> tuple[Any, Any, Any]:
     if not _is_map(feature_layer.output):
         raise GradCAMError(f"Grad-CAM layer {layer!r} outputs {feature_layer.output.shape}, not a (N, H, W, C) map")
     if not nested:
-        features = keras.Model(model.inputs, [feature_layer.output, model.outputs[0]])
+        features = keras.Model(model.input, [feature_layer.output, model.outputs[0]])
         return None, features, None
     # The nested model is called once in the classifier's graph: its node there links the
     # classifier's tensors before and after it (Keras keeps no public accessor for it).
     node = owner._inbound_nodes[0]
-    pre = keras.Model(model.inputs, node.input_tensors[0])
+    pre = keras.Model(model.input, node.input_tensors[0])
     post = keras.Model(node.output_tensors[0], model.outputs[0])
-    features = keras.Model(owner.inputs, [feature_layer.output, owner.outputs[0]])
+    features = keras.Model(owner.input, [feature_layer.output, owner.outputs[0]])
     return pre, features, post
 
 

@@ -79,11 +79,12 @@ def with_metadata(model: Any, metadata: ExportMetadata) -> Any:
 
     from lesionkit.models.metadata import MetadataLayer
 
+    # `model.input`, not `.inputs`: a one-tensor input keeps the SavedModel signature a plain tensor.
     if read_metadata(model) is not None:  # already exported once: take the inner model
         inner = model.get_layer(METADATA_LAYER)._inbound_nodes[0].input_tensors[0]
-        model = keras.Model(model.inputs, inner, name=model.name)
+        model = keras.Model(model.input, inner, name=model.name)
     outputs = MetadataLayer(metadata.to_dict(), name=METADATA_LAYER)(model.outputs[0])
-    return keras.Model(model.inputs, outputs, name=model.name)
+    return keras.Model(model.input, outputs, name=model.name)
 
 
 def export_model(
