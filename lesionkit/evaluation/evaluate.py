@@ -15,10 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from lesionkit.data.split import Split
+from lesionkit.evaluation.confidence import DEFAULT_RESAMPLES
+from lesionkit.evaluation.operating_point import OperatingPoint
 from lesionkit.evaluation.report import Report
 from lesionkit.runs import RunDir
 
@@ -32,12 +35,30 @@ def evaluate_split(
     image_size: int,
     tta: int = 1,
     reference: Mapping[str, float] | None = None,
+    bootstrap: int = DEFAULT_RESAMPLES,
+    seed: int = 0,
+    operating_point: OperatingPoint | None = None,
+    temperature: Mapping[str, Any] | None = None,
 ) -> Report:
-    """The report of ``predict(images, tta)`` on ``split``: the paper's five metrics and the ISIC 2017 set."""
+    """The report of ``predict(images, tta)`` on ``split``: the paper's five metrics and the ISIC 2017 set,
+    with intervals (``bootstrap`` resamples, 0 = off), calibration, the frozen ``operating_point`` and
+    subgroups (:func:`~lesionkit.evaluation.clinical_report.clinical_report`); ``temperature`` is the
+    record of the temperature ``predict`` applied (reported only)."""
+    from lesionkit.evaluation.clinical_report import clinical_report
     from lesionkit.evaluation.metrics import binary_metrics
 
     probabilities = predict(split.load_images(image_size), tta)
     y_true = split.labels(task)
+    clinical = clinical_report(
+        y_true,
+        probabilities,
+        split=split.name,
+        metadata=split.metadata,
+        operating_point=operating_point,
+        temperature=temperature,
+        bootstrap=bootstrap,
+        seed=seed,
+    )
     return Report(
         name=name,
         split=split.name,
@@ -48,14 +69,19 @@ def evaluate_split(
         ids=split.ids,
         reference=reference,
         tta=tta,
+        clinical=clinical,
     )
 
 
-def save_report(report: Report, run: RunDir, folder: str) -> Path:
-    """Write ``report`` to ``run``'s ``reports/<folder>/``, and the training curves when it has a history."""
+def save_report(report: Report, run: RunDir, folder: str, *, split_counts: Mapping[str, int] | None = None) -> Path:
+    """Write ``report`` to ``run``'s ``reports/<folder>/``, the training curves when it has a history,
+    and the run's model card (``split_counts``: images per split of the dataset, for the card)."""
+    from lesionkit.evaluation.model_card import write_model_card
+
     out = report.save(run.report_dir(folder))
     if run.history_file.is_file():
         from lesionkit.evaluation.plots import plot_training_curves
 
         plot_training_curves(run.history_file, run.training_curves_file)
+    write_model_card(run, split_counts=split_counts)
     return out

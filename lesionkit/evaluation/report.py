@@ -5,9 +5,13 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import attrs
 import numpy as np
+
+if TYPE_CHECKING:
+    from lesionkit.evaluation.clinical_report import ClinicalReport
 
 PAPER_COLUMNS = ("accuracy", "recall", "precision", "f1", "roc_auc")
 COLUMN_TITLES = {
@@ -33,6 +37,8 @@ class Report:
         ids: image ids in the same order.
         reference: a published row to print beside ours (e.g. the paper's).
         tta: test-time augmentation views averaged (1 = none).
+        clinical: intervals, calibration, operating point and subgroups
+            (:mod:`lesionkit.evaluation.clinical_report`); shown by :meth:`table`, saved by :meth:`save`.
     """
 
     name: str
@@ -45,6 +51,7 @@ class Report:
     reference: Mapping[str, float] | None = None
     reference_label: str = "paper"
     tta: int = 1
+    clinical: ClinicalReport | None = attrs.field(default=None, repr=False)
 
     @property
     def label(self) -> str:
@@ -67,6 +74,8 @@ class Report:
             for r in [head, *body]
         ]
         lines.insert(1, "  ".join("-" * w for w in widths))
+        if self.clinical is not None:
+            lines += ["", *self.clinical.lines()]
         return "\n".join(lines)
 
     def markdown(self) -> str:
@@ -129,9 +138,13 @@ class Report:
             "metrics": dict(self.metrics),
             "isic2017": self.isic,
             "reference": dict(self.reference) if self.reference else None,
+            **(self.clinical.to_dict() if self.clinical is not None else {}),
         }
         atomic_write_text(out / "metrics.json", json.dumps(data, indent=2, default=float) + "\n")
-        atomic_write_text(out / "report.md", f"# {self.name}: {self.task}, {self.label}\n\n{self.markdown()}\n")
+        clinical = f"\n{self.clinical.markdown()}\n" if self.clinical is not None else ""
+        atomic_write_text(
+            out / "report.md", f"# {self.name}: {self.task}, {self.label}\n\n{self.markdown()}\n{clinical}"
+        )
         rows = ["image_id,label,probability"] + [
             f"{i},{int(y)},{p:.6f}" for i, y, p in zip(self.ids, self.y_true, self.probabilities)
         ]
@@ -140,6 +153,8 @@ class Report:
             self.plot_roc(out / "roc.png")
             self.plot_precision_recall(out / "precision_recall.png")
         self.plot_metrics(out / "metrics.png")
+        if self.clinical is not None:
+            self.clinical.save_plots(out)
         return out
 
 
