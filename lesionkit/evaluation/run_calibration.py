@@ -83,9 +83,11 @@ def apply_run_temperature(probabilities: Any, scaling: TemperatureScaling | None
 
 
 def fit_run_temperature(
-    run: RunDir, y_true: Any, raw_probabilities: Any, *, split: str = "validation"
+    run: RunDir, y_true: Any, raw_probabilities: Any, *, split: str = "validation", views: int = 1
 ) -> TemperatureScaling:
     """Fit the temperature on ``split``'s **uncalibrated** probabilities and keep it in ``run``.
+
+    ``views``: the test-time augmentation views the probabilities averaged (recorded as ``tta``).
 
     A frozen operating point of the run is carried over to the new temperature
     (same decisions on every image), and records it.
@@ -93,7 +95,7 @@ def fit_run_temperature(
     scaling = fit_temperature(y_true, raw_probabilities, chosen_on=split)
     old = run_temperature(run)
     record = run.read_operating_point()
-    run.write_calibration(scaling.to_dict())
+    run.write_calibration({**scaling.to_dict(), "tta": int(views)})
     if record is not None:
         old_t = float(record.get("temperature", old.temperature if old else 1.0))
         moved = _rescale(float(record["threshold"]), old_t, scaling.temperature)

@@ -40,6 +40,7 @@ class RunSummary:
         epochs: epochs the config asks for.
         best_val_auc: the best validation ROC AUC seen while training.
         test_auc: ROC AUC in ``reports/test`` (no test-time augmentation).
+        test_auc_ci: its 95 % bootstrap interval, where the report has one.
         test_auc_tta: the best ROC AUC among ``reports/test-tta<N>``, and its N.
         problem: why the directory could not be read, if it could not.
     """
@@ -51,6 +52,7 @@ class RunSummary:
     epochs: int = 0
     best_val_auc: float = math.nan
     test_auc: float = math.nan
+    test_auc_ci: tuple[float, float] | None = None
     test_auc_tta: float = math.nan
     tta: int = 1
     problem: str | None = None
@@ -79,6 +81,14 @@ def _auc(metrics_file: Path) -> float:
         return math.nan
 
 
+def _auc_ci(metrics_file: Path) -> tuple[float, float] | None:
+    try:
+        low, high = _read_json(metrics_file)["intervals"]["roc_auc_ci"]
+        return float(low), float(high)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def summarize_run(run_dir: str | Path) -> RunSummary:
     """Summarise one run directory; a broken one gives a summary with ``problem`` set (never raises)."""
     run = RunDir(run_dir)
@@ -104,6 +114,7 @@ def summarize_run(run_dir: str | Path) -> RunSummary:
         epochs=int(config.get("epochs", 0)),
         best_val_auc=math.nan if best is None else float(best),
         test_auc=_auc(run.report_dir("test") / "metrics.json"),
+        test_auc_ci=_auc_ci(run.report_dir("test") / "metrics.json"),
         test_auc_tta=tta_reports.get(best_tta, math.nan),
         tta=best_tta,
     )
@@ -120,7 +131,7 @@ def find_runs(roots: Iterable[str | Path]) -> list[RunSummary]:
 
 def runs_table(summaries: list[RunSummary]) -> str:
     """The summaries as an aligned text table."""
-    head = ["run", "name", "task", "status", "best val AUC", "test AUC", "test AUC (TTA)"]
+    head = ["run", "name", "task", "status", "best val AUC", "test AUC (95% CI)", "test AUC (TTA)"]
     rows = [
         [
             s.path.name,
@@ -128,7 +139,7 @@ def runs_table(summaries: list[RunSummary]) -> str:
             s.task,
             s.status if not s.problem else f"unreadable ({s.problem})",
             _fmt(s.best_val_auc),
-            _fmt(s.test_auc),
+            _fmt(s.test_auc) + (f" ({s.test_auc_ci[0]:.3f}-{s.test_auc_ci[1]:.3f})" if s.test_auc_ci else ""),
             _fmt(s.test_auc_tta) + (f" ×{s.tta}" if not math.isnan(s.test_auc_tta) else ""),
         ]
         for s in summaries
