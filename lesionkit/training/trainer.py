@@ -216,15 +216,20 @@ class Trainer:
             tta: test-time augmentation views averaged (1 = none). Views are drawn
                 with the config's training augmenters (as Perez et al. do), or
                 flips/rotations when it has none; view 0 is the image itself.
+
+        With a :attr:`temperature` (fitted by ``lesionkit calibrate``), the averaged
+        probabilities go through it.
         """
         from lesionkit.evaluation.inference import predict
+        from lesionkit.evaluation.run_calibration import apply_run_temperature
 
         augmenter = assembly.tta_augmenter(self.config) if tta > 1 else None
         batch = batch_size or self.config.batch_size
         size, seed = self.config.image_size, self.config.seed
-        return predict(
+        raw = predict(
             self.build(), images, image_size=size, batch_size=batch, views=tta, augmenter=augmenter, seed=seed
         )
+        return apply_run_temperature(raw, self.temperature)
 
     def report_folder(self, split: str, tta: int = 1) -> str:
         """Name of the folder under ``run_dir/reports`` that :meth:`evaluate` writes for ``split``.

@@ -54,7 +54,7 @@ def _split(name: str, y: np.ndarray, metadata: dict | None = None, ids: tuple[st
         name=name,
         ids=ids or tuple(f"img{i:03d}" for i in range(len(y))),
         diagnosis=np.where(y == 1, 1, 0),
-        load_images=lambda size, n=len(y): np.zeros((n, size, size, 3), np.uint8),
+        load_images=lambda size: np.zeros((len(y), size, size, 3), np.uint8),
         metadata=metadata or {},
     )
 
