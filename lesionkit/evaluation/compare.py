@@ -11,7 +11,7 @@ Example:
     >>> folder = Path(tempfile.mkdtemp())
     >>> write = lambda name, p: (folder / name).write_text(
     ...     "image_id,label,probability\\n" + "".join(f"i{k},{k % 2},{v}\\n" for k, v in enumerate(p)))
-    >>> write("a.csv", [0.1, 0.9, 0.2, 0.8, 0.3, 0.7]); write("b.csv", [0.4, 0.6, 0.5, 0.45, 0.3, 0.7])
+    >>> _ = write("a.csv", [0.1, 0.9, 0.2, 0.8, 0.3, 0.7]), write("b.csv", [0.4, 0.6, 0.5, 0.45, 0.3, 0.7])
     >>> r = compare_predictions(read_predictions(folder / "a.csv"), read_predictions(folder / "b.csv"), n_resamples=100)
     >>> round(r.auc.difference.estimate, 4)
     0.1111
