@@ -43,12 +43,23 @@ def evaluate_split(
     """The report of ``predict(images, tta)`` on ``split``: the paper's five metrics and the ISIC 2017 set,
     with intervals (``bootstrap`` resamples, 0 = off), calibration, the frozen ``operating_point`` and
     subgroups (:func:`~lesionkit.evaluation.clinical_report.clinical_report`); ``temperature`` is the
-    record of the temperature ``predict`` applied (reported only)."""
+    record of the temperature ``predict`` applied (reported only).
+
+    For a multi-class task ``predict`` returns the probability matrix ``(N, K)`` and the
+    report holds the multi-class metrics (:func:`~lesionkit.evaluation.metrics.multiclass_metrics`)
+    and their intervals (balanced accuracy, accuracy, macro AUC).
+    """
     from lesionkit.evaluation.clinical_report import clinical_report
-    from lesionkit.evaluation.metrics import binary_metrics
+    from lesionkit.evaluation.metrics import binary_metrics, multiclass_metrics
+    from lesionkit.task import get_task
 
     probabilities = predict(split.load_images(image_size), tta)
-    y_true = split.labels(task)
+    resolved = get_task(task)
+    y_true = split.labels(resolved)
+    if resolved.is_binary:
+        metrics = binary_metrics(y_true, probabilities)
+    else:
+        metrics = multiclass_metrics(y_true, probabilities, resolved.classes, resolved.positive)
     clinical = clinical_report(
         y_true,
         probabilities,
@@ -63,13 +74,15 @@ def evaluate_split(
         name=name,
         split=split.name,
         task=task,
-        metrics=binary_metrics(y_true, probabilities),
+        metrics=metrics,
         y_true=y_true,
         probabilities=probabilities,
         ids=split.ids,
         reference=reference,
         tta=tta,
         clinical=clinical,
+        classes=() if resolved.is_binary else resolved.classes,
+        positive=() if resolved.is_binary else resolved.positive,
     )
 
 

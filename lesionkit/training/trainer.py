@@ -30,6 +30,7 @@ from lesionkit.evaluation.confidence import DEFAULT_RESAMPLES
 from lesionkit.evaluation.operating_point import OperatingPoint
 from lesionkit.evaluation.report import Report
 from lesionkit.runs import ResumePoint, RunDir, default_run_dir
+from lesionkit.task import get_task
 from lesionkit.training import assembly
 
 
@@ -210,7 +211,10 @@ class Trainer:
         return export_model(self.build(), path, saved_model=saved_model)
 
     def predict(self, images: np.ndarray | Sequence[Any], *, tta: int = 1, batch_size: int | None = None) -> np.ndarray:
-        """Positive-class probabilities for RGB images ``(N, S, S, 3)`` with values 0–255.
+        """Probabilities for RGB images ``(N, S, S, 3)`` with values 0–255.
+
+        The positive class's ``(N,)`` for a binary task; one column per class ``(N, K)``
+        (in the task's class order) for a multi-class task.
 
         Args:
             tta: test-time augmentation views averaged (1 = none). Views are drawn
@@ -227,7 +231,14 @@ class Trainer:
         batch = batch_size or self.config.batch_size
         size, seed = self.config.image_size, self.config.seed
         raw = predict(
-            self.build(), images, image_size=size, batch_size=batch, views=tta, augmenter=augmenter, seed=seed
+            self.build(),
+            images,
+            image_size=size,
+            batch_size=batch,
+            views=tta,
+            augmenter=augmenter,
+            seed=seed,
+            all_classes=not get_task(self.config.task).is_binary,
         )
         return apply_run_temperature(raw, self.temperature)
 
