@@ -40,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from lesionkit.evaluation.metrics import MetricUndefinedWarning
-    from lesionkit.evaluation.scoring import ScoringWarning, score_submission
+    from lesionkit.evaluation.scoring import ScoringWarning, SubmissionScore, score_submission
     from lesionkit.evaluation.scoring_isic2018 import is_task3_file, score_task3
 
     shown = (ScoringWarning, MetricUndefinedWarning)
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     # One plain line per distinct warning (e.g. AUC undefined when a class has no positive).
     for message in dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, shown)):
         print(f"lesionkit score: warning: {message}", file=sys.stderr)
-    if getattr(score, "missing", ()):
+    if isinstance(score, SubmissionScore) and score.missing:
         print(
             f"lesionkit score: note: the submission holds no {' or '.join(score.missing)} predictions; "
             f"scored {', '.join(score.classes)} only",

@@ -58,8 +58,10 @@ def evaluate_split(
     y_true = split.labels(resolved)
     if resolved.is_binary:
         metrics = binary_metrics(y_true, probabilities)
+        classes: tuple[str, ...] = ()
     else:
         metrics = multiclass_metrics(y_true, probabilities, resolved.classes, resolved.positive)
+        classes = resolved.classes
     clinical = clinical_report(
         y_true,
         probabilities,
@@ -80,9 +82,9 @@ def evaluate_split(
         ids=split.ids,
         reference=reference,
         tta=tta,
+        classes=classes,
+        positive=resolved.positive if classes else (),
         clinical=clinical,
-        classes=() if resolved.is_binary else resolved.classes,
-        positive=() if resolved.is_binary else resolved.positive,
     )
 
 

@@ -9,7 +9,7 @@ the confusion matrix (as text and ``confusion_matrix.png``).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +32,10 @@ COLUMN_TITLES = {
 }
 #: The headline columns of a multi-class report (``mean_auc`` where the task has positive classes).
 MULTICLASS_COLUMNS = ("accuracy", "balanced_accuracy", "macro_auc", "mean_auc")
+
+
+def _strings(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(str(v) for v in values)
 
 
 @attrs.frozen(eq=False)
@@ -66,9 +70,9 @@ class Report:
     reference: Mapping[str, float] | None = None
     reference_label: str = "paper"
     tta: int = 1
+    classes: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    positive: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     clinical: ClinicalReport | None = attrs.field(default=None, repr=False)
-    classes: tuple[str, ...] = attrs.field(default=(), converter=tuple)
-    positive: tuple[str, ...] = attrs.field(default=(), converter=tuple)
 
     @property
     def is_multiclass(self) -> bool:
