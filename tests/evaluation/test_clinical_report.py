@@ -270,3 +270,18 @@ def test_report_of_a_split_unchanged_in_shape():
     split = attrs.evolve(_split("test", y), metadata={})
     report = _report(split, _sigmoid(z))
     assert set(report.metrics) >= {"accuracy", "recall", "precision", "f1", "roc_auc"}
+
+
+def test_multiclass_report_gets_intervals_and_calibration(tmp_path):
+    rng = np.random.default_rng(16)
+    y = np.arange(90) % 3
+    logits = rng.normal(size=(90, 3)) + 2.0 * np.eye(3)[y]
+    probs = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    r = clinical_report(y, probs, split="test", bootstrap=100)
+    flat = r.flat()
+    for name in ("balanced_accuracy", "accuracy", "roc_auc_ovr"):
+        low, high = flat[f"{name}_ci"]
+        assert low <= r.intervals[name].estimate <= high
+    assert r.delong is None and r.threshold is None and r.n_positive is None
+    assert 0 <= flat["ece"] <= 1 and 0 <= flat["brier"] <= 2
+    assert "roc_auc_ovr" in "\n".join(r.lines())
