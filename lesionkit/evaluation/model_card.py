@@ -94,6 +94,7 @@ def _report_summary(folder: str, data: Mapping[str, Any]) -> dict[str, Any]:
         "roc_auc_delong_ci": intervals.get("roc_auc_delong_ci"),
         "average_precision": (data.get("isic2017") or {}).get("average_precision"),
         "average_precision_ci": intervals.get("average_precision_ci"),
+        "balanced_accuracy": (data.get("bootstrap") or {}).get("balanced_accuracy", metrics.get("balanced_accuracy")),
         "balanced_accuracy_ci": intervals.get("balanced_accuracy_ci"),
         "ci_level": intervals.get("ci_level"),
         "n_resamples": intervals.get("n_resamples"),
@@ -192,8 +193,10 @@ def model_card_markdown(card: Mapping[str, Any]) -> str:
         lines += [f"- {name}: {n} images" for name, n in data["splits"].items()]
     lines += ["", "## Metrics", ""]
     if card["reports"]:
-        lines += ["| report | split | images | positives | ROC AUC (bootstrap CI) | DeLong CI | AP (CI) |"]
-        lines += ["|---|---|---|---|---|---|---|"]
+        lines += [
+            "| report | split | images | positives | ROC AUC (bootstrap CI) | DeLong CI | AP (CI) | balanced accuracy (CI) |"
+        ]
+        lines += ["|---|---|---|---|---|---|---|---|"]
         for r in card["reports"]:
             delong = r.get("roc_auc_delong_ci")
             delong_text = (
@@ -202,10 +205,15 @@ def model_card_markdown(card: Mapping[str, Any]) -> str:
             lines.append(
                 f"| {r['folder']} | {r['split']} | {_fmt(r['n_cases'])} | {_fmt(r['n_positive'])} | "
                 f"{_with_ci(r['roc_auc'], r['roc_auc_ci'])} | {delong_text} | "
-                f"{_with_ci(r['average_precision'], r['average_precision_ci'])} |"
+                f"{_with_ci(r['average_precision'], r['average_precision_ci'])} | "
+                f"{_with_ci(r['balanced_accuracy'], r['balanced_accuracy_ci'])} |"
             )
         level = next((r["ci_level"] for r in card["reports"] if r.get("ci_level")), 0.95)
-        lines += ["", f"Intervals at {level:.0%}: stratified bootstrap (AUC, AP) and DeLong (logit scale)."]
+        lines += [
+            "",
+            f"Intervals at {level:.0%}: stratified bootstrap (AUC, AP, balanced accuracy at the operating point) "
+            "and DeLong (logit scale).",
+        ]
     else:
         lines.append("Not evaluated yet.")
     lines += ["", "## Operating point", ""]

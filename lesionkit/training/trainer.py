@@ -287,6 +287,9 @@ class Trainer:
             temperature=self.temperature.to_dict() if self.temperature else None,
         )
         if save and self.run.path.is_dir():
-            counts = {name: len(self.split(name)) for name in self.dataset.split_names()}
+            # An external test set (report_prefix) is not the data the model card describes.
+            counts = (
+                None if self.report_prefix else {name: len(self.split(name)) for name in self.dataset.split_names()}
+            )
             save_report(report, self.run, self.report_folder(split, views), split_counts=counts)
         return report
