@@ -184,7 +184,11 @@ class ClinicalReport:
         from lesionkit.evaluation.calibration import plot_reliability
 
         out = Path(directory)
-        written = [plot_reliability(self.y_true, self.probabilities, out / "reliability.png", title=self.split)]
+        written = [
+            plot_reliability(
+                self.y_true, self.probabilities, out / "reliability.png", n_bins=ECE_BINS, title=self.split
+            )
+        ]
         if self.subgroups is not None:
             metric = "roc_auc" if "roc_auc" in self.subgroups.metrics else self.subgroups.metrics[0]
             written.append(self.subgroups.plot(out / "subgroups.png", metric=metric))
