@@ -29,7 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lesionkit.evaluation.operating_point import OperatingPoint, metrics_at_threshold
+    import numpy as np
+
     from lesionkit.evaluation.run_calibration import choose_run_operating_point
 
     rule = rule_from_args(args)
@@ -37,12 +38,12 @@ def run(args: argparse.Namespace) -> int:
     trainer, y, probabilities, views = validation_predictions(args, calibrated=True)
     point = choose_run_operating_point(trainer.run, y, probabilities, rule[0], target=rule[1])
     # Its validation figures, for information only: at the threshold chosen there, they flatter.
-    on_validation = metrics_at_threshold(y, probabilities, OperatingPoint(point.threshold, "fixed", "-"), split="v")
+    predicted = np.asarray(probabilities) > point.threshold
+    sensitivity, specificity = float(np.mean(predicted[y == 1])), float(np.mean(~predicted[y == 0]))
     print(
         f"operating point p > {point.threshold:.4g} ({point.rule}"
         + (f" {point.target:g}" if point.target is not None else "")
-        + f", validation, TTA x{views}): validation sensitivity {on_validation.sensitivity.estimate:.4f}, "
-        f"specificity {on_validation.specificity.estimate:.4f}"
+        + f", validation, TTA x{views}): validation sensitivity {sensitivity:.4f}, specificity {specificity:.4f}"
     )
     print(f"frozen in {trainer.run.operating_point_file}; test reports use it: lesionkit evaluate {args.run_dir}")
     return 0

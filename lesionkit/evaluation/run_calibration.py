@@ -126,6 +126,11 @@ def choose_run_operating_point(
             f"an operating point is chosen on validation data, not on {split!r}: a threshold chosen on "
             "the split it is reported on flatters the model (and training data flatters it more)"
         )
+    if np.ndim(probabilities) == 2 and np.shape(probabilities)[1] > 2:
+        raise DataError(
+            "an operating point is a threshold on one class's probability: binary tasks only "
+            "(a multi-class run predicts the most probable class)"
+        )
     if rule == "fixed":
         if target is None:
             raise DataError("rule='fixed' needs the threshold as target=..., e.g. 0.3")
