@@ -46,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
     trainer = Trainer.from_run(args.run_dir, weights=args.weights, data=data or None)
     report = trainer.evaluate(args.split, tta=args.tta, bootstrap=args.bootstrap)
     print(report.table())
+    if report.clinical is not None and report.clinical.subgroups is not None:
+        print(f"\n{report.clinical.subgroups.table()}")
     isic = report.isic
     print(
         f"\nISIC 2017 ({report.task}): AUC {isic['auc']:.4f}, AP {isic['average_precision']:.4f}, "
