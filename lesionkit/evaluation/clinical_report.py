@@ -206,6 +206,7 @@ def clinical_report(
     bootstrap: int = DEFAULT_RESAMPLES,
     seed: int = 0,
     level: float = DEFAULT_LEVEL,
+    subgroup_class: tuple[int, str] | None = None,
 ) -> ClinicalReport:
     """The clinical report of ``split`` (labels, probabilities as the model gave them after ``temperature``).
 
@@ -215,6 +216,8 @@ def clinical_report(
         temperature: the record of the temperature already applied (only reported).
         bootstrap: resamples of the intervals (0 = no bootstrap intervals; DeLong and Wilson stay).
         seed: the bootstrap's seed (the same seed gives the same intervals).
+        subgroup_class: for a multi-class task, ``(column, name)`` of the class whose one-vs-rest
+            metrics the subgroup table shows (e.g. melanoma); None: no subgroups for multi-class.
     """
     y = np.asarray(y_true)
     p = np.asarray(probabilities, dtype=np.float64)
@@ -244,11 +247,15 @@ def clinical_report(
     delong = None if (multiclass or one_class) else delong_auc(y, p, level=level)
     subgroups = None
     columns = subgroup_columns(metadata or {})
-    if columns and not multiclass and not one_class and metadata is not None:
+    sub_y, sub_p = y, p
+    if multiclass and subgroup_class is not None:
+        sub_y, sub_p = (y == subgroup_class[0]).astype(int), p[:, subgroup_class[0]]
+        notes.append(f"subgroups: {subgroup_class[1]} vs rest, p({subgroup_class[1]}) > {DEFAULT_THRESHOLD}")
+    if columns and sub_p.ndim == 1 and len(np.unique(sub_y)) == 2 and metadata is not None:
         age = next((c for c in AGE_COLUMNS if c in columns), None)
         subgroups = subgroup_metrics(
-            y,
-            p,
+            sub_y,
+            sub_p,
             metadata,
             columns=columns,
             age_column=age,

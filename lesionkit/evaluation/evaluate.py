@@ -71,6 +71,9 @@ def evaluate_split(
         temperature=temperature,
         bootstrap=bootstrap,
         seed=seed,
+        subgroup_class=(resolved.classes.index(resolved.positive[0]), resolved.positive[0])
+        if classes and resolved.positive
+        else None,
     )
     return Report(
         name=name,

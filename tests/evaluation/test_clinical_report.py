@@ -285,3 +285,16 @@ def test_multiclass_report_gets_intervals_and_calibration(tmp_path):
     assert r.delong is None and r.threshold is None and r.n_positive is None
     assert 0 <= flat["ece"] <= 1 and 0 <= flat["brier"] <= 2
     assert "roc_auc_ovr" in "\n".join(r.lines())
+
+
+def test_multiclass_subgroups_are_one_class_vs_rest():
+    rng = np.random.default_rng(17)
+    y = np.arange(90) % 3
+    probs = np.full((90, 3), 0.2) + 0.4 * np.eye(3)[y] * rng.random((90, 1))
+    probs /= probs.sum(axis=1, keepdims=True)
+    metadata = {"sex": tuple(rng.choice(["male", "female"], 90))}
+    r = clinical_report(y, probs, split="test", metadata=metadata, bootstrap=50, subgroup_class=(1, "melanoma"))
+    overall = r.subgroups.rows[0]
+    assert (overall.n, overall.positives) == (90, 30)
+    assert "melanoma vs rest" in "\n".join(r.lines())
+    assert clinical_report(y, probs, split="test", metadata=metadata, bootstrap=50).subgroups is None
