@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from lesionkit.evaluation.confidence import DEFAULT_RESAMPLES
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -12,7 +14,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=(
             "Re-creates the run from its directory with its best (or last) weights, evaluates it on a split "
             "and writes the report (metrics.json, report.md, predictions.csv, ROC/PR/bar plots) under "
-            "RUN_DIR/reports/SPLIT (SPLIT-ttaN with test-time augmentation)."
+            "RUN_DIR/reports/SPLIT (SPLIT-ttaN with test-time augmentation): 95 % bootstrap and DeLong "
+            "intervals, calibration (ECE, Brier, reliability.png), sensitivity/specificity at the run's frozen "
+            "operating point, subgroups (subgroups.png) where the data has age/sex/site; then the run's model card."
         ),
     )
     p.add_argument("run_dir", help="a run directory (from `lesionkit fit`)")
@@ -22,21 +26,35 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dataset", help="evaluate on another dataset (an external test set), e.g. folder")
     p.add_argument("--data-dir", help="root of that dataset (reports go to reports/<dataset>-<dir name>-<split>)")
     p.add_argument("--cache-dir", help="where its resized images are cached")
+    p.add_argument(
+        "--bootstrap",
+        type=int,
+        default=DEFAULT_RESAMPLES,
+        metavar="N",
+        help=f"stratified-bootstrap resamples of the 95%% intervals (default {DEFAULT_RESAMPLES}; 0 = none)",
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from lesionkit.cli import CommandError
     from lesionkit.training.trainer import Trainer
 
+    if args.bootstrap < 0:
+        raise CommandError(f"--bootstrap {args.bootstrap}: give a number of resamples >= 0 (0 = no intervals)")
     data = {k: v for k in ("dataset", "data_dir", "cache_dir") if (v := getattr(args, k)) is not None}
     trainer = Trainer.from_run(args.run_dir, weights=args.weights, data=data or None)
-    report = trainer.evaluate(args.split, tta=args.tta)
+    report = trainer.evaluate(args.split, tta=args.tta, bootstrap=args.bootstrap)
     print(report.table())
-    isic = report.isic
-    print(
-        f"\nISIC 2017 ({report.task}): AUC {isic['auc']:.4f}, AP {isic['average_precision']:.4f}, "
-        f"specificity at 82/89/95 % sensitivity {isic['spec_at_sens_82']:.4f}/{isic['spec_at_sens_89']:.4f}/"
-        f"{isic['spec_at_sens_95']:.4f}"
-    )
+    if report.clinical is not None and report.clinical.subgroups is not None:
+        print(f"\n{report.clinical.subgroups.table()}")
+    # A multi-class report holds one ISIC 2017 set per positive class (none for dx7/dx8).
+    sets = report.isic if report.is_multiclass else {report.task: report.isic}
+    for name, isic in sets.items():
+        print(
+            f"\nISIC 2017 ({name}): AUC {isic['auc']:.4f}, AP {isic['average_precision']:.4f}, "
+            f"specificity at 82/89/95 % sensitivity {isic['spec_at_sens_82']:.4f}/{isic['spec_at_sens_89']:.4f}/"
+            f"{isic['spec_at_sens_95']:.4f}"
+        )
     print(f"report written to {trainer.run.report_dir(trainer.report_folder(args.split, report.tta))}")
     return 0

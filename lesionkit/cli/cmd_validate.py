@@ -2,7 +2,9 @@
 
 Exits 0 when the folder is valid, 1 when problems were found (each offending
 file or CSV row is listed). ``--task`` adds the class counts before and after
-the paper's balancing.
+the paper's balancing. A leakage audit across splits follows (exact duplicates,
+near-duplicates, shared lesion ids; each pair with both paths): warnings, or
+problems with ``--strict``.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "Check a dataset folder (ISIC 2017, HAM10000, ISIC 2018 Task 3, ISIC 2019, or your own "
             "folder): every image decodes, image files and ground-truth rows match both ways, labels are "
             "valid; print per-split, per-diagnosis counts (ISIC 2017: beside the official counts), lesions "
-            "shared by two splits and stray files. Exit code 1 when there are problems."
+            "shared by two splits and stray files; then a leakage audit across splits (exact and near-duplicate "
+            "images, shared lesion ids), each pair with both paths. Exit code 1 when there are problems "
+            "(leakage findings too with --strict)."
         ),
     )
     parser.add_argument("dir", metavar="DIR", help="the dataset root (as given to --data-dir)")
@@ -43,6 +47,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="also show training counts after the paper's balancing for TASK",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    parser.add_argument(
+        "--strict", action="store_true", help="leakage findings (and images the audit cannot read) are problems: exit 1"
+    )
+    parser.add_argument("--no-audit", action="store_true", help="skip the leakage audit (it decodes every image)")
     parser.set_defaults(func=run)
 
 
@@ -73,9 +81,44 @@ def run(args: argparse.Namespace) -> int:
             progress=not args.no_progress,
         )
     print(report.summary())
+    leaked = False if args.no_audit or args.no_decode else _audit(args, kind)
     if args.task and "train" in report.counts and report.columns is None:  # the paper's balancing: ISIC 2017 classes
         from lesionkit.data.balancing import balance_table
 
         print()
         print(balance_table(report.counts["train"], args.task))
-    return 0 if report.ok else 1
+    return 0 if report.ok and not leaked else 1
+
+
+def _audit(args: argparse.Namespace, kind: str) -> bool:
+    """Print the leakage audit; True when ``--strict`` makes its findings problems."""
+    from lesionkit import registries
+    from lesionkit.data.audit import audit_splits, split_entries
+    from lesionkit.errors import LesionkitError
+
+    params: dict[str, object] = {"data_dir": args.dir, "progress": not args.no_progress}
+    if kind == "folder":
+        params.update(labels=args.labels, seed=args.seed)
+    elif kind != "isic2017":
+        params["seed"] = args.seed
+    try:
+        entries = split_entries(registries.datasets.create(kind, **params), args.split)
+    except LesionkitError as exc:  # the problems above already say why the splits cannot be read
+        print(f"\nleakage audit skipped: the splits could not be read ({exc})")
+        return False
+    if len(entries) < 2:
+        print("\nleakage audit skipped: it compares two or more splits")
+        return False
+    result = audit_splits(entries)
+    c = result.counts()
+    word = "problems" if args.strict else "warnings"
+    print(
+        f"\nleakage audit of {c['images']} images in {', '.join(entries)}: {c['exact_duplicates']} exact "
+        f"duplicate(s), {c['near_duplicates']} near-duplicate(s), {c['shared_lesions']} shared lesion(s) across "
+        f"splits, {c['skipped']} unreadable" + ("" if result.clean else f" ({word})")
+    )
+    for line in result.problems():
+        print(f"  {line}")
+    if not result.clean and not args.strict:
+        print("  (--strict makes these problems: exit code 1)")
+    return args.strict and not result.clean

@@ -68,6 +68,7 @@ __all__ = [
     "dhash",
     "hamming",
     "phash",
+    "split_entries",
 ]
 
 #: Largest pHash Hamming distance (of 64 bits) that makes a near-duplicate candidate.
@@ -344,3 +345,27 @@ def audit_splits(
                 lesions.append(_finding("shared_lesion", x, y, f"lesion {x.lesion}"))
     result = AuditResult(tuple(findings + near + lesions), counts, tuple(skipped), near_threshold, confirm_threshold)
     return result.raise_for_problems() if strict else result
+
+
+def split_entries(dataset: Any, names: Sequence[str] | None = None) -> dict[str, list[Entry]]:
+    """``{split: [(image_id, path, lesion_id), ...]}`` of a file-backed dataset, for :func:`audit_splits`.
+
+    The lesion id is the split's ``lesion_id`` metadata where the dataset has it (HAM10000,
+    ISIC 2019), else None. Splits without files (synthetic data) are left out.
+
+    Example:
+        >>> from lesionkit.data.synthetic import SyntheticLesions
+        >>> split_entries(SyntheticLesions(sizes={"train": 2, "validation": 2, "test": 2}))
+        {}
+    """
+    out: dict[str, list[Entry]] = {}
+    for name in names or dataset.split_names():
+        split = dataset.split(name)
+        if split.paths is None:
+            continue
+        lesions = split.metadata.get("lesion_id") or (None,) * len(split.ids)
+        out[name] = [
+            (image_id, path, None if lesion is None else str(lesion))
+            for image_id, path, lesion in zip(split.ids, split.paths, lesions)
+        ]
+    return out

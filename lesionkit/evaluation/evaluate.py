@@ -20,6 +20,8 @@ from typing import Any
 import numpy as np
 
 from lesionkit.data.split import Split
+from lesionkit.evaluation.confidence import DEFAULT_RESAMPLES
+from lesionkit.evaluation.operating_point import OperatingPoint
 from lesionkit.evaluation.report import Report
 from lesionkit.runs import RunDir
 
@@ -33,12 +35,21 @@ def evaluate_split(
     image_size: int,
     tta: int = 1,
     reference: Mapping[str, float] | None = None,
+    bootstrap: int = DEFAULT_RESAMPLES,
+    seed: int = 0,
+    operating_point: OperatingPoint | None = None,
+    temperature: Mapping[str, Any] | None = None,
 ) -> Report:
-    """The report of ``predict(images, tta)`` on ``split``: the paper's five metrics and the ISIC 2017 set.
+    """The report of ``predict(images, tta)`` on ``split``: the paper's five metrics and the ISIC 2017 set,
+    with intervals (``bootstrap`` resamples, 0 = off), calibration, the frozen ``operating_point`` and
+    subgroups (:func:`~lesionkit.evaluation.clinical_report.clinical_report`); ``temperature`` is the
+    record of the temperature ``predict`` applied (reported only).
 
     For a multi-class task ``predict`` returns the probability matrix ``(N, K)`` and the
-    report holds the multi-class metrics (:func:`~lesionkit.evaluation.metrics.multiclass_metrics`).
+    report holds the multi-class metrics (:func:`~lesionkit.evaluation.metrics.multiclass_metrics`)
+    and their intervals (balanced accuracy, accuracy, macro AUC).
     """
+    from lesionkit.evaluation.clinical_report import clinical_report
     from lesionkit.evaluation.metrics import binary_metrics, multiclass_metrics
     from lesionkit.task import get_task
 
@@ -51,6 +62,19 @@ def evaluate_split(
     else:
         metrics = multiclass_metrics(y_true, probabilities, resolved.classes, resolved.positive)
         classes = resolved.classes
+    clinical = clinical_report(
+        y_true,
+        probabilities,
+        split=split.name,
+        metadata=split.metadata,
+        operating_point=operating_point,
+        temperature=temperature,
+        bootstrap=bootstrap,
+        seed=seed,
+        subgroup_class=(resolved.classes.index(resolved.positive[0]), resolved.positive[0])
+        if classes and resolved.positive
+        else None,
+    )
     return Report(
         name=name,
         split=split.name,
@@ -63,17 +87,27 @@ def evaluate_split(
         tta=tta,
         classes=classes,
         positive=resolved.positive if classes else (),
+        clinical=clinical,
     )
 
 
 def save_report(
-    report: Report, run: RunDir, folder: str, *, model: Any = None, images: Callable[[], np.ndarray] | None = None
+    report: Report,
+    run: RunDir,
+    folder: str,
+    *,
+    split_counts: Mapping[str, int] | None = None,
+    model: Any = None,
+    images: Callable[[], np.ndarray] | None = None,
 ) -> Path:
-    """Write ``report`` to ``run``'s ``reports/<folder>/``, and the training curves when it has a history.
+    """Write ``report`` to ``run``'s ``reports/<folder>/``, the training curves when it has a history,
+    and the run's model card (``split_counts``: images per split of the dataset, for the card).
 
     With the ``model`` and its ``images()``, a test report also gets the Grad-CAM gallery of its
     most confident errors (:func:`lesionkit.evaluation.explain.save_error_gallery`).
     """
+    from lesionkit.evaluation.model_card import write_model_card
+
     out = report.save(run.report_dir(folder))
     if model is not None and images is not None and report.split == "test":
         from lesionkit.evaluation.explain import ERROR_GALLERY, save_error_gallery
@@ -83,4 +117,5 @@ def save_report(
         from lesionkit.evaluation.plots import plot_training_curves
 
         plot_training_curves(run.history_file, run.training_curves_file)
+    write_model_card(run, split_counts=split_counts)
     return out

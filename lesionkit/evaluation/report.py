@@ -11,10 +11,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import numpy as np
+
+if TYPE_CHECKING:
+    from lesionkit.evaluation.clinical_report import ClinicalReport
 
 PAPER_COLUMNS = ("accuracy", "recall", "precision", "f1", "roc_auc")
 COLUMN_TITLES = {
@@ -50,6 +53,8 @@ class Report:
         ids: image ids in the same order.
         reference: a published row to print beside ours (e.g. the paper's).
         tta: test-time augmentation views averaged (1 = none).
+        clinical: intervals, calibration, operating point and subgroups
+            (:mod:`lesionkit.evaluation.clinical_report`); shown by :meth:`table`, saved by :meth:`save`.
         classes: a multi-class task's class names, in column order (empty: binary report).
         positive: a multi-class task's positive classes, scored one vs rest with the
             ISIC 2017 set (``isic2017_3class``: melanoma and SK).
@@ -67,6 +72,7 @@ class Report:
     tta: int = 1
     classes: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     positive: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    clinical: ClinicalReport | None = attrs.field(default=None, repr=False)
 
     @property
     def is_multiclass(self) -> bool:
@@ -102,6 +108,8 @@ class Report:
         text = _text_table(head, body)
         if self.is_multiclass:
             text += "\n\n" + self.per_class_table() + "\n\n" + self.confusion_table()
+        if self.clinical is not None:
+            text += "\n\n" + "\n".join(self.clinical.lines())
         return text
 
     def markdown(self) -> str:
@@ -215,6 +223,7 @@ class Report:
             "metrics": dict(self.metrics),
             "isic2017": self.isic,
             "reference": dict(self.reference) if self.reference else None,
+            **(self.clinical.to_dict() if self.clinical is not None else {}),
         }
         if self.is_multiclass:
             data |= {
@@ -223,7 +232,10 @@ class Report:
                 "confusion_matrix": self.confusion_matrix.tolist(),
             }
         atomic_write_text(out / "metrics.json", json.dumps(data, indent=2, default=float) + "\n")
-        atomic_write_text(out / "report.md", f"# {self.name}: {self.task}, {self.label}\n\n{self.markdown()}\n")
+        clinical = f"\n{self.clinical.markdown()}\n" if self.clinical is not None else ""
+        atomic_write_text(
+            out / "report.md", f"# {self.name}: {self.task}, {self.label}\n\n{self.markdown()}\n{clinical}"
+        )
         if self.is_multiclass:
             rows = ["image_id,label," + ",".join(self.classes)] + [
                 f"{i},{int(y)}," + ",".join(f"{v:.6f}" for v in p)
@@ -240,6 +252,8 @@ class Report:
             self.plot_roc(out / "roc.png")
             self.plot_precision_recall(out / "precision_recall.png")
         self.plot_metrics(out / "metrics.png")
+        if self.clinical is not None:
+            self.clinical.save_plots(out)
         return out
 
 

@@ -43,6 +43,7 @@ class RunSummary:
         epochs: epochs the config asks for.
         best_val_auc: the best validation value of :attr:`metric` seen while training.
         test_auc: :attr:`metric` in ``reports/test`` (no test-time augmentation).
+        test_auc_ci: its 95 % bootstrap interval, where the report has one.
         test_auc_tta: the best :attr:`metric` among ``reports/test-tta<N>``, and its N.
         problem: why the directory could not be read, if it could not.
         metric: what the three values are: ``"roc_auc"`` for a binary task, else the
@@ -56,6 +57,7 @@ class RunSummary:
     epochs: int = 0
     best_val_auc: float = math.nan
     test_auc: float = math.nan
+    test_auc_ci: tuple[float, float] | None = None
     test_auc_tta: float = math.nan
     tta: int = 1
     problem: str | None = None
@@ -83,6 +85,14 @@ def _auc(metrics_file: Path, metric: str = "roc_auc") -> float:
         return float(_read_json(metrics_file)["metrics"][metric])
     except (OSError, ValueError, KeyError, TypeError):
         return math.nan
+
+
+def _auc_ci(metrics_file: Path, metric: str) -> tuple[float, float] | None:
+    try:
+        low, high = _read_json(metrics_file)["intervals"][f"{metric}_ci"]
+        return float(low), float(high)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _metric_and_monitor(task: str) -> tuple[str, str]:
@@ -126,6 +136,7 @@ def summarize_run(run_dir: str | Path) -> RunSummary:
         epochs=int(config.get("epochs", 0)),
         best_val_auc=math.nan if best is None else float(best),
         test_auc=_auc(run.report_dir("test") / "metrics.json", metric),
+        test_auc_ci=_auc_ci(run.report_dir("test") / "metrics.json", metric),
         test_auc_tta=tta_reports.get(best_tta, math.nan),
         tta=best_tta,
         metric=metric,
@@ -148,7 +159,11 @@ def runs_table(summaries: list[RunSummary]) -> str:
     """
     mixed = any(s.metric != "roc_auc" for s in summaries)
     head = ["run", "name", "task", "status", *(["metric"] if mixed else [])]
-    head += ["best val", "test", "test (TTA)"] if mixed else ["best val AUC", "test AUC", "test AUC (TTA)"]
+    head += (
+        ["best val", "test (95% CI)", "test (TTA)"]
+        if mixed
+        else ["best val AUC", "test AUC (95% CI)", "test AUC (TTA)"]
+    )
     rows = [
         [
             s.path.name,
@@ -157,7 +172,7 @@ def runs_table(summaries: list[RunSummary]) -> str:
             s.status if not s.problem else f"unreadable ({s.problem})",
             *([s.metric] if mixed else []),
             _fmt(s.best_val_auc),
-            _fmt(s.test_auc),
+            _fmt(s.test_auc) + (f" ({s.test_auc_ci[0]:.3f}-{s.test_auc_ci[1]:.3f})" if s.test_auc_ci else ""),
             _fmt(s.test_auc_tta) + (f" ×{s.tta}" if not math.isnan(s.test_auc_tta) else ""),
         ]
         for s in summaries

@@ -25,6 +25,9 @@ import numpy as np
 from lesionkit import registries
 from lesionkit.config import ExperimentConfig
 from lesionkit.data.split import Dataset, Split
+from lesionkit.evaluation.calibration import TemperatureScaling
+from lesionkit.evaluation.confidence import DEFAULT_RESAMPLES
+from lesionkit.evaluation.operating_point import OperatingPoint
 from lesionkit.evaluation.report import Report
 from lesionkit.runs import ResumePoint, RunDir, default_run_dir
 from lesionkit.task import get_task
@@ -44,6 +47,9 @@ class Trainer:
         history: per-epoch metrics of the last :meth:`fit`.
         report_prefix: put before the split in report folder names; set by
             :meth:`from_run` when a run is evaluated on other data than it was trained on.
+        temperature: the temperature fitted on validation (``lesionkit calibrate``) that
+            :meth:`predict` applies; :meth:`from_run` reads it from the run (None: raw probabilities).
+        operating_point: the frozen threshold that test reports use; read by :meth:`from_run`.
     """
 
     def __init__(
@@ -56,6 +62,8 @@ class Trainer:
         self.reference = dict(reference) if reference else None
         self.history: dict[str, list[float]] = {}
         self.report_prefix = ""
+        self.temperature: TemperatureScaling | None = None
+        self.operating_point: OperatingPoint | None = None
         self._splits: dict[str, Split] = {}
         self._model: Any = None
 
@@ -186,6 +194,9 @@ class Trainer:
         config, prefix = assembly.external_data(run.read_config().evolve(run_dir=str(run.path)), data)
         trainer = cls(config, reference=None if data else run.read_reference())
         trainer.report_prefix = prefix
+        from lesionkit.evaluation.run_calibration import run_operating_point, run_temperature
+
+        trainer.temperature, trainer.operating_point = run_temperature(run), run_operating_point(run)
         if weights != "none":
             run.load_weights(trainer.build(), weights)
         return trainer
@@ -213,13 +224,17 @@ class Trainer:
             tta: test-time augmentation views averaged (1 = none). Views are drawn
                 with the config's training augmenters (as Perez et al. do), or
                 flips/rotations when it has none; view 0 is the image itself.
+
+        With a :attr:`temperature` (fitted by ``lesionkit calibrate``), the averaged
+        probabilities go through it.
         """
         from lesionkit.evaluation.inference import predict
+        from lesionkit.evaluation.run_calibration import apply_run_temperature
 
         augmenter = assembly.tta_augmenter(self.config) if tta > 1 else None
         batch = batch_size or self.config.batch_size
         size, seed = self.config.image_size, self.config.seed
-        return predict(
+        raw = predict(
             self.build(),
             images,
             image_size=size,
@@ -229,6 +244,7 @@ class Trainer:
             seed=seed,
             all_classes=not get_task(self.config.task).is_binary,
         )
+        return apply_run_temperature(raw, self.temperature)
 
     def report_folder(self, split: str, tta: int = 1) -> str:
         """Name of the folder under ``run_dir/reports`` that :meth:`evaluate` writes for ``split``.
@@ -240,24 +256,46 @@ class Trainer:
         name = split if tta <= 1 else f"{split}-tta{tta}"
         return f"{self.report_prefix}-{name}" if self.report_prefix else name
 
-    def evaluate(self, split: str = "test", *, tta: int | None = None, save: bool = True) -> Report:
-        """Metrics of the model on ``split``: the paper's five and the ISIC 2017 set.
+    def evaluate(
+        self, split: str = "test", *, tta: int | None = None, save: bool = True, bootstrap: int = DEFAULT_RESAMPLES
+    ) -> Report:
+        """Metrics of the model on ``split``: the paper's five and the ISIC 2017 set, with intervals,
+        calibration, the frozen :attr:`operating_point` and subgroups.
 
         Args:
             tta: test-time augmentation views to average (default ``config.tta``;
                 1 = none); see :meth:`predict`.
             save: also write the report (metrics, tables, predictions, plots) to
                 ``reports/<split>/`` of the run directory, when it exists
-                (``<split>-tta<N>/`` with test-time augmentation; :meth:`report_folder`).
+                (``<split>-tta<N>/`` with test-time augmentation; :meth:`report_folder`),
+                and the run's model card.
+            bootstrap: resamples of the stratified-bootstrap intervals (seeded by the
+                config's seed; 0 = none).
         """
         from lesionkit.evaluation.evaluate import evaluate_split, save_report
 
         cfg, data = self.config, self.split(split)
         views = max(cfg.tta if tta is None else int(tta), 1)
         predict = lambda images, n: self.predict(images, tta=n)  # noqa: E731
-        size, row = cfg.image_size, self.reference
-        report = evaluate_split(predict, data, name=cfg.name, task=cfg.task, image_size=size, tta=views, reference=row)
+        report = evaluate_split(
+            predict,
+            data,
+            name=cfg.name,
+            task=cfg.task,
+            image_size=cfg.image_size,
+            tta=views,
+            reference=self.reference,
+            bootstrap=bootstrap,
+            seed=cfg.seed,
+            operating_point=self.operating_point,
+            temperature=self.temperature.to_dict() if self.temperature else None,
+        )
         if save and self.run.path.is_dir():
-            images = functools.partial(data.load_images, size)
-            save_report(report, self.run, self.report_folder(split, views), model=self.build(), images=images)
+            # An external test set (report_prefix) is not the data the model card describes.
+            counts = (
+                None if self.report_prefix else {name: len(self.split(name)) for name in self.dataset.split_names()}
+            )
+            images = functools.partial(data.load_images, cfg.image_size)
+            folder = self.report_folder(split, views)
+            save_report(report, self.run, folder, split_counts=counts, model=self.build(), images=images)
         return report

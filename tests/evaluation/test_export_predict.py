@@ -119,11 +119,13 @@ def test_predict_from_the_model_file_alone(
     rows = list(csv.DictReader(out.open()))
     assert list(rows[0]) == ["image_id", "other", "melanoma", "decision"]
     assert [r["image_id"] for r in rows] == ["img0", "img1", "img2"]
-    # The same as the run predicts (TTA views averaged), then calibrated and thresholded as the run says.
+    # The same as the run predicts (TTA views averaged, then calibrated), thresholded as the run says.
     from lesionkit.data.images import load_image
 
     batch = np.stack([load_image(images / f"img{i}.png", 32) for i in range(3)])
-    expected = apply_temperature(Trainer.from_run(run[0]).predict(batch, tta=2), TEMPERATURE)
+    restored = Trainer.from_run(run[0])  # reads the run's temperature and applies it after the TTA average
+    assert restored.temperature is not None and restored.temperature.temperature == TEMPERATURE
+    expected = restored.predict(batch, tta=2)
     got = np.array([float(r["melanoma"]) for r in rows])
     np.testing.assert_allclose(got, expected, atol=2e-6)
     np.testing.assert_allclose(got + np.array([float(r["other"]) for r in rows]), 1.0, atol=2e-6)
@@ -131,7 +133,7 @@ def test_predict_from_the_model_file_alone(
     assert sorted(r["decision"] for r in rows) == ["melanoma", "melanoma", "other"]
     # --tta 1 overrides the exported setting: the plain model's output.
     assert main(["predict", str(exported), str(images / "img0.png"), "-o", str(out), "--tta", "1"]) == 0
-    plain = apply_temperature(Trainer.from_run(run[0]).predict(batch[:1]), TEMPERATURE)
+    plain = restored.predict(batch[:1])
     np.testing.assert_allclose(float(next(csv.DictReader(out.open()))["melanoma"]), plain[0], atol=2e-6)
 
 

@@ -1,0 +1,150 @@
+"""A run's fitted temperature and frozen operating point: fitted on validation, kept in the run, read back.
+
+``lesionkit calibrate RUN`` and ``lesionkit threshold RUN`` call these with the run's
+validation labels and probabilities; every later evaluation and prediction of the run
+reads them back (:func:`run_temperature`, :func:`run_operating_point`). The files
+are :class:`~lesionkit.runs.RunDir`'s ``calibration.json`` and ``operating_point.json``.
+
+The threshold applies to the probabilities **after** the run's temperature, and the
+operating point records that temperature. Fitting a new temperature carries the
+threshold over to the new scale exactly (temperature scaling is monotone, so the same
+images stay above it): the frozen decisions do not change when the run is calibrated.
+
+Example:
+    >>> import tempfile
+    >>> from lesionkit.runs import RunDir
+    >>> run = RunDir(tempfile.mkdtemp())
+    >>> y = [0, 0, 0, 0, 1, 1, 1, 1]
+    >>> p = [0.01, 0.2, 0.6, 0.05, 0.4, 0.97, 0.99, 0.9]
+    >>> point = choose_run_operating_point(run, y, p, "sensitivity", target=0.75)
+    >>> point.threshold, point.chosen_on
+    (0.75, 'validation')
+    >>> scaling = fit_run_temperature(run, y, p)
+    >>> moved = run_operating_point(run)
+    >>> moved.threshold != 0.75, (scaling.apply(p) > moved.threshold).tolist() == (np.asarray(p) > 0.75).tolist()
+    (True, True)
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from lesionkit.errors import DataError
+from lesionkit.evaluation.calibration import TemperatureScaling, apply_temperature, fit_temperature
+from lesionkit.evaluation.operating_point import OperatingPoint, choose_threshold
+from lesionkit.runs import RunDir, RunDirError
+
+__all__ = [
+    "apply_run_temperature",
+    "choose_run_operating_point",
+    "fit_run_temperature",
+    "run_operating_point",
+    "run_temperature",
+]
+
+
+def run_temperature(run: RunDir) -> TemperatureScaling | None:
+    """The temperature kept in ``run`` (None: never calibrated).
+
+    Raises:
+        RunDirError: ``calibration.json`` is unreadable or incomplete.
+    """
+    record = run.read_calibration()
+    if record is None:
+        return None
+    try:
+        return TemperatureScaling.from_dict(record)
+    except DataError as exc:
+        raise RunDirError(f"{run.calibration_file}: {exc}; run `lesionkit calibrate {run.path}` again") from None
+
+
+def run_operating_point(run: RunDir) -> OperatingPoint | None:
+    """The frozen operating point kept in ``run`` (None: none chosen).
+
+    Raises:
+        RunDirError: ``operating_point.json`` is unreadable or incomplete.
+    """
+    record = run.read_operating_point()
+    if record is None:
+        return None
+    try:
+        return OperatingPoint.from_dict(record)
+    except DataError as exc:
+        raise RunDirError(f"{run.operating_point_file}: {exc}; run `lesionkit threshold {run.path}` again") from None
+
+
+def apply_run_temperature(probabilities: Any, scaling: TemperatureScaling | None) -> np.ndarray:
+    """``probabilities`` through the run's temperature (unchanged without one)."""
+    p = np.asarray(probabilities, dtype=np.float64)
+    return p if scaling is None else scaling.apply(p)
+
+
+def fit_run_temperature(
+    run: RunDir, y_true: Any, raw_probabilities: Any, *, split: str = "validation", views: int = 1
+) -> TemperatureScaling:
+    """Fit the temperature on ``split``'s **uncalibrated** probabilities and keep it in ``run``.
+
+    ``views``: the test-time augmentation views the probabilities averaged (recorded as ``tta``).
+
+    A frozen operating point of the run is carried over to the new temperature
+    (same decisions on every image), and records it.
+    """
+    scaling = fit_temperature(y_true, raw_probabilities, chosen_on=split)
+    old = run_temperature(run)
+    record = run.read_operating_point()
+    run.write_calibration({**scaling.to_dict(), "tta": int(views)})
+    if record is not None:
+        old_t = float(record.get("temperature", old.temperature if old else 1.0))
+        moved = _rescale(float(record["threshold"]), old_t, scaling.temperature)
+        run.write_operating_point({**record, "threshold": moved, "temperature": scaling.temperature})
+    return scaling
+
+
+def choose_run_operating_point(
+    run: RunDir,
+    y_true: Any,
+    probabilities: Any,
+    rule: str,
+    *,
+    target: float | None = None,
+    split: str = "validation",
+) -> OperatingPoint:
+    """Choose the threshold on ``split``'s probabilities (after the run's temperature) and freeze it in ``run``.
+
+    Args:
+        rule: ``"sensitivity"`` (with ``target``), ``"youden"`` or ``"fixed"`` (``target`` is the threshold).
+
+    Raises:
+        DataError: ``split`` is not a validation split: a threshold chosen on the test split would
+            flatter every test report after it.
+    """
+    if split in ("test", "train"):
+        raise DataError(
+            f"an operating point is chosen on validation data, not on {split!r}: a threshold chosen on "
+            "the split it is reported on flatters the model (and training data flatters it more)"
+        )
+    if np.ndim(probabilities) == 2 and np.shape(probabilities)[1] > 2:
+        raise DataError(
+            "an operating point is a threshold on one class's probability: binary tasks only "
+            "(a multi-class run predicts the most probable class)"
+        )
+    if rule == "fixed":
+        if target is None:
+            raise DataError("rule='fixed' needs the threshold as target=..., e.g. 0.3")
+        point = OperatingPoint(float(target), "fixed", "given")
+    else:
+        point = choose_threshold(y_true, probabilities, rule, target=target, chosen_on=split)  # type: ignore[arg-type]
+    scaling = run_temperature(run)
+    run.write_operating_point({**point.to_dict(), "temperature": scaling.temperature if scaling else 1.0})
+    return point
+
+
+def _rescale(threshold: float, old_temperature: float, new_temperature: float) -> float:
+    # The same logit boundary z = T_old * logit(threshold), read at the new temperature.
+    if not 0.0 < threshold < 1.0:
+        return threshold  # 0 or 1 (every or no image positive) mean the same at any temperature
+    logit = math.log(threshold / (1 - threshold)) * old_temperature
+    return float(apply_temperature(np.array([1 / (1 + math.exp(-logit))]), new_temperature)[0])
