@@ -49,4 +49,7 @@ def run(args: argparse.Namespace) -> int:
         metadata = run_metadata(trainer.config, trainer.model, trainer.run)
         path = export_tflite(trainer.model, args.tflite, quantize=args.quantize, metadata=metadata)
         print(f"wrote {path} ({path.stat().st_size / 2**20:.1f} MiB, quantize={args.quantize}) and {path}.json")
+        if not args.output:
+            for card in copy_model_card(trainer.run, path):
+                print(f"wrote {card}")
     return 0

@@ -165,6 +165,7 @@ def test_tflite_matches_keras_within_tolerance(run: tuple[Path, float], tmp_path
         path = tmp_path / f"model-{quantize}.tflite"
         assert main(["export", str(run[0]), "--tflite", str(path), "--quantize", quantize]) == 0
         assert json.loads(Path(f"{path}.json").read_text())["quantize"] == quantize
+        assert (tmp_path / f"model-{quantize}.model_card.md").is_file()
         interpreter = tf.lite.Interpreter(model_path=str(path))
         interpreter.resize_tensor_input(interpreter.get_input_details()[0]["index"], batch.shape)
         interpreter.allocate_tensors()
