@@ -531,3 +531,65 @@ def profile_from_measurements(
         measured=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         measurements=tuple(measurements),
     )
+
+
+def ensure_runtime(purpose: str = "train") -> RuntimeSettings:
+    """The settings in force, calling :func:`configure_runtime` first when nothing chose them yet.
+
+    The first caller in a process decides (the ``lesionkit`` command does so for its
+    command); the :class:`~lesionkit.Trainer` calls this before it imports TensorFlow, so a
+    script that only uses the Trainer gets the same settings as the command.
+    """
+    return _ACTIVE if _ACTIVE is not None else configure_runtime(purpose)
+
+
+def tuning_candidates(host: Host | None = None) -> list[dict[str, bool | int]]:
+    """The settings ``lesionkit tune`` measures: oneDNN off/on × inter-op pool of 1 or every core.
+
+    Intra-op threads stay at one per core (fewer never helped a single busy process).
+
+    Example:
+        >>> len(tuning_candidates(Host(cpu="x", flags=(), cores=4, machine="x86_64")))
+        4
+    """
+    host = host or detect_host()
+    inter = sorted({1, host.cores})
+    return [
+        {"onednn": onednn, "intra_op_threads": host.cores, "inter_op_threads": n}
+        for onednn in (False, True)
+        for n in inter
+    ]
+
+
+#: How much faster XLA must measure before a profile turns it on (noise margin).
+XLA_MARGIN = 1.05
+
+
+def choose_settings(rows: list[dict[str, Any]]) -> dict[str, dict[str, bool | int]]:
+    """The fastest candidate per purpose from measured rows.
+
+    Each row holds a candidate's settings and its rates: ``train`` (img/s), optionally
+    ``train_xla``, and ``infer``. Training gets XLA when ``train_xla`` beat ``train`` by
+    :data:`XLA_MARGIN`; inference never compiles with XLA here.
+
+    Raises:
+        RuntimeSettingsError: no row has both rates (every measurement failed).
+
+    Example:
+        >>> rows = [{"onednn": False, "intra_op_threads": 2, "inter_op_threads": 2, "train": 15.6, "infer": 139.0},
+        ...         {"onednn": True, "intra_op_threads": 2, "inter_op_threads": 2, "train": 31.0, "infer": 97.0}]
+        >>> chosen = choose_settings(rows)
+        >>> chosen["train"]["onednn"], chosen["infer"]["onednn"]
+        (True, False)
+    """
+    usable = [r for r in rows if isinstance(r.get("train"), (int, float)) and isinstance(r.get("infer"), (int, float))]
+    if not usable:
+        raise RuntimeSettingsError("no candidate setting could be measured; see the errors above and retry")
+    keys = ("onednn", "intra_op_threads", "inter_op_threads")
+    best_train = max(usable, key=lambda r: max(r["train"], r.get("train_xla") or 0.0))
+    best_infer = max(usable, key=lambda r: r["infer"])
+    xla = (best_train.get("train_xla") or 0.0) > XLA_MARGIN * best_train["train"]
+    return {
+        "train": {**{k: best_train[k] for k in keys}, "jit_compile": xla},
+        "infer": {**{k: best_infer[k] for k in keys}, "jit_compile": False},
+    }

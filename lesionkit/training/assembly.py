@@ -200,7 +200,12 @@ def compile_model(
     takes ``class_counts`` gets the training split's (after balancing).
     """
     from lesionkit.models.runtime import precision_policy
+    from lesionkit.runtime_env import active_settings
     from lesionkit.training.keras_metrics import PositiveAUC
+
+    # XLA where this host's runtime profile measured it faster (or LESIONKIT_JIT_COMPILE=1).
+    runtime = active_settings()
+    jit_compile = cfg.jit_compile or (runtime is not None and runtime.jit_compile)
 
     # Optimizer slots and metric variables must live under the same strategy as the model.
     with precision_policy(cfg.precision), strategy.scope():
@@ -214,4 +219,4 @@ def compile_model(
         loss = registries.losses.build(
             cfg.loss.name, cfg.loss.params, injected={"class_counts": class_counts}, where="loss"
         )
-        model.compile(optimizer=optimizer, loss=loss, metrics=[PositiveAUC(name="auc")], jit_compile=cfg.jit_compile)
+        model.compile(optimizer=optimizer, loss=loss, metrics=[PositiveAUC(name="auc")], jit_compile=jit_compile)

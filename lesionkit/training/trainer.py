@@ -27,6 +27,7 @@ from lesionkit.config import ExperimentConfig
 from lesionkit.data.split import Dataset, Split
 from lesionkit.evaluation.report import Report
 from lesionkit.runs import ResumePoint, RunDir, default_run_dir
+from lesionkit.runtime_env import ensure_runtime
 from lesionkit.training import assembly
 
 
@@ -97,6 +98,7 @@ class Trainer:
     def build(self) -> Any:
         """Build (once) and return the Keras model; later calls return the same model."""
         if self._model is None:
+            ensure_runtime("infer")  # before TensorFlow's import, unless fit (train) or the CLI came first
             self._model = assembly.model_from_config(self.config, self.head, self.strategy)
         return self._model
 
@@ -129,6 +131,7 @@ class Trainer:
         Returns:
             the per-epoch history (also in ``run_dir/history.csv``).
         """
+        ensure_runtime("train")  # oneDNN and thread pools are fixed when TensorFlow is imported
         from lesionkit.training.callbacks import fit_callbacks
 
         cfg, run = self.config, self.run
