@@ -334,7 +334,8 @@ class RuntimeSettings(Mapping[str, Setting]):
     Attributes:
         purpose: ``"train"`` or ``"infer"``.
         host: the host they were resolved for.
-        profile: the profile file used, if any.
+        profile: the profile file used, ``"(passed in)"`` for a :class:`Profile` given in
+            code, or ``None``.
         applied: ``False`` when TensorFlow was already imported, so the settings it reads
             at import (:data:`READ_AT_IMPORT`) are whatever it read then.
     """
@@ -423,8 +424,12 @@ def resolve_settings(
         return RuntimeSettings(
             purpose, host, tuple(Setting(n, None, "tensorflow", v) for n, v in ENV_VARS.items()), applied=False
         )
+    where = None
     if profile == "cached":
         profile = load_profile(host)
+        where = str(profile_path(host)) if profile is not None else None
+    elif isinstance(profile, Profile):
+        where = "(passed in)"
     chosen = profile.settings[purpose] if isinstance(profile, Profile) else None
     ours = _set_by_lesionkit(env)
     defaults = default_settings(purpose, host)
@@ -437,7 +442,6 @@ def resolve_settings(
             settings.append(Setting(name, chosen[name], "profile", var))
         else:
             settings.append(Setting(name, defaults[name], "default", var))
-    where = str(profile_path(host, env)) if isinstance(profile, Profile) else None
     return RuntimeSettings(purpose, host, tuple(settings), profile=where)
 
 
