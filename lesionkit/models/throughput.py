@@ -98,9 +98,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--trainable", default="conv5")
     parser.add_argument("--xla", action="store_true", help="also measure training with XLA")
+    parser.add_argument("--xla-only", action="store_true", help="only training with XLA (key train_xla)")
     args = parser.parse_args(argv)
-    jit = (False, True) if args.xla else (False,)
-    rates = measure(size=args.size, batch=args.batch, seconds=args.seconds, trainable=args.trainable, jit=jit)
+    jit = (True,) if args.xla_only else (False, True) if args.xla else (False,)
+    rates = measure(
+        size=args.size,
+        batch=args.batch,
+        seconds=args.seconds,
+        trainable=args.trainable,
+        jit=jit,
+        infer=not args.xla_only,
+    )
     print(json.dumps(rates))
     return 0
 
