@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"\nmelanoma ROC AUC on the synthetic test split: {report.metrics['roc_auc']:.3f} ({done - started:.0f} s)")
     print(
         f"took {done - started:.0f} s: TensorFlow import {imported - started:.0f} s, building and training "
-        f"{trained - imported:.0f} s ({args.epochs} epochs on {sizes['train']} images, validating on "
+        f"{trained - imported:.0f} s ({args.epochs} epoch{'' if args.epochs == 1 else 's'} on {sizes['train']} images, validating on "
         f"{sizes['validation']}), test evaluation {done - trained:.0f} s ({sizes['test']} images)"
     )
     print(f"run directory (config, checkpoints, logs, plots): {trainer.run_dir}")

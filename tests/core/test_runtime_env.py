@@ -164,3 +164,25 @@ def test_tensorflow_imported_first_is_reported_not_pretended() -> None:
     assert first == "False tensorflow default"  # TensorFlow chose; XLA still applies per model
     assert warning.startswith("RuntimeAlreadyImportedWarning: TensorFlow was imported before")
     assert "onednn=1 (default)" in warning
+
+
+def test_info_shows_host_build_and_where_each_setting_came_from(capsys: pytest.CaptureFixture[str]) -> None:
+    from lesionkit.cli import main
+
+    assert main(["info", "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert info["host"]["cores"] == rt.available_cores() and info["tensorflow"]["version"]
+    assert {n: s["source"] for n, s in info["runtime"]["settings"].items()} == {
+        n: s.source
+        for n, s in rt.active_settings().items()  # type: ignore[union-attr]
+    }
+    assert main(["info"]) == 0
+    text = capsys.readouterr().out
+    assert "TF_ENABLE_ONEDNN_OPTS" in text and "runtime settings for train" in text
+
+
+def test_measured_rates_are_positive_for_training_and_inference() -> None:
+    from lesionkit.models.throughput import measure
+
+    rates = measure(size=32, batch=2, seconds=0.05)
+    assert set(rates) == {"train", "infer"} and min(rates.values()) > 0
