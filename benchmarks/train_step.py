@@ -115,6 +115,10 @@ def make_config(args: argparse.Namespace, epochs: int, run_dir: str) -> Any:
     )
 
 
+#: CPU seconds of the measured epochs of the last timed run (all threads of the process).
+LAST_CPU = [0.0]
+
+
 def epoch_timer() -> Any:
     import keras
 
@@ -124,9 +128,11 @@ def epoch_timer() -> Any:
         def __init__(self) -> None:
             super().__init__()
             self.ends: list[float] = []
+            self.cpu_ends: list[float] = []  # CPU seconds of the process (all threads)
 
         def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
             self.ends.append(time.perf_counter())
+            self.cpu_ends.append(time.process_time())
 
     return EpochTimer()
 
@@ -148,6 +154,7 @@ def time_trainer(args: argparse.Namespace) -> tuple[float, float]:
 
         model.fit = fit_with_timer  # the Trainer's own fit, with the timer after its callbacks
         trainer.fit(verbose=0)
+        LAST_CPU[0] = timer.cpu_ends[-1] - timer.cpu_ends[0]
         return timer.ends[0] - start, timer.ends[-1] - timer.ends[0]
 
 
@@ -196,6 +203,7 @@ def time_plain_keras(args: argparse.Namespace) -> tuple[float, float]:
         verbose=0,
         callbacks=[timer],
     )
+    LAST_CPU[0] = timer.cpu_ends[-1] - timer.cpu_ends[0]
     return timer.ends[0] - start, timer.ends[-1] - timer.ends[0]
 
 
@@ -212,7 +220,9 @@ def run_side(args: argparse.Namespace) -> None:
 
     first, measured = (time_trainer if args.side == "lesionkit" else time_plain_keras)(args)
     ips = args.images * args.epochs / max(measured, 1e-9)
-    print("RESULT " + json.dumps({"first": first, "measured": measured, "ips": ips, "settings": chosen}))
+    per_cpu = args.images * args.epochs / max(LAST_CPU[0], 1e-9)
+    result = {"first": first, "measured": measured, "ips": ips, "per_cpu_s": per_cpu, "settings": chosen}
+    print("RESULT " + json.dumps(result))
 
 
 #: Rows of the default comparison: (label, side, environment, extra flags). ``None`` removes a
@@ -247,6 +257,7 @@ def compare(args: argparse.Namespace, argv: list[str]) -> None:
         f"{args.epochs} measured epochs, {args.precision}, jit_compile={args.jit}; one process per row"
     )
     results: dict[str, float] = {}
+    per_cpu: dict[str, float] = {}
     for label, side, env_changes, extra in rows(args):
         env = {k: v for k, v in os.environ.items() if env_changes.get(k, v) is not None}
         env.update({k: v for k, v in env_changes.items() if v is not None})
@@ -258,18 +269,27 @@ def compare(args: argparse.Namespace, argv: list[str]) -> None:
             continue
         r = json.loads(lines[-1][len("RESULT ") :])
         results[label] = r["ips"]
+        per_cpu[label] = r["per_cpu_s"]
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
         print(
             f"{label:42s} first epoch {r['first']:6.1f} s, next {args.epochs} {r['measured']:6.1f} s "
-            f"→ {r['ips']:7.1f} images/s",
+            f"→ {r['ips']:7.1f} images/s, {r['per_cpu_s']:6.2f} images/CPU-s (load {load:.1f})",
             flush=True,
         )
         if r["settings"]:
             print("    settings: " + ", ".join(f"{k}={v}" for k, v in r["settings"].items()))
-    base = results.get("plain model.fit, TensorFlow defaults")
-    if base:
+    # On a shared machine the rows see different loads; images per CPU-second is steadier
+    # (it still counts spinning threads, so compare it only between rows of one run).
+    base, base_cpu = (
+        results.get("plain model.fit, TensorFlow defaults"),
+        per_cpu.get("plain model.fit, TensorFlow defaults"),
+    )
+    if base and base_cpu:
         for label, ips in results.items():
             if label != "plain model.fit, TensorFlow defaults":
-                print(f"ratio {label} / plain defaults: {ips / base:.3f}")
+                print(
+                    f"ratio {label} / plain defaults: {ips / base:.3f} wall, {per_cpu[label] / base_cpu:.3f} per CPU-s"
+                )
 
 
 def main(argv: list[str] | None = None) -> None:
