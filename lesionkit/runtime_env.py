@@ -473,9 +473,11 @@ def configure_runtime(
 
     Example:
         >>> env = {"TF_ENABLE_ONEDNN_OPTS": "0"}
-        >>> s = configure_runtime("infer", environ=env, profile=None)  # doctest: +SKIP
-        >>> s["onednn"].value, s["onednn"].source, env["TF_ENABLE_ONEDNN_OPTS"]  # doctest: +SKIP
+        >>> s = configure_runtime("infer", environ=env, profile=None)  # a dict: this process is untouched
+        >>> s["onednn"].value, s["onednn"].source, env["TF_ENABLE_ONEDNN_OPTS"]
         (False, 'user env', '0')
+        >>> s["jit_compile"].source, env["LESIONKIT_JIT_COMPILE"]
+        ('default', '0')
     """
     global _ACTIVE
     env = os.environ if environ is None else environ
