@@ -186,3 +186,30 @@ def test_measured_rates_are_positive_for_training_and_inference() -> None:
 
     rates = measure(size=32, batch=2, seconds=0.05)
     assert set(rates) == {"train", "infer"} and min(rates.values()) > 0
+
+
+def test_tune_caches_the_fastest_setting_per_purpose(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The command's bookkeeping, with made-up rates instead of minutes of measuring."""
+    from lesionkit.cli import cmd_tune, main
+
+    def fake(candidate: dict[str, object], args: object, *, xla: bool = False) -> dict[str, float]:
+        if xla:
+            return {"train_xla": 50.0}
+        onednn, inter = candidate["onednn"], candidate["inter_op_threads"]
+        return {"train": 30.0 if onednn else 15.0, "infer": 97.0 if onednn else 139.0 - inter}
+
+    monkeypatch.setenv("LESIONKIT_CACHE", str(tmp_path))
+    monkeypatch.setattr(cmd_tune, "_measure", fake)
+    assert main(["tune", "--seconds", "0.1"]) == 0
+    assert "profile written" in capsys.readouterr().out
+    saved = rt.load_profile()
+    assert saved is not None and len(saved.measurements) == len(rt.tuning_candidates())
+    assert saved.settings["train"]["onednn"] is True and saved.settings["train"]["jit_compile"] is True
+    assert saved.settings["infer"] == {
+        "onednn": False,
+        "intra_op_threads": rt.available_cores(),
+        "inter_op_threads": 1,
+        "jit_compile": False,
+    }
