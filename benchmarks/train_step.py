@@ -6,11 +6,20 @@ for both, by a callback run after every other one: the time from the end of the 
 epoch (model building, tracing and compilation done) to the end of the last, so for the
 Trainer it includes what it does every epoch (checkpoints, CSV and TensorBoard logs).
 
-Prints images/s for each, their ratio (goal ≥ 0.95), and the fraction of the machine's
-FLOP limit reached, counting 3 × 7.7 GFLOP per 224-px training image (forward + backward),
-scaled by (size/224)².
+By default every row runs in a fresh process, because oneDNN and the thread pools are fixed
+when TensorFlow is imported: the plain script with TensorFlow's defaults (as a user would run
+it), lesionkit's ``fit`` with the runtime settings it chooses (``lesionkit.runtime_env``: your
+environment, this host's ``lesionkit tune`` profile, or the defaults), and the plain script
+with one setting changed at a time (oneDNN flipped, one inter-op thread, one intra-op thread;
+``--xla-variant`` adds XLA), each with its ratio to the plain defaults.
 
-    python benchmarks/train_step.py                       # CPU-friendly default: 64 px, ~2 min
+``--same-process`` runs both in one process with the same settings instead, and prints
+images/s for each, their ratio (goal ≥ 0.95: the Trainer's own overhead), and the fraction
+of the machine's FLOP limit reached, counting 3 × 7.7 GFLOP per 224-px training image
+(forward + backward), scaled by (size/224)².
+
+    python benchmarks/train_step.py                       # CPU: settings compared, ~5 processes
+    python benchmarks/train_step.py --same-process        # Trainer overhead only: 64 px, ~2 min
     python benchmarks/train_step.py --size 224 --batch 64 --images 1024 --epochs 3 \
         --precision mixed_bfloat16 --jit                  # on a GPU
 """
@@ -18,8 +27,11 @@ scaled by (size/224)².
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -103,6 +115,10 @@ def make_config(args: argparse.Namespace, epochs: int, run_dir: str) -> Any:
     )
 
 
+#: CPU seconds of the measured epochs of the last timed run (all threads of the process).
+LAST_CPU = [0.0]
+
+
 def epoch_timer() -> Any:
     import keras
 
@@ -112,9 +128,11 @@ def epoch_timer() -> Any:
         def __init__(self) -> None:
             super().__init__()
             self.ends: list[float] = []
+            self.cpu_ends: list[float] = []  # CPU seconds of the process (all threads)
 
         def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
             self.ends.append(time.perf_counter())
+            self.cpu_ends.append(time.process_time())
 
     return EpochTimer()
 
@@ -136,6 +154,7 @@ def time_trainer(args: argparse.Namespace) -> tuple[float, float]:
 
         model.fit = fit_with_timer  # the Trainer's own fit, with the timer after its callbacks
         trainer.fit(verbose=0)
+        LAST_CPU[0] = timer.cpu_ends[-1] - timer.cpu_ends[0]
         return timer.ends[0] - start, timer.ends[-1] - timer.ends[0]
 
 
@@ -184,7 +203,93 @@ def time_plain_keras(args: argparse.Namespace) -> tuple[float, float]:
         verbose=0,
         callbacks=[timer],
     )
+    LAST_CPU[0] = timer.cpu_ends[-1] - timer.cpu_ends[0]
     return timer.ends[0] - start, timer.ends[-1] - timer.ends[0]
+
+
+def run_side(args: argparse.Namespace) -> None:
+    """One side in this process; prints ``RESULT {json}`` for the parent."""
+    if args.side == "lesionkit":
+        from lesionkit.runtime_env import configure_runtime
+
+        settings = configure_runtime("train")  # what the lesionkit command and the Trainer do first
+        chosen = {n: f"{s.env_value} ({s.source})" for n, s in settings.items()}
+    else:
+        chosen = {}
+    import tensorflow as tf  # noqa: F401
+
+    first, measured = (time_trainer if args.side == "lesionkit" else time_plain_keras)(args)
+    ips = args.images * args.epochs / max(measured, 1e-9)
+    per_cpu = args.images * args.epochs / max(LAST_CPU[0], 1e-9)
+    result = {"first": first, "measured": measured, "ips": ips, "per_cpu_s": per_cpu, "settings": chosen}
+    print("RESULT " + json.dumps(result))
+
+
+#: Rows of the default comparison: (label, side, environment, extra flags). ``None`` removes a
+#: variable: the plain script runs with TensorFlow's defaults, as a user's script would.
+def rows(args: argparse.Namespace) -> list[tuple[str, str, dict[str, str | None], list[str]]]:
+    from lesionkit.runtime_env import ENV_VARS, SET_BY_LESIONKIT_VAR, detect_host
+
+    clean: dict[str, str | None] = dict.fromkeys((*ENV_VARS.values(), SET_BY_LESIONKIT_VAR))
+    host = detect_host()
+    # TensorFlow's own default: oneDNN on with AVX-512 (x86), off otherwise.
+    tf_onednn = "avx512f" in host.flags
+    flipped = "0" if tf_onednn else "1"
+    table = [
+        ("plain model.fit, TensorFlow defaults", "plain", clean, []),
+        ("lesionkit fit, runtime settings", "lesionkit", clean, []),
+    ]
+    if args.variants:
+        table += [
+            (f"plain, TF_ENABLE_ONEDNN_OPTS={flipped}", "plain", {**clean, "TF_ENABLE_ONEDNN_OPTS": flipped}, []),
+            ("plain, TF_NUM_INTEROP_THREADS=1", "plain", {**clean, "TF_NUM_INTEROP_THREADS": "1"}, []),
+            ("plain, TF_NUM_INTRAOP_THREADS=1", "plain", {**clean, "TF_NUM_INTRAOP_THREADS": "1"}, []),
+        ]
+        if args.xla_variant:
+            table.append(("plain, jit_compile=True (XLA)", "plain", clean, ["--jit"]))
+    return table
+
+
+def compare(args: argparse.Namespace, argv: list[str]) -> None:
+    """Each row in a fresh process (oneDNN and thread pools are fixed at TensorFlow's import)."""
+    print(
+        f"ResNet-50, {args.size} px, batch {args.batch}, {args.images} images/epoch, "
+        f"{args.epochs} measured epochs, {args.precision}, jit_compile={args.jit}; one process per row"
+    )
+    results: dict[str, float] = {}
+    per_cpu: dict[str, float] = {}
+    for label, side, env_changes, extra in rows(args):
+        env = {k: v for k, v in os.environ.items() if env_changes.get(k, v) is not None}
+        env.update({k: v for k, v in env_changes.items() if v is not None})
+        cmd = [sys.executable, __file__, *argv, "--side", side, *extra]
+        out = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        lines = [line for line in out.stdout.splitlines() if line.startswith("RESULT ")]
+        if out.returncode != 0 or not lines:
+            print(f"{label:42s} failed: {(out.stderr.strip().splitlines() or ['?'])[-1]}")
+            continue
+        r = json.loads(lines[-1][len("RESULT ") :])
+        results[label] = r["ips"]
+        per_cpu[label] = r["per_cpu_s"]
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+        print(
+            f"{label:42s} first epoch {r['first']:6.1f} s, next {args.epochs} {r['measured']:6.1f} s "
+            f"→ {r['ips']:7.1f} images/s, {r['per_cpu_s']:6.2f} images/CPU-s (load {load:.1f})",
+            flush=True,
+        )
+        if r["settings"]:
+            print("    settings: " + ", ".join(f"{k}={v}" for k, v in r["settings"].items()))
+    # On a shared machine the rows see different loads; images per CPU-second is steadier
+    # (it still counts spinning threads, so compare it only between rows of one run).
+    base, base_cpu = (
+        results.get("plain model.fit, TensorFlow defaults"),
+        per_cpu.get("plain model.fit, TensorFlow defaults"),
+    )
+    if base and base_cpu:
+        for label, ips in results.items():
+            if label != "plain model.fit, TensorFlow defaults":
+                print(
+                    f"ratio {label} / plain defaults: {ips / base:.3f} wall, {per_cpu[label] / base_cpu:.3f} per CPU-s"
+                )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -196,7 +301,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--precision", default="float32", choices=["float32", "mixed_float16", "mixed_bfloat16"])
     parser.add_argument("--jit", action="store_true", help="compile the train step with XLA")
     parser.add_argument("--peak-gflops", type=float, default=None, help="override the machine's peak")
+    parser.add_argument(
+        "--same-process",
+        action="store_true",
+        help="both sides in this process with the same settings (the Trainer's own overhead only)",
+    )
+    parser.add_argument("--no-variants", dest="variants", action="store_false", help="only the two main rows")
+    parser.add_argument("--xla-variant", action="store_true", help="also a plain row with XLA (slow to compile)")
+    parser.add_argument("--side", choices=["plain", "lesionkit"], help=argparse.SUPPRESS)
+    argv = sys.argv[1:] if argv is None else argv
     args = parser.parse_args(argv)
+    if args.side:
+        return run_side(args)
+    if not args.same_process:
+        return compare(args, argv)
 
     import tensorflow as tf
 

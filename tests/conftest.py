@@ -20,3 +20,9 @@ from hypothesis import settings
 settings.register_profile("repeatable", derandomize=True, deadline=None, print_blob=True)
 settings.register_profile("explore", deadline=None, max_examples=500, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
+
+# Tests run the way the lesionkit command does: runtime settings in force before any test
+# imports TensorFlow (the empty cache above means the documented defaults, no profile).
+from lesionkit.runtime_env import configure_runtime  # noqa: E402
+
+configure_runtime("train")

@@ -19,6 +19,18 @@ from collections.abc import Sequence
 from lesionkit import __version__
 from lesionkit.errors import LesionkitError
 
+#: What each command that runs TensorFlow does with it: its runtime settings (oneDNN,
+#: threads, XLA; :mod:`lesionkit.runtime_env`) are put in force before TensorFlow is imported.
+RUNTIME_PURPOSE = {
+    "fit": "train",
+    "demo": "train",
+    "reproduce": "train",
+    "evaluate": "infer",
+    "predict": "infer",
+    "export": "infer",
+    "augment-preview": "infer",
+}
+
 
 class CommandError(LesionkitError):
     """An error a command reports to the user as one line, exit code 2."""
@@ -47,6 +59,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     try:
+        if args.command in RUNTIME_PURPOSE:
+            from lesionkit.runtime_env import configure_runtime
+
+            configure_runtime(RUNTIME_PURPOSE[args.command])
         return int(args.func(args) or 0)
     except BrokenPipeError:  # `lesionkit plugins | head`: the reader left, not an error
         sys.stderr.close()

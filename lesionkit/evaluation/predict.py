@@ -35,40 +35,62 @@ class Predictor(Protocol):
 
 
 def predict_files(
-    predictor: Predictor, files: Sequence[Path], *, tta: int | None = None, batch: int = 64
+    predictor: Predictor, files: Sequence[Path], *, tta: int | None = None, batch: int = 64, workers: int | None = None
 ) -> tuple[str, np.ndarray, list[tuple[Path, str]]]:
     """Positive-class probabilities of image ``files`` by ``predictor`` (e.g. ``Trainer.from_run(run_dir)``).
 
-    Files that cannot be decoded are skipped (probability NaN) and returned with
-    the reason, never silently dropped. A multi-class predictor gives one row of
-    class probabilities per file, ``(N, K)``.
+    Files are decoded by ``workers`` threads (default: one per available core, at most 8;
+    Pillow releases the GIL while it decodes and resizes), and the next batch is decoded
+    while the model predicts the current one. Files that cannot be decoded are skipped
+    (probability NaN) and returned with the reason, never silently dropped. A multi-class
+    predictor gives one row of class probabilities per file, ``(N, K)``.
 
     Returns:
         (task, probabilities aligned with ``files``, skipped (path, reason) pairs)
     """
-    from lesionkit.data.images import load_image
-    from lesionkit.errors import DataError
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    from lesionkit.runtime_env import available_cores
 
     size = predictor.config.image_size
     views = predictor.config.tta if tta is None else int(tta)
     out: np.ndarray | None = None
     skipped: list[tuple[Path, str]] = []
-    for start in range(0, len(files), batch):
-        chunk = list(range(start, min(start + batch, len(files))))
-        images, ok = [], []
-        for i in chunk:
-            try:
-                images.append(load_image(files[i], size))
-                ok.append(i)
-            except DataError as exc:
-                skipped.append((files[i], str(exc)))
-        if not images:
-            continue
-        predicted = np.asarray(predictor.predict(np.stack(images), tta=views))
-        if out is None:  # (N,) for a binary task, (N, K) for a multi-class one
-            out = np.full((len(files), *predicted.shape[1:]), np.nan)
-        out[ok] = predicted
+    chunks = [range(start, min(start + batch, len(files))) for start in range(0, len(files), batch)]
+    with ThreadPoolExecutor(max_workers=workers or min(available_cores(), 8)) as pool:
+
+        def decode(chunk: range) -> list[Future[np.ndarray | str]]:
+            return [pool.submit(_decode, files[i], size) for i in chunk]
+
+        pending = decode(chunks[0]) if chunks else []
+        for k, chunk in enumerate(chunks):
+            current, pending = pending, (decode(chunks[k + 1]) if k + 1 < len(chunks) else [])
+            images, ok = [], []
+            for i, future in zip(chunk, current, strict=True):
+                result = future.result()
+                if isinstance(result, str):
+                    skipped.append((files[i], result))
+                else:
+                    images.append(result)
+                    ok.append(i)
+            if not images:
+                continue
+            predicted = np.asarray(predictor.predict(np.stack(images), tta=views))
+            if out is None:  # (N,) for a binary task, (N, K) for a multi-class one
+                out = np.full((len(files), *predicted.shape[1:]), np.nan)
+            out[ok] = predicted
     return predictor.config.task, np.full(len(files), np.nan) if out is None else out, skipped
+
+
+def _decode(path: Path, size: int) -> np.ndarray | str:
+    """The image at ``size`` pixels, or why it could not be decoded."""
+    from lesionkit.data.images import load_image
+    from lesionkit.errors import DataError
+
+    try:
+        return load_image(path, size)
+    except DataError as exc:
+        return str(exc)
 
 
 def write_submission(path: str | Path, files: Sequence[Path], columns: Mapping[str, np.ndarray]) -> tuple[int, int]:

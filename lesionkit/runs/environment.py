@@ -9,7 +9,7 @@ from typing import Any
 
 
 def environment(seed: int) -> dict[str, Any]:
-    """Versions of everything that can change a result, the plugins loaded, and the seed.
+    """Versions of everything that can change a result, the plugins loaded, the seed, the runtime settings.
 
     Example:
         >>> sorted(environment(0))[:3]  # doctest: +SKIP
@@ -21,6 +21,7 @@ def environment(seed: int) -> dict[str, Any]:
 
     import lesionkit
     from lesionkit.registries import ALL
+    from lesionkit.runtime_env import active_settings
 
     plugins = sorted({e.origin for r in ALL.values() for e in r.entries() if e.plugin is not None})
     return {
@@ -33,5 +34,7 @@ def environment(seed: int) -> dict[str, Any]:
         "devices": [d.name for d in tf.config.list_logical_devices()],
         "plugins": plugins,
         "seed": seed,
+        # oneDNN, thread pools and XLA in force, and where each came from (lesionkit.runtime_env).
+        "runtime": runtime.to_dict() if (runtime := active_settings()) is not None else None,
         "started": _dt.datetime.now().isoformat(timespec="seconds"),
     }

@@ -227,7 +227,12 @@ def compile_model(
     the task's (:func:`~lesionkit.training.keras_metrics.task_metrics`).
     """
     from lesionkit.models.runtime import precision_policy
+    from lesionkit.runtime_env import active_settings
     from lesionkit.training.keras_metrics import task_metrics
+
+    # XLA where this host's runtime profile measured it faster (or LESIONKIT_JIT_COMPILE=1).
+    runtime = active_settings()
+    jit_compile = cfg.jit_compile or (runtime is not None and runtime.jit_compile)
 
     # Optimizer slots and metric variables must live under the same strategy as the model.
     with precision_policy(cfg.precision), strategy.scope():
@@ -241,6 +246,4 @@ def compile_model(
         loss = registries.losses.build(
             cfg.loss.name, cfg.loss.params, injected={"class_counts": class_counts}, where="loss"
         )
-        model.compile(
-            optimizer=optimizer, loss=loss, metrics=task_metrics(get_task(cfg.task)), jit_compile=cfg.jit_compile
-        )
+        model.compile(optimizer=optimizer, loss=loss, metrics=task_metrics(get_task(cfg.task)), jit_compile=jit_compile)

@@ -30,6 +30,7 @@ from lesionkit.evaluation.confidence import DEFAULT_RESAMPLES
 from lesionkit.evaluation.operating_point import OperatingPoint
 from lesionkit.evaluation.report import Report
 from lesionkit.runs import ResumePoint, RunDir, default_run_dir
+from lesionkit.runtime_env import ensure_runtime
 from lesionkit.task import get_task
 from lesionkit.training import assembly
 
@@ -106,6 +107,7 @@ class Trainer:
     def build(self) -> Any:
         """Build (once) and return the Keras model; later calls return the same model."""
         if self._model is None:
+            ensure_runtime("infer")  # before TensorFlow's import, unless fit (train) or the CLI came first
             self._model = assembly.model_from_config(self.config, self.head, self.strategy)
         return self._model
 
@@ -138,6 +140,7 @@ class Trainer:
         Returns:
             the per-epoch history (also in ``run_dir/history.csv``).
         """
+        ensure_runtime("train")  # oneDNN and thread pools are fixed when TensorFlow is imported
         from lesionkit.training.callbacks import fit_callbacks
 
         cfg, run = self.config, self.run

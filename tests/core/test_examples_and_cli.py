@@ -148,6 +148,7 @@ def test_demo_command_trains_evaluates_and_keeps_the_run(tmp_path: Path, capsys)
     out = capsys.readouterr().out
     assert "Synthetic lesions, 32 px, 1 epoch." in out
     assert "melanoma_conv5 (test)" in out and "paper" in out  # ours beside the paper's row
+    assert "TensorFlow import" in out and "1 epoch on 600 images" in out  # where the time went
     auc = float(out.split("melanoma ROC AUC on the synthetic test split: ")[1].split()[0])
     assert 0.0 <= auc <= 1.0
     assert (tmp_path / "demo" / "reports" / "test" / "report.md").is_file()

@@ -44,6 +44,9 @@ def test_fit_records_history_and_run_directory(fitted: Trainer) -> None:
     assert json.loads((run / "config.json").read_text()) == fitted.config.to_dict()
     env = json.loads((run / "environment.json").read_text())
     assert {"lesionkit", "tensorflow", "keras", "numpy", "python", "seed"} <= set(env)
+    assert (
+        env["runtime"]["purpose"] == "train" and env["runtime"]["settings"]["onednn"]["env"] == "TF_ENABLE_ONEDNN_OPTS"
+    )
     state = json.loads((run / "state.json").read_text())
     assert state["epoch"] == 2 and (run / "checkpoints" / state["checkpoint"] / "model.npz").is_file()
     assert (run / "checkpoints" / "best" / "model.npz").is_file()
