@@ -115,7 +115,7 @@ def distribution_strategy(name: str = "default", *, devices: Sequence[str] | Non
 
 
 def failed_workers(strategy: Any, failed: bool) -> int:
-    """How many replicas of ``strategy`` say they ``failed``: every worker calls this at the same point.
+    """How many workers of ``strategy`` say they ``failed`` (at least): every worker calls this at the same point.
 
     A collective sum, so it is also a barrier: no worker goes past it before all have
     reached it. Workers use it to agree that every one of them may go on (a worker that
@@ -127,8 +127,9 @@ def failed_workers(strategy: Any, failed: bool) -> int:
     """
     import tensorflow as tf
 
-    flags = strategy.run(lambda: tf.constant(1.0 if failed else 0.0))
-    return int(strategy.reduce(tf.distribute.ReduceOp.SUM, flags, axis=None).numpy())
+    # One value per worker, summed by a collective all-reduce (no strategy.run: no eager replica call).
+    flag = tf.constant(1.0 if failed else 0.0)
+    return int(strategy.reduce(tf.distribute.ReduceOp.SUM, flag, axis=None).numpy())
 
 
 def current_precision() -> str:
