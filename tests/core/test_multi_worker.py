@@ -26,10 +26,10 @@ from lesionkit.runs import RunDirError
 ROOT = Path(lesionkit.__file__).resolve().parents[1]
 TINY = '{"name": "synthetic", "params": {"sizes": {"train": 8, "validation": 4, "test": 4}}}'
 # Two epochs of two global batches of 4 (2 images per worker); a frozen ResNet-18 keeps the
-# gradients all-reduced per step small (only the head trains).
+# gradients all-reduced per step small (trainable=all freezes the backbone: only the head trains).
 FIT = (
     "melanoma_resnet50_scratch --dataset synthetic --weights none --image-size 32 --epochs 2 --batch-size 4 "
-    "--set backbone=resnet18 --set trainable=none --set balance=none --set augmenters=[] "
+    "--set backbone=resnet18 --set trainable=all --set balance=none --set augmenters=[] "
     "--set distribute=multi_worker_mirrored"
 ).split()
 TIMEOUT_S = 240
@@ -175,7 +175,7 @@ def finished_run(tmp_path_factory) -> Path:
         batch_size=4,
         epochs=1,
         backbone="resnet18",
-        trainable="none",
+        trainable="all",
         balance="none",
         augmenters=[],
         run_dir=str(run),
