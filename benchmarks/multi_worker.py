@@ -94,7 +94,7 @@ def _run(args: argparse.Namespace, workers: int) -> float:
     outputs = [p.communicate()[0] for p in procs]
     if any(p.returncode for p in procs):
         raise SystemExit(f"a worker failed: {[p.returncode for p in procs]}")
-    line = [line for out in outputs for line in out.splitlines() if line.startswith("{")][0]
+    line = next(line for out in outputs for line in out.splitlines() if line.startswith("{"))
     return float(json.loads(line)["images_per_s"])
 
 

@@ -31,5 +31,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if not args.service or not args.replicas:
         raise CommandError("tf-config kubernetes needs --service (the headless service) and --replicas (the pods)")
-    print(tf_config_from_kubernetes(os.environ, service=args.service, replicas=args.replicas, port=port, name=args.name))
+    print(
+        tf_config_from_kubernetes(os.environ, service=args.service, replicas=args.replicas, port=port, name=args.name)
+    )
     return 0

@@ -9,7 +9,7 @@ environment (``lesionkit tf-config`` prints it; ``docs/scaling.md``).
 Example:
     >>> cfg = tf_config(["node1:12345", "node2:12345"], index=1)
     >>> role = worker_role("multi_worker_mirrored", {"TF_CONFIG": cfg})
-    >>> role.index, role.num_workers, role.is_chief
+    >>> role.task_index, role.num_workers, role.is_chief
     (1, 2, False)
     >>> worker_role("default", {"TF_CONFIG": cfg}).is_chief  # TF_CONFIG only matters to multi-worker runs
     True
@@ -39,7 +39,7 @@ class WorkerRole(NamedTuple):
     """
 
     task_type: str = "worker"
-    index: int = 0
+    task_index: int = 0
     num_workers: int = 1
     is_chief: bool = True
 

@@ -176,7 +176,9 @@ class Trainer:
             self.reference = run.read_reference()
         data = assembly.train_data(cfg, train, self.head.num_outputs)
         model = self.build()
-        assembly.compile_model(model, cfg, strategy, steps_per_epoch=data.steps_per_epoch, class_counts=data.class_counts)
+        assembly.compile_model(
+            model, cfg, strategy, steps_per_epoch=data.steps_per_epoch, class_counts=data.class_counts
+        )
         # Every worker loads the chief's last checkpoint: the same weights everywhere.
         start = run.resume(model, truncate_history=role.is_chief) if resume else ResumePoint()
         has_validation = "validation" in self.dataset.split_names()

@@ -24,7 +24,7 @@ def test_worker_zero_is_chief_unless_the_cluster_has_a_chief() -> None:
     hosts = ["a:1", "b:1", "c:1"]
     roles = [worker_role(MWMS, {"TF_CONFIG": tf_config(hosts, i)}) for i in range(3)]
     assert [r.is_chief for r in roles] == [True, False, False]
-    assert {r.num_workers for r in roles} == {3} and roles[2].index == 2 and roles[0].is_multi_worker
+    assert {r.num_workers for r in roles} == {3} and roles[2].task_index == 2 and roles[0].is_multi_worker
     with_chief = {"cluster": {"chief": ["c:1"], "worker": ["a:1", "b:1"]}}
     chief = worker_role(MWMS, {"TF_CONFIG": json.dumps({**with_chief, "task": {"type": "chief", "index": 0}})})
     worker0 = worker_role(MWMS, {"TF_CONFIG": json.dumps({**with_chief, "task": {"type": "worker", "index": 0}})})
@@ -59,7 +59,10 @@ def test_slurm_host_lists_expand_like_scontrol() -> None:
 def test_tf_config_from_slurm() -> None:
     env = {"SLURM_JOB_NODELIST": "gpu[1-3]", "SLURM_PROCID": "2"}
     data = json.loads(tf_config_from_slurm(env, port=4000))
-    assert data == {"cluster": {"worker": ["gpu1:4000", "gpu2:4000", "gpu3:4000"]}, "task": {"type": "worker", "index": 2}}
+    assert data == {
+        "cluster": {"worker": ["gpu1:4000", "gpu2:4000", "gpu3:4000"]},
+        "task": {"type": "worker", "index": 2},
+    }
     with pytest.raises(RuntimeConfigError, match="srun"):
         tf_config_from_slurm({})
     with pytest.raises(RuntimeConfigError, match="one worker per node"):

@@ -10,6 +10,7 @@ import csv
 import json
 import os
 import re
+import shlex
 import shutil
 import socket
 import subprocess
@@ -27,11 +28,11 @@ ROOT = Path(lesionkit.__file__).resolve().parents[1]
 TINY = '{"name": "synthetic", "params": {"sizes": {"train": 8, "validation": 4, "test": 4}}}'
 # Two epochs of two global batches of 4 (2 images per worker); a frozen ResNet-18 keeps the
 # gradients all-reduced per step small (trainable=all freezes the backbone: only the head trains).
-FIT = (
+FIT = shlex.split(
     "melanoma_resnet50_scratch --dataset synthetic --weights none --image-size 32 --epochs 2 --batch-size 4 "
     "--set backbone=resnet18 --set trainable=all --set balance=none --set augmenters=[] "
     "--set distribute=multi_worker_mirrored"
-).split()
+)
 TIMEOUT_S = 240
 
 
@@ -156,10 +157,7 @@ def test_workers_log_the_same_scores(two_worker_run) -> None:
 
 def test_roles_from_tf_config() -> None:
     hosts = ["127.0.0.1:1", "127.0.0.1:2"]
-    roles = [
-        worker_role("multi_worker_mirrored", {"TF_CONFIG": tf_config(hosts, i)})
-        for i in range(2)
-    ]
+    roles = [worker_role("multi_worker_mirrored", {"TF_CONFIG": tf_config(hosts, i)}) for i in range(2)]
     assert [r.is_chief for r in roles] == [True, False] and {r.num_workers for r in roles} == {2}
 
 
