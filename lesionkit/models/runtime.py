@@ -196,7 +196,7 @@ def agreed(strategy: Any, step: Callable[[], _T], *, what: str = "the checks bef
         raise error
     if failures:
         raise OtherWorkerFailedError(
-            f"{failures} replica(s) of another worker failed {what}; its output says why. Fix that and "
+            f"another worker failed {what} ({failures} replica(s)); its output says why. Fix that and "
             f"start every worker again (with --resume if the run had begun)"
         )
     return result  # type: ignore[return-value]

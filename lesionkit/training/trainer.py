@@ -159,7 +159,8 @@ class Trainer:
                 f"directory on shared storage for every worker (--run-dir), where the chief writes the run"
             )
         # TensorFlow configures collective ops when its runtime starts, so the strategy comes
-        # before any op: reading data (tf.image resizing) or environment.json's device list.
+        # before anything starts it: environment.json's device list did (run.open), then the
+        # pipelines would. Importing TensorFlow alone does not.
         strategy, run = self.strategy, self.run
 
         def check() -> Split:

@@ -47,8 +47,10 @@ def free_ports(count: int) -> list[int]:
             s.close()
 
 
-def run_workers(args: list[str], scratch: Path) -> list[subprocess.CompletedProcess[str]]:
-    """Run `lesionkit fit ARGS` as worker 0 and 1 of one cluster, each in its own empty cwd and TMPDIR.
+def run_workers(
+    args: list[str], scratch: Path, extra: tuple[list[str], list[str]] = ([], [])
+) -> list[subprocess.CompletedProcess[str]]:
+    """Run `lesionkit fit ARGS` (+ ``extra[i]``) as worker 0 and 1 of one cluster, each in its own empty cwd and TMPDIR.
 
     Both are killed if either outlives the timeout; each one's output is kept for the asserts.
     """
@@ -68,7 +70,7 @@ def run_workers(args: list[str], scratch: Path) -> list[subprocess.CompletedProc
         }
         log = (home / "output.txt").open("w+")
         logs.append(log)
-        cmd = [sys.executable, "-m", "lesionkit", "fit", *args]
+        cmd = [sys.executable, "-m", "lesionkit", "fit", *args, *extra[index]]
         procs.append(subprocess.Popen(cmd, cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT, text=True))
     try:
         for proc in procs:
@@ -153,6 +155,17 @@ def test_workers_log_the_same_scores(two_worker_run) -> None:
     for chief, other in (results[:2], results[2:]):
         scores = [re.findall(r"val_auc: ([0-9.]+)", r.stdout) for r in (chief, other)]
         assert scores[0] and scores[0] == scores[1]
+
+
+def test_one_workers_error_stops_every_worker(two_worker_run) -> None:
+    """Worker 0 refuses to start over a finished run; worker 1 (resuming it) must not wait for it forever."""
+    run, scratch, _ = two_worker_run
+    state = (run / "state.json").read_text()
+    args = [*FIT, "--set", f"dataset={TINY}", "--run-dir", str(run), "--evaluate", ""]
+    chief, other = run_workers(args, scratch, extra=([], ["--resume"]))
+    assert chief.returncode == 2 and "already holds files" in chief.stdout
+    assert other.returncode == 2 and "another worker failed" in other.stdout
+    assert (run / "state.json").read_text() == state
 
 
 def test_roles_from_tf_config() -> None:
