@@ -122,6 +122,7 @@ def two_worker_run(tmp_path_factory) -> tuple[Path, Path, list[subprocess.Comple
     return run, scratch, [*fit, *resumed]
 
 
+@pytest.mark.slow
 def test_the_chief_writes_a_complete_run(two_worker_run) -> None:
     run, _, _ = two_worker_run
     assert json.loads((run / "config.json").read_text())["distribute"] == "multi_worker_mirrored"
@@ -134,12 +135,14 @@ def test_the_chief_writes_a_complete_run(two_worker_run) -> None:
     assert len(predictions) == 1 + 4  # every test image once, gathered from both workers
 
 
+@pytest.mark.slow
 def test_resume_continues_without_repeating_epochs(two_worker_run) -> None:
     run, _, _ = two_worker_run
     assert history_epochs(run) == [0, 1]  # epoch 2's row was redone once, not appended twice
     assert not list((run / "checkpoints").glob(".*"))  # no partial checkpoint left
 
 
+@pytest.mark.slow
 def test_only_the_chief_writes(two_worker_run) -> None:
     run, scratch, results = two_worker_run
     # TensorBoard files name the process that wrote them: one per fit, the chief (worker 0).
@@ -149,6 +152,7 @@ def test_only_the_chief_writes(two_worker_run) -> None:
     assert leftovers == []
 
 
+@pytest.mark.slow
 def test_workers_log_the_same_scores(two_worker_run) -> None:
     """Both see the same (all-reduced) monitored value: early stopping and the best checkpoint agree."""
     _, _, results = two_worker_run
@@ -157,6 +161,7 @@ def test_workers_log_the_same_scores(two_worker_run) -> None:
         assert scores[0] and scores[0] == scores[1]
 
 
+@pytest.mark.slow
 def test_one_workers_error_stops_every_worker(two_worker_run) -> None:
     """Worker 0 refuses to start over a finished run; worker 1 (resuming it) must not wait for it forever."""
     run, scratch, _ = two_worker_run
@@ -199,6 +204,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
+@pytest.mark.slow
 def test_a_non_chief_fit_writes_nothing(finished_run: Path, tmp_path: Path) -> None:
     """A worker that is not the chief resumes from the chief's checkpoint and leaves every file as it was."""
     config = json.loads((finished_run / "config.json").read_text())
