@@ -173,6 +173,55 @@ def test_one_workers_error_stops_every_worker(two_worker_run) -> None:
     assert (run / "state.json").read_text() == state
 
 
+SHARD_SCRIPT = """
+import json, numpy as np, tensorflow as tf
+from lesionkit.models.runtime import distribution_strategy
+strategy = distribution_strategy("multi_worker_mirrored")  # first: before any op
+from lesionkit.data.pipeline import make_pipeline
+images = np.repeat(np.arange(16, dtype=np.uint8), 32 * 32 * 3).reshape(16, 32, 32, 3)  # image i is all i
+ds = make_pipeline(images, np.arange(16) % 2, batch_size=4, training=True, seed=0)
+seen = []
+for x, _ in strategy.experimental_distribute_dataset(ds):  # as Keras's fit distributes it
+    for local in strategy.experimental_local_results(x):
+        seen.append([int(v) for v in local[:, 0, 0, 0].numpy()])
+print("SEEN", json.dumps(seen))
+"""
+
+
+@pytest.mark.slow
+def test_each_training_image_is_seen_once_per_epoch_across_workers(tmp_path: Path) -> None:
+    """The training pipeline under two workers: each keeps its half of every global batch of 4."""
+    hosts = [f"127.0.0.1:{port}" for port in free_ports(2)]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    env.update(CUDA_VISIBLE_DEVICES="", TF_CPP_MIN_LOG_LEVEL="2")
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", SHARD_SCRIPT],
+            env={**env, "TF_CONFIG": tf_config(hosts, i)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for i in range(2)
+    ]
+    try:
+        outputs = [p.communicate(timeout=TIMEOUT_S)[0] for p in procs]
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+    batches = []
+    for output in outputs:
+        line = next((ln for ln in output.splitlines() if ln.startswith("SEEN ")), None)
+        assert line is not None, output[-3000:]
+        batches.append(json.loads(line[5:]))
+    assert [len(b) for b in batches] == [4, 4]  # the same number of steps on both workers
+    assert all(len(batch) == 2 for worker in batches for batch in worker)  # global batch 4 = 2 + 2
+    seen = [i for worker in batches for batch in worker for i in batch]
+    assert sorted(seen) == list(range(16))  # every image once, none twice
+
+
 def test_roles_from_tf_config() -> None:
     hosts = ["127.0.0.1:1", "127.0.0.1:2"]
     roles = [worker_role("multi_worker_mirrored", {"TF_CONFIG": tf_config(hosts, i)}) for i in range(2)]
