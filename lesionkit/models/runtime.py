@@ -19,9 +19,9 @@ Strategies:
                   "task": {"type": "worker", "index": 0}}'
 
   Without ``TF_CONFIG`` it runs as a single worker (useful to test the code path).
-  TensorFlow configures collective ops when its runtime starts, so this strategy must be
-  created before any TensorFlow op runs in the process (the Trainer's ``fit`` creates it
-  first); :mod:`lesionkit.models.cluster` says which worker is the chief, and
+  TensorFlow configures collective ops when its runtime starts, so in a cluster this
+  strategy must be created before any TensorFlow op runs in the process (the Trainer's
+  ``fit`` creates it first; a single worker may come later); :mod:`lesionkit.models.cluster` says which worker is the chief, and
   ``docs/scaling.md`` how to launch the workers.
 
 Precision policies: ``"float32"``, ``"mixed_float16"`` (GPUs with tensor cores; Keras scales

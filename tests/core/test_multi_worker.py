@@ -222,6 +222,20 @@ def test_each_training_image_is_seen_once_per_epoch_across_workers(tmp_path: Pat
     assert sorted(seen) == list(range(16))  # every image once, none twice
 
 
+def test_a_strategy_after_tensorflow_started(monkeypatch) -> None:
+    """Too late for collective ops: one worker (no TF_CONFIG) still works, a cluster gets a clear error."""
+    import tensorflow as tf
+
+    from lesionkit.models.runtime import RuntimeConfigError, distribution_strategy
+
+    tf.constant(1.0) + 1.0  # TensorFlow's runtime has started in this process
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    assert distribution_strategy("multi_worker_mirrored").num_replicas_in_sync == 1
+    monkeypatch.setenv("TF_CONFIG", tf_config(["127.0.0.1:1", "127.0.0.1:2"], 0))
+    with pytest.raises(RuntimeConfigError, match="before TensorFlow runs anything"):
+        distribution_strategy("multi_worker_mirrored")
+
+
 def test_roles_from_tf_config() -> None:
     hosts = ["127.0.0.1:1", "127.0.0.1:2"]
     roles = [worker_role("multi_worker_mirrored", {"TF_CONFIG": tf_config(hosts, i)}) for i in range(2)]
