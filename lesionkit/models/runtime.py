@@ -103,12 +103,12 @@ def distribution_strategy(name: str = "default", *, devices: Sequence[str] | Non
             ) from None
     try:
         return tf.distribute.MultiWorkerMirroredStrategy()
-    except RuntimeError as exc:
-        if "program startup" not in str(exc):
+    except (RuntimeError, ValueError) as exc:
+        if "program startup" not in str(exc) and "already configured" not in str(exc):
             raise
         raise RuntimeConfigError(
             "distribute='multi_worker_mirrored' must create its strategy before TensorFlow runs anything in "
-            "this process (TensorFlow already started, so collective ops can no longer be configured). "
+            f"this process ({exc}: TensorFlow already started, or an earlier strategy configured it). "
             "Create the Trainer's strategy first (trainer.strategy, as Trainer.fit does) or run each worker "
             "in a fresh process"
         ) from None

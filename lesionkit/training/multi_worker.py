@@ -11,8 +11,9 @@ multi-worker strategy, on every worker, before the first epoch ends:
    own replica batch instead (no collective op, the same shapes on every worker).
 2. It averages each step's logs over replicas with ``strategy.reduce("MEAN", v, axis=0)``,
    which fails on the scalar loss and metric values ("Invalid reduction dimension 0 for
-   input with 0 dimensions"). The train and test steps return each scalar as a vector of
-   one, which that reduction averages over all replicas of all workers back into a scalar.
+   input with 0 dimensions") and would average a per-class vector into one number. The
+   train and test steps return each value with a leading axis of one, which that reduction
+   averages over all replicas of all workers back into the value's own shape.
    Keras's metric variables are summed across replicas on every update, so every replica
    reports the same value and the average is that value: all workers log the same numbers
    (which early stopping and the best checkpoint rely on).
@@ -55,16 +56,16 @@ def prepare_for_multi_worker(model: Any, strategy: Any) -> Any:
         with strategy.scope():
             model._symbolic_build(data_batch=data_batch)
 
-    def as_vector(value: Any) -> Any:
-        return tf.reshape(value, [1]) if tf.is_tensor(value) and value.shape.rank == 0 else value
+    def per_replica_axis(value: Any) -> Any:
+        return tf.expand_dims(value, 0) if tf.is_tensor(value) else value
 
-    def with_vector_logs(step: Any) -> Any:
+    def with_replica_axis(step: Any) -> Any:
         def run(data: Any) -> Any:
-            return keras.tree.map_structure(as_vector, step(data))
+            return keras.tree.map_structure(per_replica_axis, step(data))
 
         return run
 
     model._maybe_symbolic_build = maybe_symbolic_build
-    model.train_step = with_vector_logs(model.train_step)
-    model.test_step = with_vector_logs(model.test_step)
+    model.train_step = with_replica_axis(model.train_step)
+    model.test_step = with_replica_axis(model.test_step)
     return model

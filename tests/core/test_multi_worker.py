@@ -131,8 +131,15 @@ def test_the_chief_writes_a_complete_run(two_worker_run) -> None:
     assert state["epoch"] == 2 and (run / "checkpoints" / "epoch-0002" / "model.npz").is_file()
     assert (run / "checkpoints" / "best" / "model.npz").is_file()
     assert (run / "reports" / "test" / "metrics.json").is_file()
-    predictions = (run / "reports" / "test" / "predictions.csv").read_text().strip().splitlines()
-    assert len(predictions) == 1 + 4  # every test image once, gathered from both workers
+    with (run / "reports" / "test" / "predictions.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 4  # every test image once, gathered from both workers...
+    # ...in the order of the images: the same as one process predicts with the last weights.
+    trainer = Trainer.from_run(run, weights="last")
+    test = trainer.split("test")
+    alone = trainer.predict(test.load_images(trainer.config.image_size))
+    assert [r["image_id"] for r in rows] == list(test.ids)
+    assert [float(r["probability"]) for r in rows] == pytest.approx(alone, abs=1e-5)
 
 
 @pytest.mark.slow
