@@ -242,9 +242,12 @@ class ExperimentConfig:
         trainable: which stages train: ``"none"`` (all trainable), ``"conv5"``,
             ``"conv4_conv5"`` (the paper's fine-tuning) or ``"all"`` (all frozen: a linear probe).
         learning_rate: initial learning rate passed to the schedule.
+        batch_size: images per training step in all; under a distribution strategy the
+            global batch, split across the replicas of every worker.
         precision: ``"float32"``, ``"mixed_float16"`` or ``"mixed_bfloat16"``.
         jit_compile: compile the train step with XLA.
-        distribute: ``"default"`` (one device), ``"mirrored"`` or ``"multi_worker_mirrored"``.
+        distribute: ``"default"`` (one device), ``"mirrored"`` or ``"multi_worker_mirrored"``
+            (``docs/scaling.md``).
         tta: test-time augmentation views averaged in evaluation (1 = off).
         deterministic: reproducible input order and augmentation (slower).
         augment_workers: processes that run numpy/imgaug augmenters (0 = in the

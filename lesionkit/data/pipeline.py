@@ -127,6 +127,11 @@ def make_pipeline(
     ds = ds.map(finish, num_parallel_calls=tf.data.AUTOTUNE, deterministic=deterministic or None)
     options = tf.data.Options()
     options.deterministic = deterministic
+    # Under MultiWorkerMirroredStrategy each worker runs this whole pipeline and keeps its share of
+    # every global batch (``batch_size`` is global): the images are in memory, so there are no
+    # files to shard by (AUTO would try files first and warn). Every worker gets the same number
+    # of steps, and each example is seen once per epoch across workers.
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
     return ds.with_options(options).prefetch(tf.data.AUTOTUNE)
 
 

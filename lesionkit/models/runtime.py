@@ -19,6 +19,10 @@ Strategies:
                   "task": {"type": "worker", "index": 0}}'
 
   Without ``TF_CONFIG`` it runs as a single worker (useful to test the code path).
+  TensorFlow configures collective ops when its runtime starts, so in a cluster this
+  strategy must be created before any TensorFlow op runs in the process (the Trainer's
+  ``fit`` creates it first; a single worker may come later); :mod:`lesionkit.models.cluster` says which worker is the chief, and
+  ``docs/scaling.md`` how to launch the workers.
 
 Precision policies: ``"float32"``, ``"mixed_float16"`` (GPUs with tensor cores; Keras scales
 the loss automatically in ``compile``), ``"mixed_bfloat16"`` (TPUs, recent GPUs and CPUs).
@@ -34,8 +38,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
 
 from lesionkit.errors import LesionkitError
 from lesionkit.registry import did_you_mean
@@ -46,8 +50,15 @@ STRATEGIES: tuple[str, ...] = ("default", "mirrored", "multi_worker_mirrored")
 PRECISIONS: tuple[str, ...] = ("float32", "mixed_float16", "mixed_bfloat16")
 
 
+_T = TypeVar("_T")
+
+
 class RuntimeConfigError(LesionkitError, ValueError):
     """An unknown strategy or precision name, or an unusable ``TF_CONFIG``."""
+
+
+class OtherWorkerFailedError(LesionkitError):
+    """Another worker of a multi-worker run failed a step that all workers must pass together."""
 
 
 def distribution_strategy(name: str = "default", *, devices: Sequence[str] | None = None) -> Any:
@@ -90,7 +101,35 @@ def distribution_strategy(name: str = "default", *, devices: Sequence[str] | Non
                 f"TF_CONFIG is not valid JSON ({exc}); it should look like "
                 '{"cluster": {"worker": ["host0:port", "host1:port"]}, "task": {"type": "worker", "index": 0}}'
             ) from None
-    return tf.distribute.MultiWorkerMirroredStrategy()
+    try:
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    except (RuntimeError, ValueError) as exc:
+        if "program startup" not in str(exc) and "already configured" not in str(exc):
+            raise
+        raise RuntimeConfigError(
+            "distribute='multi_worker_mirrored' must create its strategy before TensorFlow runs anything in "
+            f"this process ({exc}: TensorFlow already started, or an earlier strategy configured it). "
+            "Create the Trainer's strategy first (trainer.strategy, as Trainer.fit does) or run each worker "
+            "in a fresh process"
+        ) from None
+
+
+def failed_workers(strategy: Any, failed: bool) -> int:
+    """How many workers of ``strategy`` say they ``failed`` (at least): every worker calls this at the same point.
+
+    A collective sum, so it is also a barrier: no worker goes past it before all have
+    reached it. Workers use it to agree that every one of them may go on (a worker that
+    raised alone would leave the others waiting in the next collective op forever).
+
+    Example:
+        >>> failed_workers(distribution_strategy("default"), False)
+        0
+    """
+    import tensorflow as tf
+
+    # One value per worker, summed by a collective all-reduce (no strategy.run: no eager replica call).
+    flag = tf.constant(1.0 if failed else 0.0)
+    return int(strategy.reduce(tf.distribute.ReduceOp.SUM, flag, axis=None).numpy())
 
 
 def current_precision() -> str:
@@ -132,3 +171,32 @@ def precision_policy(name: str = "float32") -> Iterator[str]:
         yield name
     finally:
         keras.config.set_dtype_policy(previous)
+
+
+def agreed(strategy: Any, step: Callable[[], _T], *, what: str = "the checks before training") -> _T:
+    """Run ``step`` on every worker of ``strategy``; go on only if it succeeded on all of them.
+
+    A worker whose ``step`` raised re-raises its own error; the others raise
+    :class:`OtherWorkerFailedError`, so every worker stops instead of waiting for the
+    failed one in a collective op. With one worker this is just ``step()``.
+
+    Example:
+        >>> agreed(distribution_strategy("default"), lambda: 42)
+        42
+    """
+    # The question Keras asks (privately) to decide whether it must gather across workers.
+    if not getattr(strategy.extended, "_in_multi_worker_mode", lambda: False)():
+        return step()  # one worker: nothing to agree on
+    try:
+        result, error = step(), None
+    except Exception as exc:  # re-raised below, after the other workers heard of it
+        result, error = None, exc
+    failures = failed_workers(strategy, error is not None)
+    if error is not None:
+        raise error
+    if failures:
+        raise OtherWorkerFailedError(
+            f"another worker failed {what} ({failures} replica(s)); its output says why. Fix that and "
+            f"start every worker again (with --resume if the run had begun)"
+        )
+    return result  # type: ignore[return-value]

@@ -197,14 +197,25 @@ class RunDir:
 
     def create(self, config: ExperimentConfig, environment: Mapping[str, Any]) -> None:
         """Start a fresh run here: refuse a directory that holds files; write config and environment."""
+        self.check_empty()
+        self.path.mkdir(parents=True, exist_ok=True)
+        config.save(self.config_file)
+        _write_json(self.environment_file, dict(environment))
+
+    def check_empty(self) -> None:
+        """Refuse to start a fresh run in a directory that holds files (it is never overwritten)."""
         if self.path.exists() and any(self.path.iterdir()):
             raise RunDirError(
                 f"run directory {self.path} already holds files; pass resume=True (--resume) to continue "
                 f"that run, or choose another run_dir"
             )
-        self.path.mkdir(parents=True, exist_ok=True)
-        config.save(self.config_file)
-        _write_json(self.environment_file, dict(environment))
+
+    def check_open(self, config: ExperimentConfig, *, resume: bool) -> None:
+        """The checks of :meth:`open`, writing nothing (the workers of a multi-worker run that do not write)."""
+        if resume:
+            self.check_resume(config)
+        else:
+            self.check_empty()
 
     def read_config(self) -> ExperimentConfig:
         """The run's saved config; :class:`RunDirError` when this is not a run directory."""
@@ -241,14 +252,17 @@ class RunDir:
         self.write_reference(row)
         return row
 
-    def resume(self, model: Any) -> ResumePoint:
+    def resume(self, model: Any, *, truncate_history: bool = True) -> ResumePoint:
         """Load the last checkpoint (weights, optimizer state) into the compiled ``model``.
 
-        Drops the history rows of epochs after it (the resume redoes them) and returns
-        where training continues; a run without a checkpoint starts at epoch 0.
+        Drops the history rows of epochs after it (the resume redoes them; not with
+        ``truncate_history=False``, which writes nothing: the other workers of a
+        multi-worker run) and returns where training continues; a run without a
+        checkpoint starts at epoch 0.
         """
         state = self.read_state()
-        self.truncate_history(int(state["epoch"]) if state else 0)
+        if truncate_history:
+            self.truncate_history(int(state["epoch"]) if state else 0)
         if state is None:
             return ResumePoint()
         folder = self.checkpoints_dir / str(state["checkpoint"])

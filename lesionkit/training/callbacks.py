@@ -37,13 +37,18 @@ class RunCheckpoint(keras.callbacks.Callback):
             primary metric such as ``val_balanced_accuracy``; falls back to the training
             value, ``auc``, when an epoch does not report it).
         best: best score so far (when resuming).
+        write: write the checkpoints (``False`` on the workers of a multi-worker run
+            that are not the chief: they track the best score and snapshot the variables
+            like the chief, so any collective op a read involves runs on every worker,
+            and write nothing).
     """
 
-    def __init__(self, run: RunDir, monitor: str = "val_auc", best: float = -math.inf) -> None:
+    def __init__(self, run: RunDir, monitor: str = "val_auc", best: float = -math.inf, *, write: bool = True) -> None:
         super().__init__()
         self.run = run
         self.monitor = monitor
         self.best = best
+        self.write = write
         self._writer: ThreadPoolExecutor | None = None
         self._pending: list[Future[None]] = []
 
@@ -61,6 +66,8 @@ class RunCheckpoint(keras.callbacks.Callback):
         if improved:
             self.best = score
         weights, slots = snapshot(self.model)
+        if not self.write:
+            return
         state = {"best_score": self.best if math.isfinite(self.best) else None, "monitor": self.monitor}
         self._pending.append(
             self._writer.submit(self.run.save_checkpoint, weights, slots, epoch + 1, best=improved, state=state)
@@ -107,13 +114,17 @@ class RunCheckpoint(keras.callbacks.Callback):
 
 
 def fit_callbacks(
-    run: RunDir, cfg: ExperimentConfig, *, monitor: str, best: float, append: bool
+    run: RunDir, cfg: ExperimentConfig, *, monitor: str, best: float, append: bool, chief: bool = True
 ) -> tuple[RunCheckpoint, list[Any]]:
     """lesionkit's callbacks of one fit, in order: history row, checkpoint, TensorBoard, early stopping.
 
+    ``chief=False`` (the other workers of a multi-worker run) leaves out the history and
+    TensorBoard writers and keeps a checkpoint callback that writes nothing: these workers
+    write nowhere, yet stop early on the same (all-reduced) scores as the chief.
+
     Returns the checkpoint callback (the Trainer waits for its writes) and the whole list.
     """
-    checkpoint = RunCheckpoint(run, monitor=monitor, best=best)
+    checkpoint = RunCheckpoint(run, monitor=monitor, best=best, write=chief)
     # The CSV row goes before the checkpoint: a kill in between leaves a row that
     # RunDir.truncate_history drops on resume, never a checkpoint without its row.
     callbacks: list[Any] = [
@@ -121,6 +132,9 @@ def fit_callbacks(
         checkpoint,
         keras.callbacks.TensorBoard(str(run.logs_dir), write_graph=False, profile_batch=0),
     ]
+    if not chief:
+        # Neither writer runs a collective op (both log the epoch's already all-reduced values).
+        callbacks = [checkpoint]
     if cfg.early_stopping_patience:
         callbacks.append(
             keras.callbacks.EarlyStopping(monitor=monitor, mode="max", patience=cfg.early_stopping_patience)

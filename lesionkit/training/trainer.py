@@ -29,7 +29,8 @@ from lesionkit.evaluation.calibration import TemperatureScaling
 from lesionkit.evaluation.confidence import DEFAULT_RESAMPLES
 from lesionkit.evaluation.operating_point import OperatingPoint
 from lesionkit.evaluation.report import Report
-from lesionkit.runs import ResumePoint, RunDir, default_run_dir
+from lesionkit.models.cluster import WorkerRole, worker_role
+from lesionkit.runs import ResumePoint, RunDir, RunDirError, default_run_dir
 from lesionkit.runtime_env import ensure_runtime
 from lesionkit.task import get_task
 from lesionkit.training import assembly
@@ -94,10 +95,22 @@ class Trainer:
 
     @functools.cached_property
     def strategy(self) -> Any:
-        """The ``tf.distribute`` strategy named by ``config.distribute`` (created once)."""
+        """The ``tf.distribute`` strategy named by ``config.distribute`` (created once).
+
+        ``"multi_worker_mirrored"`` must be created before TensorFlow runs any op in the
+        process; :meth:`fit` creates it first.
+        """
         from lesionkit.models.runtime import distribution_strategy
 
         return distribution_strategy(self.config.distribute)
+
+    @functools.cached_property
+    def role(self) -> WorkerRole:
+        """This process's place in a multi-worker run (from ``TF_CONFIG``); one chief otherwise.
+
+        Only the chief writes the run directory (config, checkpoints, history, logs, reports).
+        """
+        return worker_role(self.config.distribute)
 
     @functools.cached_property
     def head(self) -> Any:
@@ -108,7 +121,10 @@ class Trainer:
         """Build (once) and return the Keras model; later calls return the same model."""
         if self._model is None:
             ensure_runtime("infer")  # before TensorFlow's import, unless fit (train) or the CLI came first
-            self._model = assembly.model_from_config(self.config, self.head, self.strategy)
+            from lesionkit.training.multi_worker import prepare_for_multi_worker
+
+            model = assembly.model_from_config(self.config, self.head, self.strategy)
+            self._model = prepare_for_multi_worker(model, self.strategy)
         return self._model
 
     @property
@@ -137,30 +153,58 @@ class Trainer:
                 non-empty run directory is an error, never overwritten.
             callbacks: extra Keras callbacks, run after lesionkit's own.
 
+        With ``distribute="multi_worker_mirrored"`` every worker calls this with the same
+        config and ``run_dir`` (shared storage); only the chief writes there, and the
+        history returned on the other workers is that of this call's epochs (Keras's).
+
         Returns:
             the per-epoch history (also in ``run_dir/history.csv``).
         """
         ensure_runtime("train")  # oneDNN and thread pools are fixed when TensorFlow is imported
+        from lesionkit.models.runtime import agreed
         from lesionkit.training.callbacks import fit_callbacks
 
-        cfg, run = self.config, self.run
-        train = self.split("train")  # missing or broken data fails here, before the run directory is made
-        self.reference = run.open(cfg, resume=resume, reference=self.reference)
+        cfg, role = self.config, self.role
+        if role.is_multi_worker and not cfg.run_dir:
+            raise RunDirError(
+                f"distribute='multi_worker_mirrored' with {role.num_workers} workers needs run_dir: the same "
+                f"directory on shared storage for every worker (--run-dir), where the chief writes the run"
+            )
+        # TensorFlow configures collective ops when its runtime starts, so the strategy comes
+        # before anything starts it: environment.json's device list did (run.open), then the
+        # pipelines would. Importing TensorFlow alone does not.
+        strategy, run = self.strategy, self.run
+
+        def check() -> Split:
+            train = self.split("train")  # missing or broken data fails here, before the run directory is made
+            run.check_open(cfg, resume=resume)
+            return train
+
+        # Every worker checks before the chief writes (else a worker would find the chief's new
+        # files), and one worker's failure stops them all instead of leaving them in a collective.
+        train = agreed(strategy, check)
+        if role.is_chief:
+            self.reference = run.open(cfg, resume=resume, reference=self.reference)
+        elif resume and not self.reference:
+            self.reference = run.read_reference()
         data = assembly.train_data(cfg, train, self.head.num_outputs)
         model = self.build()
         assembly.compile_model(
-            model, cfg, self.strategy, steps_per_epoch=data.steps_per_epoch, class_counts=data.class_counts
+            model, cfg, strategy, steps_per_epoch=data.steps_per_epoch, class_counts=data.class_counts
         )
-        start = run.resume(model) if resume else ResumePoint()
+        # Every worker loads the chief's last checkpoint: the same weights everywhere.
+        start = run.resume(model, truncate_history=role.is_chief) if resume else ResumePoint()
         has_validation = "validation" in self.dataset.split_names()
         validation = (
             assembly.eval_data(cfg, self.split("validation"), self.head.num_outputs) if has_validation else None
         )
         if start.epoch < cfg.epochs:
             monitor = assembly.monitor_for(cfg, has_validation=has_validation)
-            checkpoint, own = fit_callbacks(run, cfg, monitor=monitor, best=start.best, append=start.epoch > 0)
+            checkpoint, own = fit_callbacks(
+                run, cfg, monitor=monitor, best=start.best, append=start.epoch > 0, chief=role.is_chief
+            )
             with checkpoint.writes_flushed(cfg.epochs):
-                model.fit(
+                fitted = model.fit(
                     data.dataset,
                     epochs=cfg.epochs,
                     initial_epoch=start.epoch,
@@ -170,7 +214,10 @@ class Trainer:
                     shuffle=False,  # the pipeline shuffles, seeded
                     verbose=verbose,
                 )
-        self.history = run.read_history()
+            if not role.is_chief:
+                self.history = {key: [float(v) for v in values] for key, values in fitted.history.items()}
+                return self.history
+        self.history = run.read_history() if role.is_chief else {}
         return self.history
 
     @classmethod
@@ -269,7 +316,9 @@ class Trainer:
             tta: test-time augmentation views to average (default ``config.tta``;
                 1 = none); see :meth:`predict`.
             save: also write the report (metrics, tables, predictions, plots) to
-                ``reports/<split>/`` of the run directory, when it exists
+                ``reports/<split>/`` of the run directory, when it exists and this
+                process is the chief (in a multi-worker run every worker must call
+                this, as prediction gathers across workers, but only the chief writes)
                 (``<split>-tta<N>/`` with test-time augmentation; :meth:`report_folder`),
                 and the run's model card.
             bootstrap: resamples of the stratified-bootstrap intervals (seeded by the
@@ -293,7 +342,7 @@ class Trainer:
             operating_point=self.operating_point,
             temperature=self.temperature.to_dict() if self.temperature else None,
         )
-        if save and self.run.path.is_dir():
+        if save and self.role.is_chief and self.run.path.is_dir():  # the other workers write nowhere
             # An external test set (report_prefix) is not the data the model card describes.
             counts = (
                 None if self.report_prefix else {name: len(self.split(name)) for name in self.dataset.split_names()}
