@@ -12,7 +12,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=(
             "Writes <DIR>/<image>_gradcam.png for each image: the Grad-CAM map of the predicted class "
             "(from the end of the backbone's last stage, conv5 for the ResNets) over the image, with the "
-            "class probabilities in the title. RUN is a run directory or a model file from `lesionkit export`."
+            "class probabilities (calibrated, if the run was) in the title. RUN is a run directory or a model file from `lesionkit export`."
         ),
     )
     p.add_argument("run_dir", help="a run directory (from `lesionkit fit`) or an exported model.keras")
@@ -38,13 +38,16 @@ def run(args: argparse.Namespace) -> int:
         metadata = read_metadata(model)
         if metadata is None:
             raise CommandError(f"{args.run_dir} has no lesionkit metadata; export it again with `lesionkit export RUN`")
-        size, classes = metadata.image_size, metadata.classes
+        size, classes, temperature = metadata.image_size, metadata.classes, metadata.temperature
     else:
         from lesionkit.training.trainer import Trainer
 
         trainer = Trainer.from_run(args.run_dir, weights=args.weights)
         model, size, classes = trainer.model, trainer.config.image_size, get_task(trainer.config.task).classes
-    written, skipped = explain_files(model, files, args.output, image_size=size, class_names=classes)
+        temperature = trainer.temperature.temperature if trainer.temperature else None
+    written, skipped = explain_files(
+        model, files, args.output, image_size=size, class_names=classes, temperature=temperature
+    )
     for path, reason in skipped:
         print(f"skipped {path}: {reason}")
     print(f"wrote {len(written)} overlays to {args.output}" + (f" ({len(skipped)} images skipped)" if skipped else ""))

@@ -65,8 +65,12 @@ def explain_files(
     image_size: int,
     class_names: Sequence[str],
     layer: str | None = None,
+    temperature: float | None = None,
 ) -> tuple[list[Path], list[tuple[Path, str]]]:
     """An overlay PNG ``<out_dir>/<image stem>_gradcam.png`` for each image file, of its predicted class.
+
+    ``temperature`` (a calibrated run's) is applied to the probabilities in the titles; it never
+    changes which class is predicted.
 
     Files that cannot be decoded are skipped and returned with the reason, never silently dropped.
 
@@ -75,7 +79,7 @@ def explain_files(
     """
     from lesionkit.data.images import load_image
     from lesionkit.errors import DataError
-    from lesionkit.evaluation.exported import class_probabilities
+    from lesionkit.evaluation.exported import calibrate, class_probabilities
     from lesionkit.evaluation.gradcam import gradcam
 
     out = Path(out_dir)
@@ -92,7 +96,7 @@ def explain_files(
         if not images:
             continue
         batch = np.stack(images)
-        probabilities = class_probabilities(model, batch)
+        probabilities = calibrate(class_probabilities(model, batch), temperature)
         maps = gradcam(model, batch, class_index=np.argmax(probabilities, axis=1), layer=layer)
         for file, image, heatmap, p in zip(kept, batch, maps, probabilities):
             title = probability_title(file.name, p, class_names)
