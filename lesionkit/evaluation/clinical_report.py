@@ -244,7 +244,13 @@ def clinical_report(
         intervals = bootstrap_ci(y, p, threshold=reported_at, n_resamples=bootstrap, seed=seed, level=level)
     elif bootstrap <= 0:
         notes.append("bootstrap intervals off (bootstrap=0)")
-    delong = None if (multiclass or one_class) else delong_auc(y, p, level=level)
+    delong = None
+    if not (multiclass or one_class):
+        positives = int(np.sum(y == 1))
+        if min(positives, len(y) - positives) < 2:  # DeLong's variance needs two of each class
+            notes.append(f"{split} has {positives} positive(s) of {len(y)}: DeLong's interval needs two of each class")
+        else:
+            delong = delong_auc(y, p, level=level)
     subgroups = None
     columns = subgroup_columns(metadata or {})
     sub_y, sub_p = y, p

@@ -259,6 +259,14 @@ def test_one_class_split_is_reported_without_intervals():
     assert any("one class" in n for n in report.notes)
 
 
+def test_a_single_positive_gets_a_report_without_delong_interval():
+    # A tiny split (one positive of eight) must still be reported: DeLong needs two of each class.
+    y = np.array([0, 0, 0, 0, 0, 0, 0, 1])
+    report = clinical_report(y, np.linspace(0.1, 0.9, 8), split="validation", bootstrap=50)
+    assert report.delong is None
+    assert any("DeLong" in n and "1 positive" in n for n in report.notes)
+
+
 def test_split_without_matching_metadata_lengths_is_refused():
     y, z = _logits(14)
     with pytest.raises(DataError, match="sex"):
