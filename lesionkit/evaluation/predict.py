@@ -28,7 +28,7 @@ class Predictor(Protocol):
     @property
     def config(self) -> ExperimentConfig: ...
 
-    def predict(self, images: np.ndarray, *, tta: int = 1) -> np.ndarray: ...
+    def predict(self, images: np.ndarray, *, tta: int = 1, batch_size: int | None = None) -> np.ndarray: ...
 
 
 def predict_files(
@@ -70,7 +70,9 @@ def predict_files(
                     images.append(result)
                     ok.append(i)
             if images:
-                out[ok] = predictor.predict(np.stack(images), tta=views)
+                # The whole chunk in one model call: a training batch size (often 8-32) makes
+                # inference needlessly slower.
+                out[ok] = predictor.predict(np.stack(images), tta=views, batch_size=batch)
     return predictor.config.task, out, skipped
 
 
