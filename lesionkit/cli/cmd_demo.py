@@ -6,9 +6,9 @@ import argparse
 import os
 import time
 
-# Measured on a 2-core CPU: 48 px and 4 epochs keep the whole demo near two minutes (most of
-# it ResNet-50's training steps), with a test ROC AUC of 0.80–0.85 over seeds; 64 px and 5
-# epochs took over three minutes for about the same AUC.
+# Measured on a 2-core CPU: 48 px and 4 epochs took 97-103 s end to end (most of it
+# ResNet-50's training steps) with test ROC AUC 0.80-0.85 over seeds 0-2; 64 px and 5 epochs
+# took 174 s for 0.88 (benchmarks/README.md).
 DEFAULT_IMAGE_SIZE = 48
 DEFAULT_EPOCHS = 4
 
@@ -22,8 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
             "Table 2 balancing, weighted cross-entropy, SGD) on synthetic lesions at a small size, "
             "from randomly initialised weights because ImageNet weights need a download. "
             "Prints the test metrics beside the paper's row (which is on real ISIC 2017 data) and "
-            "the time each part took. The defaults (48 px, 4 epochs) are sized to finish in about "
-            "two minutes on a 2-core CPU."
+            "the time each part took. The defaults (48 px, 4 epochs) finish in about 100 s on a "
+            "2-core CPU."
         ),
     )
     p.add_argument("--image-size", type=int, default=DEFAULT_IMAGE_SIZE, help=f"default {DEFAULT_IMAGE_SIZE}")

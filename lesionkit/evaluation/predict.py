@@ -31,7 +31,7 @@ class Predictor(Protocol):
     @property
     def config(self) -> ExperimentConfig: ...
 
-    def predict(self, images: np.ndarray, *, tta: int = 1) -> np.ndarray: ...
+    def predict(self, images: np.ndarray, *, tta: int = 1, batch_size: int | None = None) -> np.ndarray: ...
 
 
 def predict_files(
@@ -75,7 +75,9 @@ def predict_files(
                     ok.append(i)
             if not images:
                 continue
-            predicted = np.asarray(predictor.predict(np.stack(images), tta=views))
+            # The whole chunk in one model call: a training batch size (often 8-32) makes
+            # inference needlessly slower.
+            predicted = np.asarray(predictor.predict(np.stack(images), tta=views, batch_size=batch))
             if out is None:  # (N,) for a binary task, (N, K) for a multi-class one
                 out = np.full((len(files), *predicted.shape[1:]), np.nan)
             out[ok] = predicted
