@@ -236,7 +236,8 @@ class ExperimentConfig:
         data_dir: dataset root; ``None`` lets the dataset pick (``$LESIONKIT_DATA``...).
         cache_dir: where resized images are cached; ``None`` uses the default.
         image_size: square input size in pixels (≥ 32).
-        balance: ``"paper"`` (Table 2 oversampling), ``"class_weights"`` or ``"none"``.
+        balance: ``"paper"`` (Table 2 oversampling), ``"oversample"`` (every class
+            repeated towards the largest; any number of classes), ``"class_weights"`` or ``"none"``.
         weights: ``None`` (scratch), ``"imagenet"``, or a path to a weights file.
         trainable: which stages train: ``"none"`` (all trainable), ``"conv5"``,
             ``"conv4_conv5"`` (the paper's fine-tuning) or ``"all"`` (all frozen: a linear probe).

@@ -51,7 +51,11 @@ losses: Registry[Any] = Registry(
         "focal": f"{_LOSSES}:focal",
     },
     injected=[
-        Injected("class_counts", "the training set's (negatives, positives) after balancing", when="if_accepted")
+        Injected(
+            "class_counts",
+            "the training set's images per class after balancing ((negatives, positives) for a binary task)",
+            when="if_accepted",
+        )
     ],
 )
 schedules: Registry[Any] = Registry(
@@ -93,6 +97,9 @@ tasks: Registry[Any] = Registry(
     builtins={
         "melanoma": "lesionkit.task:MELANOMA_TASK",
         "seborrheic_keratosis": "lesionkit.task:SEBORRHEIC_KERATOSIS_TASK",
+        "isic2017_3class": "lesionkit.task:ISIC2017_3CLASS_TASK",
+        "dx7": "lesionkit.task:DX7_TASK",
+        "dx8": "lesionkit.task:DX8_TASK",
     },
 )
 

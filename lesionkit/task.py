@@ -1,8 +1,9 @@
 """Tasks: what a model is trained to tell apart, and how a dataset's diagnoses become its labels.
 
-A :class:`Task` is a frozen record registered in ``lesionkit.tasks`` (built-ins
-``melanoma`` and ``seborrheic_keratosis``; plugins in the entry-point group
-``lesionkit.tasks``). It names its classes in order (a head gets
+A :class:`Task` is a frozen record registered in ``lesionkit.tasks`` (built-ins: the
+binary ``melanoma`` and ``seborrheic_keratosis``; the multi-class ``isic2017_3class``,
+``dx7`` (HAM10000 / ISIC 2018 Task 3) and ``dx8`` (ISIC 2019); plugins in the
+entry-point group ``lesionkit.tasks``). It names its classes in order (a head gets
 ``num_classes = len(classes)``), the positive class(es) that binary metrics score,
 the metric early stopping and the best checkpoint follow, and maps every diagnosis code
 (:mod:`lesionkit.data.diagnoses`) it accepts to a class index. A dataset therefore never
@@ -17,6 +18,9 @@ Example:
     (('other', 'melanoma'), 2, ('melanoma',), 'roc_auc')
     >>> task.labels([0, 1, 2, 1]).tolist()
     [0, 1, 0, 1]
+    >>> dx7 = lesionkit.tasks.get("dx7")
+    >>> dx7.num_classes, dx7.primary_metric, dx7.is_binary
+    (7, 'balanced_accuracy', False)
 """
 
 from __future__ import annotations
@@ -28,7 +32,18 @@ from typing import Any
 import attrs
 import numpy as np
 
-from lesionkit.data.diagnoses import DIAGNOSES, MELANOMA, SEBORRHEIC_KERATOSIS
+from lesionkit.data.diagnoses import (
+    ACTINIC_KERATOSIS,
+    BASAL_CELL_CARCINOMA,
+    BENIGN_KERATOSIS,
+    DERMATOFIBROMA,
+    DIAGNOSES,
+    MELANOMA,
+    NEVUS,
+    SEBORRHEIC_KERATOSIS,
+    SQUAMOUS_CELL_CARCINOMA,
+    VASCULAR_LESION,
+)
 from lesionkit.errors import DataError, LesionkitError
 
 
@@ -119,6 +134,11 @@ class Task:
         return len(self.classes)
 
     @property
+    def is_binary(self) -> bool:
+        """Two classes with one positive: the positive-vs-rest metrics and files apply."""
+        return self.num_classes == 2 and len(self.positive) == 1
+
+    @property
     def positive_indices(self) -> tuple[int, ...]:
         """Class indices of :attr:`positive`."""
         return tuple(self.classes.index(p) for p in self.positive)
@@ -164,6 +184,43 @@ SEBORRHEIC_KERATOSIS_TASK = Task.one_vs_rest(
     "seborrheic_keratosis",
     SEBORRHEIC_KERATOSIS,
     description="seborrheic keratosis vs every other diagnosis (ISIC 2017 part 3, task 2)",
+)
+
+ISIC2017_3CLASS_TASK = Task(
+    "isic2017_3class",
+    ("nevus", "melanoma", "seborrheic_keratosis"),
+    {NEVUS: 0, MELANOMA: 1, SEBORRHEIC_KERATOSIS: 2},
+    # The two classes ISIC 2017 scored one-vs-rest; mean_auc is the mean of their AUCs.
+    positive=("melanoma", "seborrheic_keratosis"),
+    primary_metric="mean_auc",
+    description="nevus / melanoma / seborrheic keratosis, ranked by the mean of the two one-vs-rest AUCs (ISIC 2017)",
+)
+
+#: ISIC 2018 Task 3's diagnoses in its submission order (MEL, NV, BCC, AKIEC, BKL, DF, VASC).
+DX7_CODES = (
+    MELANOMA,
+    NEVUS,
+    BASAL_CELL_CARCINOMA,
+    ACTINIC_KERATOSIS,
+    BENIGN_KERATOSIS,
+    DERMATOFIBROMA,
+    VASCULAR_LESION,
+)
+DX7_TASK = Task(
+    "dx7",
+    tuple(DIAGNOSES[c] for c in DX7_CODES),
+    {code: index for index, code in enumerate(DX7_CODES)},
+    primary_metric="balanced_accuracy",
+    description="the seven HAM10000 / ISIC 2018 Task 3 diagnoses, ranked by balanced accuracy",
+)
+#: ISIC 2019's eight diagnoses in its order (ISIC 2018's seven, then SCC).
+DX8_CODES = (*DX7_CODES, SQUAMOUS_CELL_CARCINOMA)
+DX8_TASK = Task(
+    "dx8",
+    tuple(DIAGNOSES[c] for c in DX8_CODES),
+    {code: index for index, code in enumerate(DX8_CODES)},
+    primary_metric="balanced_accuracy",
+    description="the eight ISIC 2019 diagnoses (ISIC 2018's seven and SCC), ranked by balanced accuracy",
 )
 
 

@@ -12,7 +12,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="predict images with a trained run; writes the ISIC 2017 submission format",
         description=(
             "Writes image_id,melanoma,seborrheic_keratosis. The run's task fills its column; "
-            "give the other task's run with --with to fill the other, else it is left empty."
+            "give the other task's run with --with to fill the other, else it is left empty. "
+            "A multi-class run (e.g. dx7) writes image_id and one probability column per class."
         ),
     )
     p.add_argument("run_dir", help="a run directory (from `lesionkit fit`) or an exported .keras file's run")
@@ -52,17 +53,30 @@ def collect_images(items: list[str], *, recursive: bool = False) -> list[Path]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lesionkit.evaluation.predict import predict_files, write_submission
+    from lesionkit.cli import CommandError
+    from lesionkit.evaluation.predict import predict_files, write_class_probabilities, write_submission
+    from lesionkit.task import get_task
     from lesionkit.training.trainer import Trainer
 
     files = collect_images(args.images, recursive=args.recursive)
     columns = {}
     for run_dir in [args.run_dir] + ([args.other] if args.other else []):
-        task, probabilities, skipped = predict_files(Trainer.from_run(run_dir), files, tta=args.tta)
-        columns[task] = probabilities
+        trainer = Trainer.from_run(run_dir)
+        task = get_task(trainer.config.task)
+        if not task.is_binary and args.other:
+            raise CommandError(
+                f"{run_dir}: task {task.name!r} has {task.num_classes} classes and fills every column itself; "
+                "--with is for pairing the two binary ISIC 2017 runs"
+            )
+        name, probabilities, skipped = predict_files(trainer, files, tta=args.tta)
+        columns[name] = probabilities
         for path, reason in skipped:
             print(f"skipped {path}: {reason}")
-    written, skipped_count = write_submission(args.output, files, columns)
+        if not task.is_binary:
+            written, skipped_count = write_class_probabilities(args.output, files, task.classes, probabilities)
+            break
+    else:
+        written, skipped_count = write_submission(args.output, files, columns)
     print(
         f"wrote {written} predictions to {args.output}"
         + (f" ({skipped_count} images skipped)" if skipped_count else "")

@@ -11,10 +11,11 @@ SORT_KEYS = ("run", "best-val-auc", "test-auc")
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "runs",
-        help="list training runs: name, task, status, best validation AUC, test AUC",
+        help="list training runs: name, task, status, best validation and test AUC (or a multi-class task's metric)",
         description=(
             "Lists every run directory given, or found directly under a folder given (default: ./runs). "
-            "Reads only each run's JSON files, so it is fast and needs no TensorFlow."
+            "Reads only each run's JSON files, so it is fast and needs no TensorFlow. Multi-class runs show "
+            "their task's primary metric (e.g. balanced_accuracy for dx7), named in a metric column."
         ),
     )
     p.add_argument("dirs", nargs="*", default=["runs"], help="run directories or folders of them (default: runs)")

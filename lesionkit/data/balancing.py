@@ -1,15 +1,23 @@
-"""Class balancing: the paper's oversampling scheme and class weights.
+"""Class balancing: the paper's oversampling scheme, oversampling to K classes, class weights.
 
 The paper (Table 2) shows every training image once plus one augmented copy,
 and positives of the task one more augmented copy. On the ISIC 2017 training
 labels (374 melanoma, 254 SK, 1372 nevus) that gives melanoma 1122 / SK 508 /
-nevus 2744 for the melanoma task and 748 / 762 / 2744 for the SK task.
+nevus 2744 for the melanoma task and 748 / 762 / 2744 for the SK task. For a task
+with more positive classes (``isic2017_3class`` names melanoma and SK) each of them gets
+the third copy; a task without positives shows every image twice.
+
+``"oversample"`` works for any number of classes: every class is repeated
+``round(largest / count)`` times (at most :data:`MAX_REPEATS`), so each class comes
+close to the largest one's count.
 
 Example:
     >>> import numpy as np
     >>> from lesionkit.data.balancing import paper_repeats
     >>> paper_repeats(np.array([0, 1, 2]), "melanoma").tolist()
     [2, 3, 2]
+    >>> oversample_repeats(np.array([0, 0, 0, 0, 0, 0, 1, 1, 2]), 3).tolist()
+    [1, 1, 1, 1, 1, 1, 3, 3, 6]
 """
 
 from __future__ import annotations
@@ -26,7 +34,11 @@ if TYPE_CHECKING:
     from lesionkit.task import Task
 
 #: The values of ``ExperimentConfig.balance``.
-BALANCE_MODES: tuple[str, ...] = ("none", "paper", "class_weights")
+BALANCE_MODES: tuple[str, ...] = ("none", "paper", "class_weights", "oversample")
+
+#: The most copies ``"oversample"`` makes of one image (a class of 10 beside one of 6705
+#: gets 10, not 670: that many identical originals would be memorised, not learned).
+MAX_REPEATS = 10
 
 
 class BalancingError(DataError, ValueError):
@@ -48,10 +60,34 @@ def paper_repeats(diagnosis: np.ndarray, task: Task | str) -> np.ndarray:
     return 2 + np.isin(labels, resolved.positive_indices).astype(np.int64)
 
 
+def oversample_repeats(labels: np.ndarray, num_classes: int, max_repeats: int = MAX_REPEATS) -> np.ndarray:
+    """Copies of each image so that every class comes close to the largest one.
+
+    Class ``c`` with ``n_c`` images gets ``round(max_n / n_c)`` copies, between 1 and
+    ``max_repeats``; classes without images are ignored.
+
+    Raises:
+        BalancingError: a label outside ``0..num_classes - 1``.
+    """
+    labels = np.asarray(labels, dtype=np.int64).reshape(-1)
+    if len(labels) and (labels.min() < 0 or labels.max() >= num_classes):
+        raise BalancingError(f"labels must be class indices 0..{num_classes - 1}, got {sorted(set(labels.tolist()))}")
+    counts = np.bincount(labels, minlength=num_classes)
+    if not len(labels):
+        return np.zeros(0, dtype=np.int64)
+    per_class = np.where(counts > 0, np.rint(counts.max() / np.maximum(counts, 1)), 1)
+    return np.clip(per_class, 1, max_repeats).astype(np.int64)[labels]
+
+
 def repeats_for(balance: str, diagnosis: np.ndarray, task: Task | str) -> np.ndarray:
-    """Copies per image for a ``balance`` mode (``"paper"`` or one copy otherwise)."""
+    """Copies per image for a ``balance`` mode (``"paper"``, ``"oversample"``, or one copy otherwise)."""
     if balance == "paper":
         return paper_repeats(diagnosis, task)
+    if balance == "oversample":
+        from lesionkit.task import get_task
+
+        resolved = get_task(task)
+        return oversample_repeats(resolved.labels(diagnosis), resolved.num_classes)
     return np.ones(len(diagnosis), dtype=np.int64)
 
 

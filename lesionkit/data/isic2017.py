@@ -9,8 +9,10 @@ Layout under the data directory (what ``lesionkit download isic2017 --to DIR`` l
 
 Splits ``train`` (2000 images: 374 melanoma, 254 SK, 1372 nevus),
 ``validation`` (150: 30/42/78) and ``test`` (600: 117/90/393); tasks
-``melanoma`` and ``seborrheic_keratosis``; per-image metadata
-``age_approximate`` (float or ``None``) and ``sex``.
+``melanoma``, ``seborrheic_keratosis`` and ``isic2017_3class``; per-image metadata
+``age_approximate`` (float or ``None``) and ``sex``. A root holding only some
+labelled splits (image folder and ground-truth CSV), e.g. training and validation
+without the test set, loads those; asking for another split says what is missing.
 
 The data directory is ``data_dir`` if given, else ``$LESIONKIT_DATA``, else
 ``~/.lesionkit/data/isic2017``. Images are decoded and resized once into the
@@ -69,11 +71,16 @@ def required_paths(root: Path) -> list[Path]:
     return [p for s in SPLIT_FILES for p in (image_dir(root, s), ground_truth_csv(root, s))]
 
 
+def labelled_splits(root: Path) -> tuple[str, ...]:
+    """The splits whose image folder and ground-truth CSV are both under ``root``, in split order."""
+    return tuple(s for s in SPLIT_FILES if image_dir(root, s).is_dir() and ground_truth_csv(root, s).is_file())
+
+
 def resolve_data_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:
     """The ISIC 2017 root: ``data_dir``, else ``$LESIONKIT_DATA``, else the default.
 
     Raises:
-        DataNotFoundError: when the folders and CSVs are not there; the message
+        DataNotFoundError: when no split's folder and CSV are there; the message
             lists each path looked at and how to download the data.
     """
     if data_dir is not None:
@@ -83,9 +90,9 @@ def resolve_data_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:
     else:
         candidates, source = [Path(DEFAULT_DATA_DIR).expanduser()], f"the default (no data_dir, ${ENV_DATA} unset)"
     root = candidates[0]
-    missing = [p for p in required_paths(root) if not p.exists()]
-    if not missing:
+    if labelled_splits(root):
         return root
+    missing = [p for p in required_paths(root) if not p.exists()]
     looked = "\n".join(f"  {'missing' if p in missing else 'found  '}: {p}" for p in required_paths(root))
     raise DataNotFoundError(
         f"ISIC 2017 data not found in {root} (from {source}). Looked for:\n{looked}\n"
@@ -125,11 +132,25 @@ class ISIC2017:
         return f"ISIC2017(data_dir={str(self.root)!r})"
 
     def split_names(self) -> tuple[str, ...]:
-        return tuple(SPLIT_FILES)
+        """The labelled splits under the root (all three in a complete download)."""
+        return labelled_splits(self.root)
 
     def split(self, name: str) -> Split:
+        """One split.
+
+        Raises:
+            KeyError: not an ISIC 2017 split name.
+            DataNotFoundError: a split this root does not hold (names the missing paths).
+        """
         if name not in SPLIT_FILES:
             raise KeyError(f"isic2017 has no split {name!r}; splits: {', '.join(SPLIT_FILES)}")
+        if name not in self._splits and name not in self.split_names():
+            absent = [str(p) for p in (image_dir(self.root, name), ground_truth_csv(self.root, name)) if not p.exists()]
+            raise DataNotFoundError(
+                f"{self.root} has no labelled ISIC 2017 {name} split (missing: {', '.join(absent)}); "
+                f"it holds {', '.join(self.split_names())}. Add the {SPLIT_FILES[name]} images and ground truth "
+                f"(`lesionkit download isic2017 --to {self.root}`), or use a split it has"
+            )
         if name not in self._splits:
             self._splits[name] = self._read_split(name)
         return self._splits[name]

@@ -108,8 +108,22 @@ class Split:
         return get_task(task).labels(self.diagnosis)
 
     def counts(self) -> dict[str, int]:
-        """Images per ISIC 2017 diagnosis class."""
+        """Images per ISIC 2017 diagnosis class (see :meth:`class_counts` for any task's classes)."""
         return {name: int(np.sum(self.diagnosis == code)) for code, name in enumerate(CLASS_NAMES)}
+
+    def class_counts(self, task: Task | str) -> dict[str, int]:
+        """Images per class of ``task``, in class order (every class, 0 where absent).
+
+        Example:
+            >>> split = Split("t", ("a", "b", "c"), np.array([1, 7, 1]), load_images=lambda size: None)
+            >>> split.class_counts("dx7")["melanoma"], split.class_counts("melanoma")
+            (2, {'other': 1, 'melanoma': 2})
+        """
+        from lesionkit.task import get_task
+
+        resolved = get_task(task)
+        counts = np.bincount(resolved.labels(self.diagnosis), minlength=resolved.num_classes)
+        return {name: int(n) for name, n in zip(resolved.classes, counts, strict=True)}
 
 
 @runtime_checkable

@@ -33,21 +33,35 @@ def evaluate_split(
     tta: int = 1,
     reference: Mapping[str, float] | None = None,
 ) -> Report:
-    """The report of ``predict(images, tta)`` on ``split``: the paper's five metrics and the ISIC 2017 set."""
-    from lesionkit.evaluation.metrics import binary_metrics
+    """The report of ``predict(images, tta)`` on ``split``: the paper's five metrics and the ISIC 2017 set.
+
+    For a multi-class task ``predict`` returns the probability matrix ``(N, K)`` and the
+    report holds the multi-class metrics (:func:`~lesionkit.evaluation.metrics.multiclass_metrics`).
+    """
+    from lesionkit.evaluation.metrics import binary_metrics, multiclass_metrics
+    from lesionkit.task import get_task
 
     probabilities = predict(split.load_images(image_size), tta)
-    y_true = split.labels(task)
+    resolved = get_task(task)
+    y_true = split.labels(resolved)
+    if resolved.is_binary:
+        metrics = binary_metrics(y_true, probabilities)
+        classes: tuple[str, ...] = ()
+    else:
+        metrics = multiclass_metrics(y_true, probabilities, resolved.classes, resolved.positive)
+        classes = resolved.classes
     return Report(
         name=name,
         split=split.name,
         task=task,
-        metrics=binary_metrics(y_true, probabilities),
+        metrics=metrics,
         y_true=y_true,
         probabilities=probabilities,
         ids=split.ids,
         reference=reference,
         tta=tta,
+        classes=classes,
+        positive=resolved.positive if classes else (),
     )
 
 

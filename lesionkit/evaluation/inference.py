@@ -1,4 +1,8 @@
-"""Positive-class probabilities from a model, with test-time augmentation averaged in one place.
+"""Class probabilities from a model, with test-time augmentation averaged in one place.
+
+:func:`predict` returns the positive-class column for binary tasks (as the paper's
+code did) and, with ``all_classes=True``, the full matrix ``(N, K)`` for multi-class
+tasks; a 1-output (sigmoid) model's matrix is ``(1 − p, p)``.
 
 Example:
     >>> import numpy as np
@@ -36,10 +40,16 @@ def as_image_batch(images: np.ndarray | Sequence[Any], size: int) -> np.ndarray:
     return array
 
 
+def model_class_probabilities(model: Any, images: np.ndarray, *, batch_size: int) -> np.ndarray:
+    """Every class's probability ``(N, K)`` from ``model`` for 0–255 ``images``, as float64."""
+    outputs = np.asarray(model.predict(images.astype(np.float32), batch_size=batch_size, verbose=0), dtype=np.float64)
+    outputs = outputs.reshape(len(images), -1)
+    return np.concatenate([1.0 - outputs, outputs], axis=1) if outputs.shape[1] == 1 else outputs
+
+
 def model_probabilities(model: Any, images: np.ndarray, *, batch_size: int) -> np.ndarray:
     """The positive-class column (the last) of ``model``'s outputs for 0–255 ``images``, as float64."""
-    outputs = model.predict(images.astype(np.float32), batch_size=batch_size, verbose=0)
-    return np.asarray(outputs, dtype=np.float64)[:, -1]
+    return model_class_probabilities(model, images, batch_size=batch_size)[:, -1]
 
 
 def average_views(
@@ -68,15 +78,19 @@ def predict(
     views: int = 1,
     augmenter: Any = None,
     seed: int = 0,
+    all_classes: bool = False,
 ) -> np.ndarray:
     """Positive-class probabilities of ``model`` for 0–255 RGB ``images``, ``views`` TTA views averaged.
+
+    With ``all_classes`` the class-probability matrix ``(N, K)`` instead (views averaged per class).
 
     Raises:
         ValueError: images not of shape ``(N, image_size, image_size, 3)``.
         FloatingPointError: non-finite probabilities.
     """
     array = as_image_batch(images, image_size)
-    once = functools.partial(model_probabilities, model, batch_size=batch_size)
+    scores = model_class_probabilities if all_classes else model_probabilities
+    once = functools.partial(scores, model, batch_size=batch_size)
     return average_views(once, array, views=views, augmenter=augmenter, seed=seed)
 
 
@@ -86,7 +100,7 @@ def check_finite(probabilities: np.ndarray) -> np.ndarray:
     Raises:
         FloatingPointError: some are NaN or infinite; says the likely causes and fixes.
     """
-    bad = int(np.sum(~np.isfinite(probabilities)))
+    bad = int(np.sum(~np.isfinite(probabilities).reshape(len(probabilities), -1).all(axis=1)))
     if bad:
         raise FloatingPointError(
             f"the model gave non-finite probabilities for {bad} of {len(probabilities)} images: training "

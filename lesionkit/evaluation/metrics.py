@@ -1,4 +1,4 @@
-"""Binary classification metrics: the paper's five and the ISIC 2017 official set.
+"""Classification metrics: the paper's five, the ISIC 2017 official set, and multi-class ones.
 
 Everything here is plain numpy/scikit-learn (no TensorFlow), works on one binary
 task at a time (e.g. melanoma vs rest), and follows one convention: an image is
@@ -12,10 +12,19 @@ specificity too, for the class that is missing), and a
 is ``0.0`` (scikit-learn's ``zero_division=0``), and so is F1 when precision and
 recall are both 0.
 
+Multi-class tasks are scored from the class-probability matrix ``(N, K)``: one-vs-rest
+AUC per class and their mean (``macro_auc``), balanced multiclass accuracy (mean
+per-class recall of the arg-max class, ISIC 2018's metric), the confusion matrix, and
+for tasks that name positive classes (``isic2017_3class``: melanoma and SK) each one's
+ISIC 2017 set and the mean of their AUCs (``mean_auc``, ISIC 2017's ranking).
+
 Example:
     >>> m = binary_metrics([0, 0, 1, 1], [0.1, 0.6, 0.4, 0.9])
     >>> m["accuracy"], m["recall"], m["precision"], m["roc_auc"]
     (0.5, 0.5, 0.5, 0.75)
+    >>> p = [[0.8, 0.1, 0.1], [0.2, 0.7, 0.1], [0.3, 0.3, 0.4], [0.5, 0.4, 0.1]]
+    >>> balanced_accuracy([0, 1, 2, 2], p), confusion_matrix([0, 1, 2, 2], p, 3).tolist()
+    (0.8333333333333334, [[1, 0, 0], [0, 1, 0], [1, 0, 1]])
 """
 
 from __future__ import annotations
@@ -32,9 +41,14 @@ __all__ = [
     "ISIC_SENSITIVITY_LEVELS",
     "MetricInputError",
     "MetricUndefinedWarning",
+    "balanced_accuracy",
     "binary_metrics",
     "confusion_counts",
+    "confusion_matrix",
     "isic_metrics",
+    "multiclass_metrics",
+    "one_vs_rest_auc",
+    "positive_class_metrics",
     "specificity_at_sensitivity",
     "threshold_for_sensitivity",
 ]
@@ -327,3 +341,116 @@ def isic_metrics(y_true: Any, p_positive: Any) -> dict[str, float]:
         "specificity": base["specificity"],
         **spec_at,
     }
+
+
+# -- multi-class -------------------------------------------------------------------------
+
+
+def _as_multiclass_inputs(
+    y_true: Any, probabilities: Any, num_classes: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Validate class indices ``(N,)`` (or one-hot ``(N, K)``) and a probability matrix ``(N, K)``."""
+    p = np.asarray(probabilities)
+    if p.ndim != 2 or p.shape[1] < 2:
+        raise MetricInputError(f"probabilities must be a matrix (N, K) with one column per class; got shape {p.shape}")
+    k = p.shape[1] if num_classes is None else int(num_classes)
+    if p.shape[1] != k:
+        raise MetricInputError(f"probabilities have {p.shape[1]} columns but the task has {k} classes")
+    try:
+        p = p.astype(np.float64)
+    except (TypeError, ValueError) as exc:
+        raise MetricInputError(f"probabilities must be numbers; got dtype {p.dtype}") from exc
+    bad = np.argwhere(~np.isfinite(p))
+    if bad.size:
+        raise MetricInputError(
+            f"probabilities must be finite; row {bad[0][0]}, column {bad[0][1]} is {p[tuple(bad[0])]!r}"
+        )
+    y = np.asarray(y_true)
+    if y.ndim == 2 and y.shape[1] == k:
+        y = y.argmax(axis=1)
+    if y.ndim != 1 or len(y) != len(p):
+        raise MetricInputError(
+            f"y_true must hold one class index per row of probabilities ({len(p)}); got shape {y.shape}"
+        )
+    if len(y) == 0:
+        raise MetricInputError("no labels to score: y_true and probabilities are empty")
+    yi = y.astype(np.int64)
+    bad_rows = np.flatnonzero((yi != y) | (yi < 0) | (yi >= k))
+    if bad_rows.size:
+        raise MetricInputError(
+            f"y_true must hold class indices 0..{k - 1}; index {bad_rows[0]} is {y[bad_rows[0]].item()!r} "
+            f"({bad_rows.size} such labels)"
+        )
+    return yi, p
+
+
+def confusion_matrix(y_true: Any, probabilities: Any, num_classes: int | None = None) -> np.ndarray:
+    """Counts ``(K, K)``: row = true class, column = arg-max predicted class (as scikit-learn's)."""
+    y, p = _as_multiclass_inputs(y_true, probabilities, num_classes)
+    k = p.shape[1]
+    return np.bincount(y * k + p.argmax(axis=1), minlength=k * k).reshape(k, k).astype(np.int64)
+
+
+def balanced_accuracy(y_true: Any, probabilities: Any) -> float:
+    """Mean per-class recall of the arg-max class over the classes present in ``y_true``.
+
+    ISIC 2018 Task 3's "balanced multiclass accuracy"; scikit-learn's ``balanced_accuracy_score``.
+    """
+    matrix = confusion_matrix(y_true, probabilities)
+    rows = matrix.sum(axis=1)
+    present = rows > 0
+    return float(np.mean(np.diag(matrix)[present] / rows[present]))
+
+
+def one_vs_rest_auc(y_true: Any, probabilities: Any) -> list[float]:
+    """ROC AUC of each class's column against all other classes (nan, with a warning, if absent or alone)."""
+    y, p = _as_multiclass_inputs(y_true, probabilities)
+    out = []
+    for c in range(p.shape[1]):
+        positives = y == c
+        if positives.all() or not positives.any():
+            out.append(_undefined(f"ROC AUC of class {c}", "all images are of one side of it", stacklevel=3))
+        else:
+            out.append(_roc_auc(positives.astype(np.int64), p[:, c]))
+    return out
+
+
+def positive_class_metrics(y_true: Any, probabilities: Any, classes: Any, positive: Any) -> dict[str, dict[str, float]]:
+    """The ISIC 2017 set (:func:`isic_metrics`) of each positive class, one vs rest.
+
+    For ``isic2017_3class`` these are the challenge's two binary tasks (melanoma, SK).
+    """
+    y, p = _as_multiclass_inputs(y_true, probabilities, len(classes))
+    names = list(classes)
+    return {name: isic_metrics((y == names.index(name)).astype(np.int64), p[:, names.index(name)]) for name in positive}
+
+
+def multiclass_metrics(y_true: Any, probabilities: Any, classes: Any, positive: Any = ()) -> dict[str, float]:
+    """The metrics of a multi-class task, flat: ``accuracy``, ``balanced_accuracy``,
+    ``macro_auc`` (mean of the defined one-vs-rest AUCs), ``auc_<class>`` and
+    ``recall_<class>`` per class, and, when ``positive`` names classes, ``mean_auc``
+    (the mean of their AUCs, ISIC 2017's ranking metric).
+
+    Example:
+        >>> p = [[0.8, 0.1, 0.1], [0.2, 0.7, 0.1], [0.3, 0.3, 0.4], [0.5, 0.4, 0.1]]
+        >>> m = multiclass_metrics([0, 1, 2, 2], p, ("nevus", "melanoma", "sk"), positive=("melanoma", "sk"))
+        >>> m["macro_auc"], m["mean_auc"], m["auc_sk"]
+        (0.9166666666666666, 0.875, 0.75)
+    """
+    names = tuple(str(c) for c in classes)
+    y, p = _as_multiclass_inputs(y_true, probabilities, len(names))
+    matrix = confusion_matrix(y, p)
+    rows = matrix.sum(axis=1)
+    aucs = one_vs_rest_auc(y, p)
+    defined = [a for a in aucs if not math.isnan(a)]
+    out: dict[str, float] = {
+        "accuracy": float(np.trace(matrix) / matrix.sum()),
+        "balanced_accuracy": balanced_accuracy(y, p),
+        "macro_auc": float(np.mean(defined)) if defined else math.nan,
+    }
+    for c, name in enumerate(names):
+        out[f"auc_{name}"] = aucs[c]
+        out[f"recall_{name}"] = float(matrix[c, c] / rows[c]) if rows[c] else math.nan
+    if positive:
+        out["mean_auc"] = float(np.mean([aucs[names.index(name)] for name in positive]))
+    return out

@@ -1,4 +1,4 @@
-"""PNG plots of evaluation results: ROC and precision-recall curves, training curves, metric bars.
+"""PNG plots of evaluation results: ROC and precision-recall curves, training curves, metric bars, confusion matrices.
 
 Every function draws on its own matplotlib ``Figure`` rendered by the Agg backend
 (no display needed, and the interactive backend of a notebook is left alone),
@@ -30,7 +30,7 @@ from lesionkit.evaluation.metrics import ISIC_SENSITIVITY_LEVELS, MetricInputErr
 if TYPE_CHECKING:
     pass
 
-__all__ = ["plot_metrics_bar", "plot_precision_recall", "plot_roc", "plot_training_curves"]
+__all__ = ["plot_confusion_matrix", "plot_metrics_bar", "plot_precision_recall", "plot_roc", "plot_training_curves"]
 
 Scores = Any  # array-like of scores, or {curve label: array-like}
 
@@ -296,4 +296,38 @@ def plot_metrics_bar(
     ax.set(title=title, ylabel="value")
     ax.grid(axis="y", alpha=0.3)
     ax.legend(fontsize="small")
+    return _save(fig, path)
+
+
+def plot_confusion_matrix(
+    matrix: Any, classes: Sequence[str], path: str | Path, *, title: str = "Confusion matrix"
+) -> Path:
+    """Heat map of a confusion matrix (rows: true class, columns: predicted), counts written in.
+
+    Colours are each row's share (recall along the diagonal), so rare classes show as
+    clearly as common ones.
+
+    Raises:
+        MetricInputError: ``matrix`` is not square with one row per class.
+
+    Example:
+        >>> plot_confusion_matrix([[5, 1], [2, 3]], ["nevus", "melanoma"], "cm.png")  # doctest: +SKIP
+    """
+    counts = np.asarray(matrix, dtype=np.int64)
+    k = len(classes)
+    if counts.shape != (k, k):
+        raise MetricInputError(f"confusion matrix has shape {counts.shape} but there are {k} classes")
+    shares = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    size = max(4.5, 0.7 * k + 2.5)
+    fig = _figure(size + 1.0, size)
+    ax = fig.add_subplot()
+    image = ax.imshow(shares, cmap="Blues", vmin=0.0, vmax=1.0)
+    fig.colorbar(image, ax=ax, label="share of the true class")
+    for i in range(k):
+        for j in range(k):
+            ax.text(j, i, str(counts[i, j]), ha="center", va="center", color="white" if shares[i, j] > 0.5 else "black")
+    names = [str(c) for c in classes]
+    ax.set_xticks(range(k), names, rotation=30, ha="right")
+    ax.set_yticks(range(k), names)
+    ax.set(title=title, xlabel="predicted", ylabel="true")
     return _save(fig, path)

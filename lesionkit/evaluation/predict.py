@@ -1,5 +1,8 @@
 """Predicting image files with a trained model, and writing ISIC 2017 submission CSVs.
 
+A multi-class run's probabilities are written one column per class
+(:func:`write_class_probabilities`), in the task's class order.
+
 Example:
     >>> from lesionkit import Trainer
     >>> from lesionkit.evaluation.predict import predict_files, write_submission
@@ -37,7 +40,8 @@ def predict_files(
     """Positive-class probabilities of image ``files`` by ``predictor`` (e.g. ``Trainer.from_run(run_dir)``).
 
     Files that cannot be decoded are skipped (probability NaN) and returned with
-    the reason, never silently dropped.
+    the reason, never silently dropped. A multi-class predictor gives one row of
+    class probabilities per file, ``(N, K)``.
 
     Returns:
         (task, probabilities aligned with ``files``, skipped (path, reason) pairs)
@@ -47,7 +51,7 @@ def predict_files(
 
     size = predictor.config.image_size
     views = predictor.config.tta if tta is None else int(tta)
-    out = np.full(len(files), np.nan)
+    out: np.ndarray | None = None
     skipped: list[tuple[Path, str]] = []
     for start in range(0, len(files), batch):
         chunk = list(range(start, min(start + batch, len(files))))
@@ -60,8 +64,11 @@ def predict_files(
                 skipped.append((files[i], str(exc)))
         if not images:
             continue
-        out[ok] = predictor.predict(np.stack(images), tta=views)
-    return predictor.config.task, out, skipped
+        predicted = np.asarray(predictor.predict(np.stack(images), tta=views))
+        if out is None:  # (N,) for a binary task, (N, K) for a multi-class one
+            out = np.full((len(files), *predicted.shape[1:]), np.nan)
+        out[ok] = predicted
+    return predictor.config.task, np.full(len(files), np.nan) if out is None else out, skipped
 
 
 def write_submission(path: str | Path, files: Sequence[Path], columns: Mapping[str, np.ndarray]) -> tuple[int, int]:
@@ -78,6 +85,33 @@ def write_submission(path: str | Path, files: Sequence[Path], columns: Mapping[s
             continue
         cells = ["" if v is None else f"{v:.6f}" for v in values]
         lines.append(",".join([Path(file).stem, *cells]))
+        written += 1
+    atomic_write_text(Path(path), "\n".join(lines) + "\n")
+    return written, skipped
+
+
+def write_class_probabilities(
+    path: str | Path, files: Sequence[Path], classes: Sequence[str], probabilities: np.ndarray
+) -> tuple[int, int]:
+    """Write ``image_id,<class 1>,...,<class K>`` (one probability column per class), atomically.
+
+    Rows of images with no prediction (skipped, NaN) are left out. Returns (written, skipped).
+
+    Example:
+        >>> import tempfile
+        >>> out = Path(tempfile.mkdtemp()) / "p.csv"
+        >>> write_class_probabilities(out, [Path("a.jpg")], ("nevus", "melanoma"), np.array([[0.25, 0.75]]))
+        (1, 0)
+        >>> out.read_text()
+        'image_id,nevus,melanoma\\na,0.250000,0.750000\\n'
+    """
+    lines = ["image_id," + ",".join(classes)]
+    written = skipped = 0
+    for file, row in zip(files, np.asarray(probabilities, dtype=np.float64), strict=True):
+        if np.isnan(row).any():
+            skipped += 1
+            continue
+        lines.append(",".join([Path(file).stem, *(f"{v:.6f}" for v in row)]))
         written += 1
     atomic_write_text(Path(path), "\n".join(lines) + "\n")
     return written, skipped

@@ -1,10 +1,17 @@
-"""Evaluation reports: metrics of one split, rendered as tables, beside the paper's row."""
+"""Evaluation reports: metrics of one split, rendered as tables, beside the paper's row.
+
+A binary task's report holds positive-class probabilities and the paper's five
+metrics. A multi-class task's report (``classes`` set) holds the probability matrix
+``(N, K)``, its headline metrics (:data:`MULTICLASS_COLUMNS`), a per-class table and
+the confusion matrix (as text and ``confusion_matrix.png``).
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import attrs
 import numpy as np
@@ -16,7 +23,16 @@ COLUMN_TITLES = {
     "precision": "precision",
     "f1": "F-measure",
     "roc_auc": "ROC AUC",
+    "balanced_accuracy": "balanced accuracy",
+    "macro_auc": "macro AUC",
+    "mean_auc": "mean AUC",
 }
+#: The headline columns of a multi-class report (``mean_auc`` where the task has positive classes).
+MULTICLASS_COLUMNS = ("accuracy", "balanced_accuracy", "macro_auc", "mean_auc")
+
+
+def _strings(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(str(v) for v in values)
 
 
 @attrs.frozen(eq=False)
@@ -29,10 +45,14 @@ class Report:
         task: ``"melanoma"`` or ``"seborrheic_keratosis"``.
         metrics: the paper's five (``accuracy``, ``recall``, ``precision``, ``f1``,
             ``roc_auc``) and the ISIC 2017 set where available.
-        y_true: binary labels. probabilities: positive-class probabilities.
+        y_true: binary labels (class indices for a multi-class task).
+        probabilities: positive-class probabilities (``(N, K)`` for a multi-class task).
         ids: image ids in the same order.
         reference: a published row to print beside ours (e.g. the paper's).
         tta: test-time augmentation views averaged (1 = none).
+        classes: a multi-class task's class names, in column order (empty: binary report).
+        positive: a multi-class task's positive classes, scored one vs rest with the
+            ISIC 2017 set (``isic2017_3class``: melanoma and SK).
     """
 
     name: str
@@ -45,6 +65,20 @@ class Report:
     reference: Mapping[str, float] | None = None
     reference_label: str = "paper"
     tta: int = 1
+    classes: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    positive: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+
+    @property
+    def is_multiclass(self) -> bool:
+        """True for a multi-class task's report (probabilities are ``(N, K)``)."""
+        return bool(self.classes)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The headline metric columns: the paper's five, or :data:`MULTICLASS_COLUMNS`."""
+        if not self.is_multiclass:
+            return PAPER_COLUMNS
+        return tuple(c for c in MULTICLASS_COLUMNS if c in self.metrics)
 
     @property
     def label(self) -> str:
@@ -52,38 +86,83 @@ class Report:
         return self.split if self.tta <= 1 else f"{self.split}, TTA ×{self.tta}"
 
     def rows(self) -> list[tuple[str, list[float]]]:
-        rows = [(f"{self.name} ({self.label})", [self.metrics.get(c, math.nan) for c in PAPER_COLUMNS])]
+        columns = self.columns
+        rows = [(f"{self.name} ({self.label})", [self.metrics.get(c, math.nan) for c in columns])]
         if self.reference:
-            rows.append((self.reference_label, [self.reference.get(c, math.nan) for c in PAPER_COLUMNS]))
+            rows.append((self.reference_label, [self.reference.get(c, math.nan) for c in columns]))
         return rows
 
     def table(self) -> str:
-        """Plain-text table of the paper's five metrics (and the reference row)."""
-        head = ["", *[COLUMN_TITLES[c] for c in PAPER_COLUMNS]]
+        """Plain-text table of the paper's five metrics (and the reference row).
+
+        A multi-class report adds the per-class table and the confusion matrix.
+        """
+        head = ["", *[COLUMN_TITLES[c] for c in self.columns]]
         body = [[label, *[_fmt(v) for v in values]] for label, values in self.rows()]
-        widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head))]
-        lines = [
-            "  ".join(cell.rjust(w) if i else cell.ljust(w) for i, (cell, w) in enumerate(zip(r, widths)))
-            for r in [head, *body]
-        ]
-        lines.insert(1, "  ".join("-" * w for w in widths))
-        return "\n".join(lines)
+        text = _text_table(head, body)
+        if self.is_multiclass:
+            text += "\n\n" + self.per_class_table() + "\n\n" + self.confusion_table()
+        return text
 
     def markdown(self) -> str:
         """The same table in Markdown."""
-        head = ["model", *[COLUMN_TITLES[c] for c in PAPER_COLUMNS]]
+        head = ["model", *[COLUMN_TITLES[c] for c in self.columns]]
         lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
         lines += ["| " + " | ".join([label, *[_fmt(v) for v in values]]) + " |" for label, values in self.rows()]
+        if self.is_multiclass:
+            lines += ["", "```", self.per_class_table(), "", self.confusion_table(), "```"]
         return "\n".join(lines)
+
+    @property
+    def confusion_matrix(self) -> np.ndarray:
+        """Counts ``(K, K)`` of a multi-class report: row = true class, column = predicted (arg-max)."""
+        from lesionkit.evaluation.metrics import confusion_matrix
+
+        return confusion_matrix(self.y_true, self.probabilities, len(self.classes))
+
+    def per_class(self) -> dict[str, dict[str, float]]:
+        """Per class of a multi-class report: images, one-vs-rest ROC AUC, recall, precision."""
+        matrix = self.confusion_matrix
+        predicted = matrix.sum(axis=0)
+        return {
+            name: {
+                "images": int(matrix[c].sum()),
+                "roc_auc": float(self.metrics.get(f"auc_{name}", math.nan)),
+                "recall": float(self.metrics.get(f"recall_{name}", math.nan)),
+                "precision": float(matrix[c, c] / predicted[c]) if predicted[c] else math.nan,
+            }
+            for c, name in enumerate(self.classes)
+        }
+
+    def per_class_table(self) -> str:
+        """Plain-text table: one row per class (images, ROC AUC one vs rest, recall, precision)."""
+        head = ["class", "images", "ROC AUC", "recall", "precision"]
+        body = [
+            [name, str(v["images"]), _fmt(v["roc_auc"]), _fmt(v["recall"]), _fmt(v["precision"])]
+            for name, v in self.per_class().items()
+        ]
+        return _text_table(head, body)
+
+    def confusion_table(self) -> str:
+        """The confusion matrix as plain text (rows: true class, columns: predicted)."""
+        matrix = self.confusion_matrix
+        head = ["true \\ predicted", *self.classes]
+        body = [[name, *[str(int(n)) for n in matrix[c]]] for c, name in enumerate(self.classes)]
+        return _text_table(head, body)
 
     def __str__(self) -> str:
         return self.table()
 
     @property
-    def isic(self) -> dict[str, float]:
-        """The ISIC 2017 official metrics of this task's class (AUC, AP, spec@sens...)."""
-        from lesionkit.evaluation.metrics import isic_metrics
+    def isic(self) -> dict[str, Any]:
+        """The ISIC 2017 official metrics of this task's class (AUC, AP, spec@sens...).
 
+        For a multi-class report, one such set per positive class (``{class: {...}}``).
+        """
+        from lesionkit.evaluation.metrics import isic_metrics, positive_class_metrics
+
+        if self.is_multiclass:
+            return positive_class_metrics(self.y_true, self.probabilities, self.classes, self.positive)
         return isic_metrics(self.y_true, self.probabilities)
 
     def threshold_for_sensitivity(self, sensitivity: float) -> float:
@@ -108,10 +187,17 @@ class Report:
         """Bar chart of the paper's five metrics, ours beside the reference row."""
         from lesionkit.evaluation.plots import plot_metrics_bar
 
-        bars = {self.name: {c: self.metrics[c] for c in PAPER_COLUMNS}}
+        columns = self.columns
+        bars = {self.name: {c: self.metrics[c] for c in columns}}
         if self.reference:
-            bars[self.reference_label] = {c: self.reference[c] for c in PAPER_COLUMNS if c in self.reference}
-        return plot_metrics_bar(bars, path, metrics=list(PAPER_COLUMNS), title=f"{self.task}, {self.label}")
+            bars[self.reference_label] = {c: self.reference[c] for c in columns if c in self.reference}
+        return plot_metrics_bar(bars, path, metrics=list(columns), title=f"{self.task}, {self.label}")
+
+    def plot_confusion_matrix(self, path: str | Path) -> Path:
+        """The confusion matrix of a multi-class report as a PNG."""
+        from lesionkit.evaluation.plots import plot_confusion_matrix
+
+        return plot_confusion_matrix(self.confusion_matrix, self.classes, path, title=f"{self.task}, {self.label}")
 
     def save(self, directory: str | Path) -> Path:
         """Write metrics.json, report.md, predictions.csv and the plots into ``directory``."""
@@ -130,17 +216,41 @@ class Report:
             "isic2017": self.isic,
             "reference": dict(self.reference) if self.reference else None,
         }
+        if self.is_multiclass:
+            data |= {
+                "classes": list(self.classes),
+                "per_class": self.per_class(),
+                "confusion_matrix": self.confusion_matrix.tolist(),
+            }
         atomic_write_text(out / "metrics.json", json.dumps(data, indent=2, default=float) + "\n")
         atomic_write_text(out / "report.md", f"# {self.name}: {self.task}, {self.label}\n\n{self.markdown()}\n")
-        rows = ["image_id,label,probability"] + [
-            f"{i},{int(y)},{p:.6f}" for i, y, p in zip(self.ids, self.y_true, self.probabilities)
-        ]
+        if self.is_multiclass:
+            rows = ["image_id,label," + ",".join(self.classes)] + [
+                f"{i},{int(y)}," + ",".join(f"{v:.6f}" for v in p)
+                for i, y, p in zip(self.ids, self.y_true, self.probabilities)
+            ]
+        else:
+            rows = ["image_id,label,probability"] + [
+                f"{i},{int(y)},{p:.6f}" for i, y, p in zip(self.ids, self.y_true, self.probabilities)
+            ]
         atomic_write_text(out / "predictions.csv", "\n".join(rows) + "\n")
-        if len(set(np.asarray(self.y_true).tolist())) == 2:
+        if self.is_multiclass:
+            self.plot_confusion_matrix(out / "confusion_matrix.png")
+        elif len(set(np.asarray(self.y_true).tolist())) == 2:
             self.plot_roc(out / "roc.png")
             self.plot_precision_recall(out / "precision_recall.png")
         self.plot_metrics(out / "metrics.png")
         return out
+
+
+def _text_table(head: list[str], body: list[list[str]]) -> str:
+    widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head))]
+    lines = [
+        "  ".join(cell.rjust(w) if i else cell.ljust(w) for i, (cell, w) in enumerate(zip(r, widths)))
+        for r in [head, *body]
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
 
 
 def _fmt(value: float) -> str:

@@ -2,7 +2,10 @@
 
 Reads only the small JSON files a run keeps (``config.json``, ``state.json``,
 ``reports/<split>/metrics.json``), so listing hundreds of runs takes no
-TensorFlow and no time. ``lesionkit runs`` prints the table.
+TensorFlow and no time. ``lesionkit runs`` prints the table. A binary run is
+summarised by ROC AUC; a multi-class run by its task's primary metric
+(``balanced_accuracy`` for ``dx7``, ``mean_auc`` for ``isic2017_3class``...), named in
+the table's ``metric`` column.
 
 Example:
     >>> import json, pathlib, tempfile
@@ -35,13 +38,15 @@ class RunSummary:
     Attributes:
         path: the run directory.
         name: the experiment (preset) name.
-        task: ``"melanoma"`` or ``"seborrheic_keratosis"``.
+        task: the task's name, e.g. ``"melanoma"`` or ``"dx7"``.
         epochs_done: completed (checkpointed) epochs.
         epochs: epochs the config asks for.
-        best_val_auc: the best validation ROC AUC seen while training.
-        test_auc: ROC AUC in ``reports/test`` (no test-time augmentation).
-        test_auc_tta: the best ROC AUC among ``reports/test-tta<N>``, and its N.
+        best_val_auc: the best validation value of :attr:`metric` seen while training.
+        test_auc: :attr:`metric` in ``reports/test`` (no test-time augmentation).
+        test_auc_tta: the best :attr:`metric` among ``reports/test-tta<N>``, and its N.
         problem: why the directory could not be read, if it could not.
+        metric: what the three values are: ``"roc_auc"`` for a binary task, else the
+            task's primary metric (the attribute names keep the binary case's).
     """
 
     path: Path
@@ -54,6 +59,7 @@ class RunSummary:
     test_auc_tta: float = math.nan
     tta: int = 1
     problem: str | None = None
+    metric: str = "roc_auc"
 
     @property
     def status(self) -> str:
@@ -72,11 +78,25 @@ def _read_json(path: Path) -> Any:
         return json.load(handle)
 
 
-def _auc(metrics_file: Path) -> float:
+def _auc(metrics_file: Path, metric: str = "roc_auc") -> float:
     try:
-        return float(_read_json(metrics_file)["metrics"]["roc_auc"])
+        return float(_read_json(metrics_file)["metrics"][metric])
     except (OSError, ValueError, KeyError, TypeError):
         return math.nan
+
+
+def _metric_and_monitor(task: str) -> tuple[str, str]:
+    """The metric a run of ``task`` is summarised by, and the validation key training logged it as."""
+    from lesionkit.errors import LesionkitError
+    from lesionkit.task import get_task
+
+    try:
+        resolved = get_task(task)
+    except LesionkitError:  # a plugin task that is not installed here: read it as binary
+        return "roc_auc", "val_auc"
+    if resolved.is_binary:
+        return "roc_auc", "val_auc"
+    return resolved.primary_metric, f"val_{resolved.primary_metric}"
 
 
 def summarize_run(run_dir: str | Path) -> RunSummary:
@@ -88,24 +108,27 @@ def summarize_run(run_dir: str | Path) -> RunSummary:
         state = _read_json(run.state_file) if run.state_file.is_file() else {}
     except (OSError, ValueError) as exc:
         return RunSummary(path, problem=f"{type(exc).__name__}: {exc}")
+    task = str(config.get("task", "?"))
+    metric, monitor = _metric_and_monitor(task)
     # Without a validation split the checkpoint callback ranks epochs by training AUC: not shown as validation.
-    best = state.get("best_score") if state.get("monitor", "val_auc") == "val_auc" else None
+    best = state.get("best_score") if state.get("monitor", "val_auc") == monitor else None
     tta_reports = {}
     for folder in run.reports_dir.glob("test-tta*"):
         views = folder.name.removeprefix("test-tta")
         if views.isdigit():
-            tta_reports[int(views)] = _auc(folder / "metrics.json")
+            tta_reports[int(views)] = _auc(folder / "metrics.json", metric)
     best_tta = max(tta_reports, key=lambda n: (not math.isnan(tta_reports[n]), tta_reports[n]), default=1)
     return RunSummary(
         path=path,
         name=str(config.get("name", "?")),
-        task=str(config.get("task", "?")),
+        task=task,
         epochs_done=int(state.get("epoch", 0)),
         epochs=int(config.get("epochs", 0)),
         best_val_auc=math.nan if best is None else float(best),
-        test_auc=_auc(run.report_dir("test") / "metrics.json"),
+        test_auc=_auc(run.report_dir("test") / "metrics.json", metric),
         test_auc_tta=tta_reports.get(best_tta, math.nan),
         tta=best_tta,
+        metric=metric,
     )
 
 
@@ -119,23 +142,30 @@ def find_runs(roots: Iterable[str | Path]) -> list[RunSummary]:
 
 
 def runs_table(summaries: list[RunSummary]) -> str:
-    """The summaries as an aligned text table."""
-    head = ["run", "name", "task", "status", "best val AUC", "test AUC", "test AUC (TTA)"]
+    """The summaries as an aligned text table.
+
+    With a multi-class run among them, a ``metric`` column says what each row's values are.
+    """
+    mixed = any(s.metric != "roc_auc" for s in summaries)
+    head = ["run", "name", "task", "status", *(["metric"] if mixed else [])]
+    head += ["best val", "test", "test (TTA)"] if mixed else ["best val AUC", "test AUC", "test AUC (TTA)"]
     rows = [
         [
             s.path.name,
             s.name,
             s.task,
             s.status if not s.problem else f"unreadable ({s.problem})",
+            *([s.metric] if mixed else []),
             _fmt(s.best_val_auc),
             _fmt(s.test_auc),
             _fmt(s.test_auc_tta) + (f" ×{s.tta}" if not math.isnan(s.test_auc_tta) else ""),
         ]
         for s in summaries
     ]
+    first_number = len(head) - 3
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
     lines = [
-        "  ".join(c.rjust(w) if i >= 4 else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths)))
+        "  ".join(c.rjust(w) if i >= first_number else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths)))
         for r in [head, *rows]
     ]
     lines.insert(1, "  ".join("-" * w for w in widths))

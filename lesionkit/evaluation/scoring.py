@@ -7,6 +7,12 @@ UTF-8 byte-order mark; a submission's columns may come in any order. Each class
 is scored with :func:`lesionkit.evaluation.metrics.isic_metrics`; the challenge ranked
 submissions by the mean of the two ROC AUCs (:attr:`SubmissionScore.mean_auc`).
 
+A submission may hold one task only: a class whose column is absent or empty in every
+row (as ``lesionkit predict`` writes for a melanoma run) is listed in
+:attr:`SubmissionScore.missing` and the other is scored; the mean AUC then is nan.
+A column empty in some rows only is an error. ISIC 2018 Task 3 files are scored by
+:mod:`lesionkit.evaluation.scoring_isic2018`.
+
 Example:
     >>> import pathlib, tempfile
     >>> d = pathlib.Path(tempfile.mkdtemp())
@@ -135,10 +141,13 @@ class SubmissionScore:
     n_images: int
     truth_path: str | None = None
     submission_path: str | None = None
+    missing: tuple[str, ...] = ()
 
     @property
     def mean_auc(self) -> float:
-        """Mean of the per-class ROC AUCs: the ISIC 2017 Part 3 ranking metric."""
+        """Mean of the per-class ROC AUCs: the ISIC 2017 Part 3 ranking metric (nan with a class missing)."""
+        if self.missing:
+            return math.nan
         return float(np.mean([c.auc for c in self.classes.values()]))
 
     def __getitem__(self, name: str) -> ClassScore:
@@ -162,6 +171,8 @@ class SubmissionScore:
             [c.name, *(_fmt(getattr(c, attr), digits) for attr, _ in _TABLE_COLUMNS)] for c in self.classes.values()
         ]
         footer = f"mean AUC (ISIC 2017 ranking metric): {_fmt(self.mean_auc, digits)}  ({self.n_images} images)"
+        if self.missing:
+            footer += f"\nnot in the submission, not scored: {', '.join(self.missing)}"
         if markdown:
             lines = ["| " + " | ".join(headings) + " |", "|" + "---|" * len(headings)]
             lines += ["| " + " | ".join(r) + " |" for r in rows]
@@ -180,6 +191,7 @@ class SubmissionScore:
             "classes": {name: c.to_dict() for name, c in self.classes.items()},
             "mean_auc": None if math.isnan(mean) else mean,
             "n_images": self.n_images,
+            "missing": list(self.missing),
             "truth": self.truth_path,
             "submission": self.submission_path,
         }
@@ -200,7 +212,9 @@ def _list_ids(ids: list[str]) -> str:
 
 def _parse_table(path: str | Path, kind: str, *, labels: bool, strict: bool) -> LabelTable:
     table = read_csv(path, what=f"{kind} file", expected=repr(EXPECTED_HEADER), error=ScoringError)
-    table.require((ID_COLUMN, *CLASSES), expected=f"{EXPECTED_HEADER!r} (any order)")
+    if labels or not any(c in table.header for c in CLASSES):
+        table.require((ID_COLUMN, *CLASSES), expected=f"{EXPECTED_HEADER!r} (any order)")
+    table.require((ID_COLUMN,), expected=f"{EXPECTED_HEADER!r} (any order)")
     extra = table.extra_columns((ID_COLUMN, *CLASSES))
     if extra:
         message = (
@@ -211,11 +225,12 @@ def _parse_table(path: str | Path, kind: str, *, labels: bool, strict: bool) -> 
         warnings.warn(message + "; ignoring them", ScoringWarning, stacklevel=3)
     if not table.rows:
         raise ScoringError(f"{table.where} has a header but no rows")
+    present = CLASSES if labels else _present_classes(table)
     problems: list[str] = []
     ids: list[str] = []
-    columns: dict[str, list[float]] = {name: [] for name in CLASSES}
+    columns: dict[str, list[float]] = {name: [] for name in present}
     for row in table.records(problems):
-        values = {name: _parse_value(row[name], labels=labels) for name in CLASSES}
+        values = {name: _parse_value(row[name], labels=labels) for name in present}
         bad = [
             f"line {row.line} (image_id {row.image_id}): {name} value {row[name]!r} {problem}"
             for name, (_, problem) in values.items()
@@ -234,6 +249,23 @@ def _parse_table(path: str | Path, kind: str, *, labels: bool, strict: bool) -> 
         hint = "" if labels else "; submissions hold one probability in [0, 1] per class and image"
         raise ScoringError(f"{table.where}: {problems[0]}{more}{hint}")
     return LabelTable(path=table.path, ids=tuple(ids), values={k: np.asarray(v) for k, v in columns.items()})
+
+
+def _present_classes(table: Any) -> tuple[str, ...]:
+    """The classes a submission holds: columns in its header with a value in at least one row."""
+    present = []
+    for name in CLASSES:
+        if name not in table.header:
+            continue
+        index = table.header.index(name)
+        if any(index < len(cells) and cells[index] for _, cells in table.rows):
+            present.append(name)
+    if not present:
+        raise ScoringError(
+            f"{table.where}: the {' and '.join(CLASSES)} columns are empty in every row; "
+            "a submission needs probabilities for at least one of them"
+        )
+    return tuple(present)
 
 
 def _parse_value(raw: str, *, labels: bool) -> tuple[float, str | None]:
@@ -263,6 +295,9 @@ def read_ground_truth(path: str | Path) -> LabelTable:
 
 def read_submission(path: str | Path, *, strict: bool = False) -> LabelTable:
     """Read a submission CSV: one probability per class and image, columns in any order.
+
+    A class whose column is absent, or empty in every row, is left out of the table
+    (the submission does not hold that task).
 
     Args:
         path: the CSV file.
@@ -296,7 +331,7 @@ def score_tables(truth: LabelTable, submission: LabelTable) -> SubmissionScore:
             hint = "; no image id in common: is this the ground truth of the split that was predicted?"
         raise ScoringError("image ids do not match" + where + ": " + "; ".join(parts) + hint)
     classes = {}
-    for name in CLASSES:
+    for name in (c for c in CLASSES if c in submission.values):
         y = truth.column(name).astype(np.int64)
         p = submission.column(name, order=truth.ids)
         classes[name] = ClassScore(name=name, n_images=len(y), n_positive=int(y.sum()), **isic_metrics(y, p))
@@ -305,6 +340,7 @@ def score_tables(truth: LabelTable, submission: LabelTable) -> SubmissionScore:
         n_images=len(truth.ids),
         truth_path=None if truth.path is None else str(truth.path),
         submission_path=None if submission.path is None else str(submission.path),
+        missing=tuple(c for c in CLASSES if c not in submission.values),
     )
 
 

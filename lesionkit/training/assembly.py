@@ -93,7 +93,7 @@ class TrainData(NamedTuple):
 
     dataset: Any
     steps_per_epoch: int
-    class_counts: tuple[int, int]
+    class_counts: tuple[int, ...]
     class_weights: dict[int, float] | None
 
 
@@ -102,9 +102,9 @@ def train_data(cfg: ExperimentConfig, split: Split, num_outputs: int) -> TrainDa
     from lesionkit.data.balancing import class_weights, repeats_for
     from lesionkit.data.pipeline import make_pipeline
 
-    labels = split.labels(cfg.task)
-    positive = np.isin(labels, get_task(cfg.task).positive_indices)
-    repeats = repeats_for(cfg.balance, split.diagnosis, cfg.task)
+    task = get_task(cfg.task)
+    labels = split.labels(task)
+    repeats = repeats_for(cfg.balance, split.diagnosis, task)
     ds = make_pipeline(
         split.load_images(cfg.image_size),
         labels,
@@ -117,10 +117,25 @@ def train_data(cfg: ExperimentConfig, split: Split, num_outputs: int) -> TrainDa
         deterministic=cfg.deterministic,
     )
     total = int(repeats.sum())
-    positives = int(repeats[positive].sum())
     weights = class_weights(labels) if cfg.balance == "class_weights" else None
     # The pipeline drops a short last batch.
-    return TrainData(ds, max(total // cfg.batch_size, 1), (total - positives, positives), weights)
+    return TrainData(ds, max(total // cfg.batch_size, 1), class_counts_of(task, labels, repeats), weights)
+
+
+def class_counts_of(task: Any, labels: np.ndarray, repeats: np.ndarray) -> tuple[int, ...]:
+    """Training images per class after balancing, as losses receive them.
+
+    ``(negatives, positives)`` for a binary task; one count per class, in class order, otherwise.
+
+    Example:
+        >>> from lesionkit.task import get_task
+        >>> class_counts_of(get_task("isic2017_3class"), np.array([0, 0, 1, 2]), np.array([1, 1, 2, 3]))
+        (2, 2, 3)
+    """
+    if task.is_binary:
+        positives = int(repeats[np.isin(labels, task.positive_indices)].sum())
+        return (int(repeats.sum()) - positives, positives)
+    return tuple(int(c) for c in np.bincount(labels, weights=repeats, minlength=task.num_classes))
 
 
 def eval_data(cfg: ExperimentConfig, split: Split, num_outputs: int) -> Any:
@@ -179,30 +194,42 @@ def model_name(name: str) -> str:
 # -- optimisation --------------------------------------------------------------------------
 
 
-#: Keras log keys of the task metrics training reports (PositiveAUC is logged as ``auc``).
-TRAINING_METRICS = {"roc_auc": "auc"}
+#: Keras log keys of the task metrics training reports (PositiveAUC is logged as ``auc``;
+#: multi-class tasks log ``macro_auc``, ``balanced_accuracy`` and ``mean_auc``).
+TRAINING_METRICS = {
+    "roc_auc": "auc",
+    "macro_auc": "macro_auc",
+    "balanced_accuracy": "balanced_accuracy",
+    "mean_auc": "mean_auc",
+}
 
 
 def monitor_for(cfg: ExperimentConfig, *, has_validation: bool) -> str:
     """The Keras log key that picks the best checkpoint and stops early.
 
-    The task's primary metric where training reports it (else ROC AUC), on the
-    validation split when there is one.
+    The task's primary metric where training reports it (else ROC AUC, or the macro AUC
+    for a multi-class task), on the validation split when there is one.
+
+    Example:
+        >>> monitor_for(ExperimentConfig(task="dx7"), has_validation=True)
+        'val_balanced_accuracy'
     """
-    key = TRAINING_METRICS.get(get_task(cfg.task).primary_metric, "auc")
+    task = get_task(cfg.task)
+    key = TRAINING_METRICS.get(task.primary_metric, "auc" if task.is_binary else "macro_auc")
     return f"val_{key}" if has_validation else key
 
 
 def compile_model(
-    model: Any, cfg: ExperimentConfig, strategy: Any, *, steps_per_epoch: int, class_counts: tuple[int, int]
+    model: Any, cfg: ExperimentConfig, strategy: Any, *, steps_per_epoch: int, class_counts: tuple[int, ...]
 ) -> None:
     """Compile ``model`` with the config's loss, optimizer and learning-rate schedule.
 
     The schedule gets the learning rate, steps per epoch and epochs; a loss that
-    takes ``class_counts`` gets the training split's (after balancing).
+    takes ``class_counts`` gets the training split's (after balancing). The metrics are
+    the task's (:func:`~lesionkit.training.keras_metrics.task_metrics`).
     """
     from lesionkit.models.runtime import precision_policy
-    from lesionkit.training.keras_metrics import PositiveAUC
+    from lesionkit.training.keras_metrics import task_metrics
 
     # Optimizer slots and metric variables must live under the same strategy as the model.
     with precision_policy(cfg.precision), strategy.scope():
@@ -216,4 +243,6 @@ def compile_model(
         loss = registries.losses.build(
             cfg.loss.name, cfg.loss.params, injected={"class_counts": class_counts}, where="loss"
         )
-        model.compile(optimizer=optimizer, loss=loss, metrics=[PositiveAUC(name="auc")], jit_compile=cfg.jit_compile)
+        model.compile(
+            optimizer=optimizer, loss=loss, metrics=task_metrics(get_task(cfg.task)), jit_compile=cfg.jit_compile
+        )

@@ -33,8 +33,9 @@ class RunCheckpoint(keras.callbacks.Callback):
 
     Args:
         run: the run directory.
-        monitor: metric to maximise for the best checkpoint (``val_auc``; falls
-            back to ``auc`` when an epoch does not report it).
+        monitor: metric to maximise for the best checkpoint (``val_auc``, or the task's
+            primary metric such as ``val_balanced_accuracy``; falls back to the training
+            value, ``auc``, when an epoch does not report it).
         best: best score so far (when resuming).
     """
 
@@ -54,7 +55,7 @@ class RunCheckpoint(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         assert self._writer is not None, "on_train_begin starts the writer"
         logs = logs or {}
-        score = logs.get(self.monitor, logs.get("auc"))
+        score = logs.get(self.monitor, logs.get(self.monitor.removeprefix("val_")))
         score = float(score) if score is not None else math.nan
         improved = not math.isnan(score) and score > self.best
         if improved:

@@ -1,8 +1,9 @@
-"""Built-in losses for the binary tasks: factories registered in ``lesionkit.losses``.
+"""Built-in losses: factories registered in ``lesionkit.losses``.
 
 A loss factory is ``factory(**params) -> keras.losses.Loss``; a factory that declares
-``class_counts`` receives the training set's ``(negatives, positives)`` (after
-balancing) from the Trainer. The Keras classes live in
+``class_counts`` receives the training set's images per class (after balancing) from the
+Trainer: ``(negatives, positives)`` for a binary task, one count per class in class order
+for a multi-class one. The Keras classes live in
 :mod:`lesionkit.training.keras_losses`, imported when a loss is built, so that listing,
 describing and validating losses needs no TensorFlow.
 
@@ -11,6 +12,8 @@ Example:
     >>> loss = lesionkit.losses.create("weighted_categorical_crossentropy", positive_weight=3.0)
     >>> round(float(loss([[0.0, 1.0]], [[0.5, 0.5]])), 4)   # 3 × −ln 0.5
     2.0794
+    >>> lesionkit.losses.create("weighted_categorical_crossentropy", class_counts=(60, 30, 10)).class_weights
+    (0.5555555555555556, 1.1111111111111112, 3.3333333333333335)
 """
 
 from __future__ import annotations
@@ -67,18 +70,85 @@ def positive_weight_from(positive_weight: float | str, class_counts: Sequence[in
     return weight
 
 
+def inverse_frequency(class_counts: Sequence[int]) -> tuple[float, ...]:
+    """One weight per class, ``n / (K · n_c)``: inversely proportional to its count, mean 1 over images.
+
+    Example:
+        >>> inverse_frequency((3, 1))
+        (0.6666666666666666, 2.0)
+
+    Raises:
+        LossError: a class without images (its weight would be infinite).
+    """
+    counts = [float(c) for c in class_counts]
+    if not counts or min(counts) <= 0:
+        raise LossError(
+            f"class_counts = {tuple(class_counts)!r}: inverse-frequency weights need every class in the "
+            "training set; give class_weights as numbers or drop the empty class from the task"
+        )
+    total = sum(counts)
+    return tuple(total / (len(counts) * c) for c in counts)
+
+
+def class_weights_from(
+    class_weights: Sequence[float] | str | None, class_counts: Sequence[int] | None
+) -> tuple[float, ...] | None:
+    """Per-class loss weights: numbers as given, ``"inverse_frequency"`` from ``class_counts``, or None.
+
+    Raises:
+        LossError: a weight that is not a positive finite number, or ``"inverse_frequency"``
+            without counts.
+    """
+    if class_weights is None:
+        return None
+    if isinstance(class_weights, str):
+        if class_weights != "inverse_frequency":
+            raise LossError(f"class_weights = {class_weights!r}: use 'inverse_frequency' or one number per class")
+        if class_counts is None:
+            raise LossError("class_weights = 'inverse_frequency' needs class_counts (the Trainer passes them)")
+        return inverse_frequency(class_counts)
+    weights = []
+    for w in class_weights:
+        value = float("nan") if isinstance(w, bool) or not isinstance(w, (int, float)) else float(w)
+        if not (value > 0 and math.isfinite(value)):
+            raise LossError(f"class_weights = {list(class_weights)!r}: each weight must be a positive number")
+        weights.append(value)
+    if class_counts is not None and len(weights) != len(class_counts):
+        raise LossError(
+            f"class_weights = {weights!r} has {len(weights)} entries but the task has {len(class_counts)} classes"
+        )
+    return tuple(weights)
+
+
 def weighted_categorical_crossentropy(
-    positive_weight: float | str = "auto", class_counts: Sequence[int] | None = None
+    positive_weight: float | str = "auto",
+    class_counts: Sequence[int] | None = None,
+    class_weights: Sequence[float] | str | None = None,
 ) -> WeightedCategoricalCrossentropy:
     """The paper's loss: cross-entropy where a missed positive costs ``positive_weight`` times more.
+
+    For a multi-class task (more than two ``class_counts``) ``positive_weight="auto"``
+    means inverse-frequency weights per class; ``class_weights`` sets them for any task.
 
     Args:
         positive_weight: a number, or ``"auto"``: negatives/positives of the training set
             (``class_counts``, which the Trainer passes after balancing; 1 without counts).
-        class_counts: ``(negatives, positives)``.
+        class_counts: ``(negatives, positives)``, or one count per class.
+        class_weights: one weight per class, or ``"inverse_frequency"``; overrides
+            ``positive_weight``.
     """
     from lesionkit.training.keras_losses import WeightedCategoricalCrossentropy
 
+    weights = class_weights_from(class_weights, class_counts)
+    if weights is None and class_counts is not None and len(list(class_counts)) > 2:
+        if positive_weight != "auto":
+            raise LossError(
+                f"positive_weight = {positive_weight!r} is for two-class tasks; this task has "
+                f"{len(list(class_counts))} classes: give class_weights (numbers or 'inverse_frequency')"
+            )
+        weights = inverse_frequency(class_counts)
+    if weights is not None:
+        return WeightedCategoricalCrossentropy(class_weights=weights)
     return WeightedCategoricalCrossentropy(positive_weight_from(positive_weight, class_counts))
 
 
@@ -89,17 +159,31 @@ def crossentropy() -> WeightedCategoricalCrossentropy:
     return WeightedCategoricalCrossentropy(1.0, name="crossentropy")
 
 
-def focal(gamma: float = 2.0, alpha: float | None = 0.25) -> FocalLoss:
+def focal(
+    gamma: float = 2.0, alpha: float | Sequence[float] | str | None = 0.25, class_counts: Sequence[int] | None = None
+) -> FocalLoss:
     """Focal loss (Lin et al. 2017): down-weights easy examples by ``(1 − p_t)^gamma``.
 
     Args:
         gamma: focusing parameter, >= 0 (0 gives weighted cross-entropy).
-        alpha: weight of positives in (0, 1), negatives get ``1 − alpha``; ``None``: both 1.
+        alpha: weight of positives in (0, 1), negatives get ``1 − alpha`` (two classes);
+            one positive number per class; ``"inverse_frequency"`` (from ``class_counts``);
+            ``None``: every class 1. A multi-class task's default is ``None``.
+        class_counts: images per class after balancing (passed by the Trainer).
     """
     if not (isinstance(gamma, (int, float)) and not isinstance(gamma, bool) and gamma >= 0 and math.isfinite(gamma)):
         raise LossError(f"gamma = {gamma!r}: use a number >= 0")
-    if alpha is not None and not (isinstance(alpha, (int, float)) and 0.0 < float(alpha) < 1.0):
-        raise LossError(f"alpha = {alpha!r}: use a number in (0, 1), or None for no class weighting")
     from lesionkit.training.keras_losses import FocalLoss
 
+    many = class_counts is not None and len(list(class_counts)) > 2
+    if isinstance(alpha, (str, list, tuple)):
+        return FocalLoss(gamma=gamma, alpha=class_weights_from(alpha, class_counts))
+    if alpha is not None and not (isinstance(alpha, (int, float)) and 0.0 < float(alpha) < 1.0):
+        raise LossError(f"alpha = {alpha!r}: use a number in (0, 1), one number per class, or None")
+    if many and alpha is not None:
+        if alpha != 0.25:  # not the (binary) default: the user asked for a scalar alpha
+            raise LossError(
+                f"alpha = {alpha!r} is for two-class tasks; give one alpha per class, 'inverse_frequency' or None"
+            )
+        alpha = None
     return FocalLoss(gamma=gamma, alpha=alpha)

@@ -27,6 +27,7 @@ from lesionkit.config import ExperimentConfig
 from lesionkit.data.split import Dataset, Split
 from lesionkit.evaluation.report import Report
 from lesionkit.runs import ResumePoint, RunDir, default_run_dir
+from lesionkit.task import get_task
 from lesionkit.training import assembly
 
 
@@ -199,7 +200,10 @@ class Trainer:
         return export_model(self.build(), path, saved_model=saved_model)
 
     def predict(self, images: np.ndarray | Sequence[Any], *, tta: int = 1, batch_size: int | None = None) -> np.ndarray:
-        """Positive-class probabilities for RGB images ``(N, S, S, 3)`` with values 0–255.
+        """Probabilities for RGB images ``(N, S, S, 3)`` with values 0–255.
+
+        The positive class's ``(N,)`` for a binary task; one column per class ``(N, K)``
+        (in the task's class order) for a multi-class task.
 
         Args:
             tta: test-time augmentation views averaged (1 = none). Views are drawn
@@ -212,7 +216,14 @@ class Trainer:
         batch = batch_size or self.config.batch_size
         size, seed = self.config.image_size, self.config.seed
         return predict(
-            self.build(), images, image_size=size, batch_size=batch, views=tta, augmenter=augmenter, seed=seed
+            self.build(),
+            images,
+            image_size=size,
+            batch_size=batch,
+            views=tta,
+            augmenter=augmenter,
+            seed=seed,
+            all_classes=not get_task(self.config.task).is_binary,
         )
 
     def report_folder(self, split: str, tta: int = 1) -> str:

@@ -75,3 +75,20 @@ def test_runs_command_sorts_and_shows_everything(runs: Path, capsys) -> None:  #
     assert any("unreadable (JSONDecodeError" in line for line in lines)
     assert main(["runs", str(runs / "not-a-run")]) == 2
     assert "no run directories" in capsys.readouterr().err
+
+
+def test_multiclass_runs_show_their_primary_metric(runs: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    run = runs / "e-dx7"
+    (run / "reports" / "test").mkdir(parents=True)
+    (run / "config.json").write_text(json.dumps({"name": "dx7_run", "task": "dx7", "epochs": 2}))
+    (run / "state.json").write_text(json.dumps({"epoch": 2, "best_score": 0.61, "monitor": "val_balanced_accuracy"}))
+    metrics = {"metrics": {"balanced_accuracy": 0.55, "macro_auc": 0.9, "accuracy": 0.8}}
+    (run / "reports" / "test" / "metrics.json").write_text(json.dumps(metrics))
+    summary = summarize_run(run)
+    assert (summary.metric, summary.best_val_auc, summary.test_auc) == ("balanced_accuracy", 0.61, 0.55)
+    assert main(["runs", str(runs)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[4] == "metric"
+    dx7 = next(line for line in lines if line.startswith("e-dx7")).split()
+    assert dx7[4:7] == ["balanced_accuracy", "0.6100", "0.5500"]
+    assert next(line for line in lines if line.startswith("a-done")).split()[4:6] == ["roc_auc", "0.8000"]

@@ -78,3 +78,22 @@ def test_trainer_passes_data_and_cache_dir(isic_dir: Path, tmp_path: Path) -> No
     trainer = presets.melanoma_conv5(data_dir=str(isic_dir), cache_dir=str(tmp_path / "c"), weights=None, image_size=32)
     assert isinstance(trainer.dataset, ISIC2017)
     assert trainer.dataset.root == isic_dir and str(trainer.dataset.cache_dir) == str(tmp_path / "c")
+
+
+def test_a_root_without_a_test_split_loads_the_splits_it_has(isic_layout, tmp_path: Path) -> None:
+    root = isic_layout(tmp_path / "no_test", {"train": [0, 1, 2, 0], "validation": [0, 1, 2]})
+    ds = lesionkit.datasets.create("isic2017", data_dir=str(root), cache_dir=str(tmp_path / "c"), progress=False)
+    assert ds.split_names() == ("train", "validation")
+    assert ds.split("validation").class_counts("isic2017_3class") == {
+        "nevus": 1,
+        "melanoma": 1,
+        "seborrheic_keratosis": 1,
+    }
+    with pytest.raises(
+        DataNotFoundError,
+        match=r"no labelled ISIC 2017 test split .*Test_v2_Part3_GroundTruth.csv.*holds train, validation",
+    ):
+        ds.split("test")
+    # Images without their ground truth are not a labelled split.
+    (root / "ISIC-2017_Test_v2_Data").mkdir()
+    assert ISIC2017(root, progress=False).split_names() == ("train", "validation")

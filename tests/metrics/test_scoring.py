@@ -137,8 +137,12 @@ def test_bad_rows(truth, tmp_path):
 
 
 def test_header_problems(truth, tmp_path):
-    with pytest.raises(ScoringError, match="lacks column.*seborrheic_keratosis"):
-        read_submission(write(tmp_path / "p.csv", ["image_id,melanoma", "ISIC_0000000,0.1"]))
+    with pytest.raises(ScoringError, match="lacks column.*melanoma, seborrheic_keratosis"):
+        read_submission(write(tmp_path / "p.csv", ["image_id,nevus", "ISIC_0000000,0.1"]))
+    # One class's column alone is a one-task submission (test_one_task_submissions).
+    assert set(read_submission(write(tmp_path / "m.csv", ["image_id,melanoma", "ISIC_0000000,0.1"])).values) == {
+        "melanoma"
+    }
     with pytest.raises(ScoringError, match="empty"):
         read_submission(write(tmp_path / "e.csv", [""]))
     with pytest.raises(ScoringError, match="no rows"):
@@ -210,3 +214,30 @@ def test_class_without_positives_scores_nan_with_a_warning(tmp_path, capsys):
     assert "Warning" not in captured.err  # plain lines, not Python warning tracebacks
     with pytest.warns(MetricUndefinedWarning):
         assert "nan" in score_submission(truth, pred).table()
+
+
+def test_one_task_submissions_are_scored_and_the_missing_task_named(truth, tmp_path, capsys):
+    from lesionkit.evaluation.predict import write_submission
+
+    files = [tmp_path / f"{i}.jpg" for i in IDS]
+    pred = tmp_path / "melanoma_only.csv"  # as `lesionkit predict` writes it for a melanoma run
+    assert write_submission(pred, files, {"melanoma": P_MEL}) == (N, 0)
+    assert pred.read_text().splitlines()[1] == f"{IDS[0]},{P_MEL[0]:.6f},"
+    score = score_submission(truth, pred)
+    assert list(score.classes) == ["melanoma"] and score.missing == ("seborrheic_keratosis",)
+    assert score["melanoma"].auc == pytest.approx(isic_metrics(MEL, np.round(P_MEL, 6))["auc"])
+    assert math.isnan(score.mean_auc) and "not scored: seborrheic_keratosis" in score.table()
+    assert main(["score", str(truth), str(pred), "--json"]) == 0
+    captured = capsys.readouterr()
+    data = json.loads(captured.out)
+    assert data["missing"] == ["seborrheic_keratosis"] and data["mean_auc"] is None
+    assert "no seborrheic_keratosis predictions; scored melanoma only" in captured.err
+    sk_only = write_submission(tmp_path / "sk.csv", files, {"seborrheic_keratosis": P_SK})
+    assert sk_only == (N, 0) and score_submission(truth, tmp_path / "sk.csv").missing == ("melanoma",)
+    # Empty in some rows only is a broken submission, not a missing task.
+    lines = submission_lines()
+    lines[2] = f"{IDS[1]},{P_MEL[1]},"
+    with pytest.raises(ScoringError, match="line 3 .*seborrheic_keratosis value '' is not a number"):
+        score_submission(truth, write(tmp_path / "p.csv", lines))
+    with pytest.raises(ScoringError, match="empty in every row"):
+        score_submission(truth, write(tmp_path / "e.csv", [HEADER] + [f"{i},," for i in IDS]))

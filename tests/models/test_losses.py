@@ -90,7 +90,12 @@ def test_losses_serialise(loss: keras.losses.Loss) -> None:
     [
         ("weighted_categorical_crossentropy", {"positive_weight": 0}),
         ("weighted_categorical_crossentropy", {"positive_weight": "heavy"}),
-        ("weighted_categorical_crossentropy", {"class_counts": (1, 2, 3)}),
+        ("weighted_categorical_crossentropy", {"positive_weight": 2.0, "class_counts": (1, 2, 3)}),
+        ("weighted_categorical_crossentropy", {"class_weights": (1.0, 2.0), "class_counts": (1, 2, 3)}),
+        ("weighted_categorical_crossentropy", {"class_weights": "inverse_frequency", "class_counts": (4, 0, 3)}),
+        ("weighted_categorical_crossentropy", {"class_weights": "balanced"}),
+        ("focal", {"alpha": 0.4, "class_counts": (1, 2, 3)}),
+        ("focal", {"alpha": (0.5, -1.0)}),
         ("focal", {"gamma": -1.0}),
         ("focal", {"alpha": 1.0}),
     ],
@@ -112,3 +117,36 @@ def test_weight_scales_only_positive_examples(p: float, w: float, positive: bool
     weighted = _value(WeightedCategoricalCrossentropy(w), y_true, y_pred)
     plain = _value(WeightedCategoricalCrossentropy(1.0), y_true, y_pred)
     assert weighted == pytest.approx(plain * (w if positive else 1.0), rel=1e-4, abs=1e-6)
+
+
+Y3_TRUE = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]], "float32")
+Y3_PRED = np.array([[0.7, 0.2, 0.1], [0.3, 0.5, 0.2], [0.6, 0.3, 0.1]], "float32")
+
+
+def test_per_class_weights_hand_computed() -> None:
+    weights = (0.5, 2.0, 3.0)
+    loss = lesionkit.losses.create("weighted_categorical_crossentropy", class_weights=weights)
+    expected = -(0.5 * math.log(0.7) + 2.0 * math.log(0.5) + 3.0 * math.log(0.1)) / 3
+    assert _value(loss, Y3_TRUE, Y3_PRED) == pytest.approx(expected, rel=1e-5)
+    # Counts injected per class give inverse-frequency weights n / (K n_c).
+    auto = lesionkit.losses.create("weighted_categorical_crossentropy", class_counts=(60, 30, 10))
+    assert auto.class_weights == pytest.approx((100 / 180, 100 / 90, 100 / 30))
+    # Equal weights are plain categorical cross-entropy.
+    plain = lesionkit.losses.create("weighted_categorical_crossentropy", class_weights=(1, 1, 1))
+    keras_value = float(keras.losses.CategoricalCrossentropy()(Y3_TRUE, Y3_PRED))
+    assert _value(plain, Y3_TRUE, Y3_PRED) == pytest.approx(keras_value, rel=1e-5)
+    with pytest.raises(ValueError, match="class_weights has 3 entries but the model outputs 2"):
+        _value(loss)
+
+
+def test_focal_per_class_alpha_hand_computed() -> None:
+    loss = lesionkit.losses.create("focal", gamma=2.0, alpha=(0.2, 0.3, 0.5))
+    expected = -sum(a * (1 - p) ** 2 * math.log(p) for a, p in [(0.2, 0.7), (0.3, 0.5), (0.5, 0.1)]) / 3
+    assert _value(loss, Y3_TRUE, Y3_PRED) == pytest.approx(expected, rel=1e-5)
+    # The binary default alpha means "no weighting" on a multi-class task.
+    default = lesionkit.losses.create("focal", class_counts=(5, 3, 2))
+    assert default.alpha is None
+    inverse = lesionkit.losses.create("focal", alpha="inverse_frequency", class_counts=(5, 3, 2))
+    assert inverse.alpha == pytest.approx((10 / 15, 10 / 9, 10 / 6))
+    restored = FocalLoss.from_config(loss.get_config())
+    assert _value(restored, Y3_TRUE, Y3_PRED) == pytest.approx(expected, rel=1e-5)
