@@ -45,6 +45,8 @@ import numpy as np
 
 RECIPES = ("paper", "best", "dermo")
 TASK_KEYS = ("melanoma_auc", "seborrheic_keratosis_auc")
+#: Written beside each stage's run: the minutes it took, probe included (read back by ``--reuse``).
+MINUTES_FILE = "benchmark_minutes.txt"
 
 
 @attrs.frozen
@@ -114,15 +116,15 @@ def probe_images_per_second(config: Any, steps: int = 3) -> float:
 def plan_epochs(config: Any, seconds: float, rate: float, train_images: int, eval_images: int) -> int:
     """Whole epochs that fit in ``seconds`` at ``rate`` images/s, between 1 and the config's epochs.
 
-    Validation costs about a third of a training image per image; 15 % is kept for the input
-    pipeline and checkpoints.
+    Validation costs about a third of a training image per image; the input pipeline,
+    augmentation and checkpoints take about a third on top of the probe's pure training steps.
 
     Example:
         >>> from lesionkit.config import ExperimentConfig
         >>> plan_epochs(ExperimentConfig(epochs=12), seconds=600, rate=40, train_images=2000, eval_images=150)
-        10
+        7
     """
-    per_epoch = 1.15 * (train_images + eval_images / 3) / rate
+    per_epoch = 1.5 * (train_images + eval_images / 3) / rate
     return int(max(1, min(config.epochs, math.floor(seconds / per_epoch))))
 
 
@@ -133,13 +135,33 @@ def _train_size(trainer: Any) -> int:
     return int(repeats_for(trainer.config.balance, split.diagnosis, trainer.config.task).sum())
 
 
+def reused_minutes(run_dir: Path, stage: Stage, log: Any = print) -> float:
+    """Training minutes of a finished stage run: as recorded, else from its files' times (probe not included)."""
+    recorded = run_dir / MINUTES_FILE
+    if recorded.is_file():
+        minutes = float(recorded.read_text())
+        log(f"  {stage.preset}: reusing {run_dir} ({minutes:.1f} min, as recorded)")
+    else:
+        minutes = ((run_dir / "state.json").stat().st_mtime - (run_dir / "config.json").stat().st_mtime) / 60
+        log(
+            f"  {stage.preset}: reusing {run_dir} ({minutes:.1f} min from its file times, throughput probe not included)"
+        )
+    return minutes
+
+
 def train_stage(
-    stage: Stage, overrides: dict[str, Any], seconds: float, run_dir: Path, log: Any = print
+    stage: Stage, overrides: dict[str, Any], seconds: float, run_dir: Path, log: Any = print, *, reuse: bool = False
 ) -> tuple[Any, float]:
-    """Train one stage within ``seconds``; returns the Trainer of its best checkpoint and the minutes used."""
+    """Train one stage within ``seconds``; returns the Trainer of its best checkpoint and the minutes used.
+
+    With ``reuse``, a run already finished in ``run_dir`` (by an earlier, interrupted benchmark) is
+    scored as it is.
+    """
     from lesionkit import Trainer
     from lesionkit.training.time_budget import TimeBudget
 
+    if reuse and (run_dir / "state.json").is_file():
+        return Trainer.from_run(run_dir), reused_minutes(run_dir, stage, log)
     start = time.perf_counter()
     trainer = Trainer.from_preset(stage.preset, run_dir=str(run_dir), **overrides)
     cfg = trainer.config
@@ -149,10 +171,19 @@ def train_stage(
     left = seconds - (time.perf_counter() - start)
     epochs = plan_epochs(cfg, left, rate, train_images, eval_images)
     log(f"  {stage.preset}: {rate:.1f} img/s, {train_images} training images, {epochs} epoch(s) in {left / 60:.1f} min")
-    trainer = Trainer.from_preset(stage.preset, run_dir=str(run_dir), **{**overrides, "epochs": epochs})
+    planned = {**overrides, "epochs": epochs}
+    warmup = cfg.schedule.params.get("warmup_epochs")
+    if warmup is not None and float(warmup) >= epochs / 2:
+        # A short run still needs most of its steps to decay: warm up for a quarter of them.
+        planned["schedule"] = {
+            "name": cfg.schedule.name,
+            "params": {**cfg.schedule.params, "warmup_epochs": epochs / 4},
+        }
+    trainer = Trainer.from_preset(stage.preset, run_dir=str(run_dir), **planned)
     budget = TimeBudget(seconds=max(left, 1.0))
     trainer.fit(callbacks=[budget], verbose=0)
     minutes = (time.perf_counter() - start) / 60
+    (run_dir / MINUTES_FILE).write_text(f"{minutes:.3f}\n")
     if budget.stopped_early:
         log(f"  {stage.preset}: stopped by the time budget after {len(trainer.history.get('loss', []))} epoch(s)")
     return Trainer.from_run(run_dir), minutes
@@ -189,6 +220,7 @@ def run_recipe(
     out_dir: Path,
     folds: int = 0,
     max_epochs: int | None = None,
+    reuse: bool = False,
     log: Any = print,
 ) -> dict[str, Any]:
     """Train recipe ``name`` within ``minutes`` and score it; one entry of the JSON's ``recipes``."""
@@ -216,7 +248,7 @@ def run_recipe(
             if folds and stage.data == "isic2017":
                 fold_overrides["dataset"] = fold_dataset_spec("isic2017", folds, fold)
             run_dir = out_dir / name / (stage.preset + (f"-fold{fold}" if folds and stage.data == "isic2017" else ""))
-            trainer, spent = train_stage(stage, fold_overrides, seconds / repeats, run_dir, log)
+            trainer, spent = train_stage(stage, fold_overrides, seconds / repeats, run_dir, log, reuse=reuse)
             used += spent
             if not stage.scores:
                 runs.append(run_dir)
@@ -250,14 +282,16 @@ def run_benchmark(
     out_dir: str | Path | None = None,
     folds: int = 0,
     max_epochs: int | None = None,
+    reuse: bool = False,
+    json_path: str | Path | None = None,
     log: Any = print,
 ) -> dict[str, Any]:
-    """Train and score every recipe; the data the JSON holds."""
+    """Train and score every recipe; the data the JSON holds (written to ``json_path`` after each recipe)."""
     unknown = [r for r in recipes if r not in STAGES]
     if unknown:
         raise SystemExit(f"unknown recipe(s) {', '.join(unknown)}; choose from {', '.join(RECIPES)}")
     root = Path(out_dir) if out_dir else Path(tempfile.mkdtemp(prefix="lesionkit-real-accuracy-"))
-    results = []
+    results: list[dict[str, Any]] = []
     for name in recipes:
         log(f"{name}: training within {minutes:g} min")
         results.append(
@@ -270,9 +304,19 @@ def run_benchmark(
                 out_dir=root,
                 folds=folds,
                 max_epochs=max_epochs,
+                reuse=reuse,
                 log=log,
             )
         )
+        if json_path:  # a later recipe that fails leaves the earlier ones on disk
+            from lesionkit.io import atomic_write_text
+
+            text = json.dumps(_result(results, minutes, size, folds, root), indent=2) + "\n"
+            atomic_write_text(Path(json_path), text)
+    return _result(results, minutes, size, folds, root)
+
+
+def _result(results: list[dict[str, Any]], minutes: float, size: int | None, folds: int, root: Path) -> dict[str, Any]:
     return {
         "recipes": results,
         "paper": paper_rows(),
@@ -324,7 +368,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--folds", type=int, default=0, help="score by K-fold cross-validation of training+validation")
     parser.add_argument("--max-epochs", type=int, help="cap every stage's epochs (quick checks)")
     parser.add_argument("--runs", help="where the run directories go (default: a new temporary folder)")
-    parser.add_argument("--json", help="write the results here")
+    parser.add_argument("--json", help="write the results here (after each recipe)")
+    parser.add_argument("--reuse", action="store_true", help="score stage runs already finished under --runs")
     args = parser.parse_args(argv)
     recipes = [r.strip() for r in args.recipes.split(",") if r.strip()]
     result = run_benchmark(
@@ -336,13 +381,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         out_dir=args.runs,
         folds=args.folds,
         max_epochs=args.max_epochs,
+        reuse=args.reuse,
+        json_path=args.json,
         log=lambda message: print(message, file=sys.stderr, flush=True),
     )
     print(table(result))
-    if args.json:
-        from lesionkit.io import atomic_write_text
-
-        atomic_write_text(Path(args.json), json.dumps(result, indent=2) + "\n")
     return 0
 
 
