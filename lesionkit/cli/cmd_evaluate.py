@@ -32,11 +32,13 @@ def run(args: argparse.Namespace) -> int:
     trainer = Trainer.from_run(args.run_dir, weights=args.weights, data=data or None)
     report = trainer.evaluate(args.split, tta=args.tta)
     print(report.table())
-    isic = report.isic
-    print(
-        f"\nISIC 2017 ({report.task}): AUC {isic['auc']:.4f}, AP {isic['average_precision']:.4f}, "
-        f"specificity at 82/89/95 % sensitivity {isic['spec_at_sens_82']:.4f}/{isic['spec_at_sens_89']:.4f}/"
-        f"{isic['spec_at_sens_95']:.4f}"
-    )
+    # A multi-class report holds one ISIC 2017 set per positive class (none for dx7/dx8).
+    sets = report.isic if report.is_multiclass else {report.task: report.isic}
+    for name, isic in sets.items():
+        print(
+            f"\nISIC 2017 ({name}): AUC {isic['auc']:.4f}, AP {isic['average_precision']:.4f}, "
+            f"specificity at 82/89/95 % sensitivity {isic['spec_at_sens_82']:.4f}/{isic['spec_at_sens_89']:.4f}/"
+            f"{isic['spec_at_sens_95']:.4f}"
+        )
     print(f"report written to {trainer.run.report_dir(trainer.report_folder(args.split, report.tta))}")
     return 0

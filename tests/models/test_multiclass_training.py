@@ -116,3 +116,13 @@ def test_predict_command_writes_one_column_per_class(fitted, tmp_path: Path, cap
     np.testing.assert_allclose(np.array(rows[1:])[:, 1:].astype(float), expected, atol=2e-6)
     assert main(["predict", str(fitted.run_dir), str(folder), "-o", str(out), "--with", str(fitted.run_dir)]) == 2
     assert "--with is for pairing" in capsys.readouterr().err
+
+
+def test_evaluate_command_prints_each_positive_class(fitted, capsys) -> None:  # type: ignore[no-untyped-def]
+    from lesionkit.cli import main
+
+    assert main(["evaluate", str(fitted.run_dir), "--split", "validation"]) == 0
+    out = capsys.readouterr().out
+    assert "balanced accuracy" in out and "true \\ predicted" in out
+    assert "ISIC 2017 (melanoma): AUC" in out and "ISIC 2017 (seborrheic_keratosis): AUC" in out
+    assert (fitted.run_dir / "reports" / "validation" / "confusion_matrix.png").is_file()
