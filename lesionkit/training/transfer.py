@@ -156,7 +156,7 @@ def _run_checkpoint(path: Path) -> Path:
 def _run_backbone(path: Path) -> Any:
     """The backbone of the run in ``path`` with its best weights loaded (head dropped)."""
     from lesionkit.models.assemble import build_classifier
-    from lesionkit.training.assembly import head_from_config
+    from lesionkit.task import get_task
 
     run = RunDir(path)
     source = run.read_config()
@@ -164,7 +164,10 @@ def _run_backbone(path: Path) -> Any:
     params = {**source.backbone.params, "preprocessing": source_preprocessing(source)}
     injected = {"input_shape": (size, size, 3), "weights": None}
     backbone = registries.backbones.build(source.backbone.name, params, injected=injected, where="backbone")
-    model = build_classifier(backbone, head_from_config(source), image_size=size)
+    # The source's head (sized for its task) only so that its checkpoint loads; it is dropped.
+    injected_head = {"num_classes": get_task(source.task).num_classes}
+    head = registries.heads.build(source.head.name, source.head.params, injected=injected_head, where="head")
+    model = build_classifier(backbone, head, image_size=size)
     run.load_weights(model, "best")  # the backbone's variables are the model's: now trained
     return backbone
 
