@@ -49,7 +49,7 @@ def test_best_recipe_json(bench, isic_layout, tmp_path) -> None:
     )
     result = json.loads(out.read_text())
     (recipe,) = result["recipes"]
-    assert recipe["name"] == "best" and 0 < recipe["minutes"] and math.isfinite(recipe["minutes"])
+    assert recipe["name"] == "best" and recipe["minutes"] > 0 and math.isfinite(recipe["minutes"])
     assert set(recipe["metrics"]) == {"validation", "test"}
     for row in recipe["metrics"].values():
         assert set(row) == {"melanoma_auc", "seborrheic_keratosis_auc", "mean_auc"}
