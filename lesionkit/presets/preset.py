@@ -2,7 +2,6 @@
 
 Example:
     >>> from lesionkit.config import ExperimentConfig
-from lesionkit.errors import ConfigError
     >>> preset = Preset("tiny", ExperimentConfig(name="tiny", dataset="synthetic"), "A tiny run.")
     >>> preset(epochs=2).config.epochs   # calling it gives a Trainer, overrides applied
     2
