@@ -196,7 +196,8 @@ def _weights(value: Any) -> str | None:
         return None
     if not isinstance(value, (str, Path)):
         raise ConfigError(
-            f"weights = {value!r}: use None (train from scratch), 'imagenet', or a path to a weights file"
+            f"weights = {value!r}: use None (train from scratch), 'imagenet', or the path of a weights file, "
+            f"a finished run directory or an exported .keras file"
         )
     return str(value)
 
@@ -238,7 +239,9 @@ class ExperimentConfig:
         image_size: square input size in pixels (≥ 32).
         balance: ``"paper"`` (Table 2 oversampling), ``"oversample"`` (every class
             repeated towards the largest; any number of classes), ``"class_weights"`` or ``"none"``.
-        weights: ``None`` (scratch), ``"imagenet"``, or a path to a weights file.
+        weights: ``None`` (scratch), ``"imagenet"``, a path to a weights file, or a finished
+            run directory or exported ``.keras`` file whose backbone starts this one
+            (:mod:`lesionkit.training.transfer`).
         trainable: which stages train: ``"none"`` (all trainable), ``"conv5"``,
             ``"conv4_conv5"`` (the paper's fine-tuning) or ``"all"`` (all frozen: a linear probe).
         learning_rate: initial learning rate passed to the schedule.

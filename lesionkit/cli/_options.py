@@ -17,7 +17,10 @@ def add_override_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--image-size", type=int, help="square input size in pixels (>= 32)")
     parser.add_argument("--epochs", type=int)
     parser.add_argument("--batch-size", type=int)
-    parser.add_argument("--weights", help="'imagenet', 'none' (from scratch) or a weights file")
+    parser.add_argument(
+        "--weights",
+        help="'imagenet', 'none' (from scratch), a weights file, or a run directory / .keras file to take the backbone from",
+    )
     parser.add_argument("--run-dir", help="directory for checkpoints, logs and reports")
     parser.add_argument("--seed", type=int)
     parser.add_argument(

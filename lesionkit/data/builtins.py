@@ -1,11 +1,13 @@
-"""Registers the built-in datasets in ``lesionkit.datasets``: ``isic2017``, ``ham10000``, ``isic2018``, ``isic2019``, ``folder``, ``synthetic``."""
+"""Registers the built-in datasets in ``lesionkit.datasets``: ``isic2017``, ``ham10000``, ``isic2018``, ``isic2019``, ``folder``, ``synthetic``, ``folds``."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from typing import Any
 
 from lesionkit.data.folder import FolderDataset
+from lesionkit.data.folds import POOLED_SPLITS, FoldedDataset
 from lesionkit.data.ham10000 import HAM10000
 from lesionkit.data.isic2017 import ISIC2017
 from lesionkit.data.isic2018 import ISIC2018
@@ -108,3 +110,26 @@ def synthetic(
 ) -> SyntheticLesions:
     """Synthetic dermoscopy-like lesions drawn offline from a seed (demos, tests)."""
     return SyntheticLesions(seed=seed, sizes=sizes, class_fractions=class_fractions)
+
+
+@datasets.register("folds")
+def folds(
+    dataset: str | Mapping[str, Any] = "isic2017",
+    k: int = 5,
+    fold: int = 0,
+    seed: int = 0,
+    pooled: tuple[str, ...] | list[str] = POOLED_SPLITS,
+    data_dir: str | os.PathLike[str] | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> FoldedDataset:
+    """Cross-validation: fold ``fold`` of ``k`` (stratified, seeded) of ``dataset``'s training + validation as validation.
+
+    ``dataset`` is a dataset name or ``{"name": ..., "params": {...}}``; ``data_dir`` and
+    ``cache_dir`` go to it. Other splits (``test``) pass through. See :mod:`lesionkit.data.folds`.
+    """
+    from lesionkit.config import ComponentSpec
+
+    spec = ComponentSpec.from_dict(dataset, path="dataset.params.dataset")
+    injected = {"data_dir": data_dir, "cache_dir": cache_dir}
+    inner = datasets.build(spec.name, spec.params, injected=injected, where="dataset.params.dataset")
+    return FoldedDataset(inner, k=k, fold=fold, seed=seed, pooled=tuple(pooled))

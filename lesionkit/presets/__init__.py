@@ -1,4 +1,4 @@
-"""Ready-made experiments: the paper's eight and lesionkit's stronger recipes.
+"""Ready-made experiments: the paper's eight, lesionkit's stronger recipes, and recipes without ImageNet.
 
 A preset is a :class:`~lesionkit.presets.preset.Preset` record (name, config,
 description, reference metrics row) in the ``lesionkit.presets`` registry, so
@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from lesionkit.presets.dermoscopy import NEEDS_DERMO_WEIGHTS, NEEDS_WEIGHTS, dermo_configs
 from lesionkit.presets.paper import (
     METHOD_DESCRIPTIONS,
     PAPER_AUGMENTATION,
@@ -77,6 +78,10 @@ def _builtin_presets() -> list[Preset]:
             f"\n\n{_BEST_DETAILS}"
         )
         out.append(Preset(f"{task}_best", best_config(task), description))
+    for name, config in dermo_configs().items():
+        needs = NEEDS_DERMO_WEIGHTS if name in NEEDS_WEIGHTS else ""
+        description = config.description + (f"\n\nRequires weights= {needs}." if needs else "")
+        out.append(Preset(name, config, description, requires_weights=needs))
     return out
 
 

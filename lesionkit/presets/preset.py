@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from lesionkit.config import ExperimentConfig
+from lesionkit.errors import ConfigError
 
 if TYPE_CHECKING:
     from lesionkit.training.trainer import Trainer
@@ -33,18 +34,27 @@ class Preset:
         config: the experiment.
         description: one line, then details (``lesionkit presets`` prints the first line).
         reference: the published metrics row reports print beside ours (``None``: none).
+        requires_weights: what ``weights=`` must name (``""``: nothing required). A preset that
+            fine-tunes a pretrained backbone refuses to start from scratch and says what to pass.
     """
 
     name: str
     config: ExperimentConfig
     description: str
     reference: Mapping[str, float] | None = attrs.field(default=None, converter=_row)
+    requires_weights: str = ""
 
     def trainer(self, **overrides: Any) -> Trainer:
         """A Trainer of this preset's config with ``overrides`` (ExperimentConfig fields) applied."""
         from lesionkit.training.trainer import Trainer
 
-        return Trainer(self.config.evolve(**overrides), reference=self.reference)
+        config = self.config.evolve(**overrides)
+        if self.requires_weights and config.weights is None:
+            raise ConfigError(
+                f"preset {self.name!r} fine-tunes a pretrained backbone: pass weights= {self.requires_weights} "
+                f"(--weights on the command line)"
+            )
+        return Trainer(config, reference=self.reference)
 
     def __call__(self, **overrides: Any) -> Trainer:
         """The registry contract of presets, ``factory(**overrides) -> Trainer``: :meth:`trainer`."""

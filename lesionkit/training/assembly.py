@@ -165,12 +165,14 @@ def model_from_config(cfg: ExperimentConfig, head: Any, strategy: Any) -> Any:
     from lesionkit.models.assemble import build_classifier
     from lesionkit.models.freeze import apply_freeze_policy
     from lesionkit.models.runtime import precision_policy
+    from lesionkit.training.transfer import resolve_backbone_weights
 
     keras.utils.set_random_seed(cfg.seed)
     size = cfg.image_size
+    weights = resolve_backbone_weights(cfg)  # a run directory or .keras file becomes its backbone's weights file
     # Layers take the dtype policy current when they are built (heads keep float32 outputs).
     with precision_policy(cfg.precision), strategy.scope():
-        injected = {"input_shape": (size, size, 3), "weights": cfg.weights}
+        injected = {"input_shape": (size, size, 3), "weights": weights}
         backbone = registries.backbones.build(
             cfg.backbone.name, cfg.backbone.params, injected=injected, where="backbone"
         )

@@ -76,10 +76,9 @@ class Trainer:
     def from_preset(cls, name: str, /, **overrides: Any) -> Trainer:
         """The Trainer of preset ``name`` with config ``overrides`` (and the preset's reference row)."""
         preset = registries.presets.get(name)
-        config = getattr(preset, "config", None)
-        if isinstance(config, ExperimentConfig):  # a Preset record
-            return cls(config.evolve(**overrides), reference=getattr(preset, "reference", None))
-        trainer: Trainer = preset(**overrides)  # a plugin's factory(**overrides) -> Trainer
+        # A Preset record checks its overrides (a fine-tuning preset needs weights=) and applies
+        # them; a plugin's factory(**overrides) -> Trainer is called as it is.
+        trainer: Trainer = preset(**overrides)
         return trainer
 
     @functools.cached_property

@@ -1,0 +1,393 @@
+"""Accuracy of lesionkit's recipes on real ISIC 2017 data, each trained within a time budget.
+
+Trains each recipe named in ``--recipes`` within ``--minutes`` of training (pretraining
+included), then scores melanoma and seborrheic keratosis ROC AUC on every labelled split
+of the ISIC 2017 folder other than training (validation, and test when it is there), beside
+the paper's test-set rows:
+
+- ``paper``: the paper's ``melanoma_resnet50_scratch`` and its seborrheic keratosis twin,
+  half the budget each;
+- ``best``: ``isic2017_3class_best``, one three-class ResNet-18 from scratch for both tasks;
+- ``dermo``: ``ham10000_dx7`` (HAM10000 pretraining, needs ``--ham10000``), then
+  ``isic2017_3class_dermo`` fine-tuned from it.
+
+Each stage gets a share of the budget. Its epochs are planned from a throughput probe (a
+few training steps of the same model on random images, counted in the minutes), capped at
+the preset's own epochs, and a :class:`~lesionkit.training.time_budget.TimeBudget` stops it
+cleanly if it runs long; evaluation uses the best checkpoint with the preset's test-time
+augmentation. ``--folds K`` scores each recipe by stratified K-fold cross-validation of
+training + validation instead (pretraining done once, the budget split over the folds).
+
+    python benchmarks/real_accuracy.py --isic2017 ISIC_DIR --ham10000 HAM_DIR --minutes 60 --json out.json
+    python benchmarks/real_accuracy.py --isic2017 ISIC_DIR --recipes best --minutes 10 --folds 5
+
+The JSON is ``{"recipes": [{"name", "minutes", "metrics": {SPLIT: {"melanoma_auc",
+"seborrheic_keratosis_auc", "mean_auc"}}}], ...}`` (plus the paper rows and the settings).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import math
+import os
+import platform
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+import numpy as np
+
+RECIPES = ("paper", "best", "dermo")
+TASK_KEYS = ("melanoma_auc", "seborrheic_keratosis_auc")
+#: Written beside each stage's run: the minutes it took, probe included (read back by ``--reuse``).
+MINUTES_FILE = "benchmark_minutes.txt"
+
+
+@attrs.frozen
+class Stage:
+    """One training run of a recipe: a preset on ISIC 2017 or HAM10000, with its share of the budget."""
+
+    preset: str
+    data: str  # "isic2017" or "ham10000"
+    share: float
+    scores: tuple[str, ...] = ()  # which of TASK_KEYS its model scores
+    weights_from: int | None = None  # index of the earlier stage whose run is weights=
+
+
+STAGES: dict[str, tuple[Stage, ...]] = {
+    "paper": (
+        Stage("melanoma_resnet50_scratch", "isic2017", 0.5, ("melanoma_auc",)),
+        Stage("seborrheic_keratosis_resnet50_scratch", "isic2017", 0.5, ("seborrheic_keratosis_auc",)),
+    ),
+    "best": (Stage("isic2017_3class_best", "isic2017", 1.0, TASK_KEYS),),
+    "dermo": (
+        Stage("ham10000_dx7", "ham10000", 0.45),
+        Stage("isic2017_3class_dermo", "isic2017", 0.55, TASK_KEYS, weights_from=0),
+    ),
+}
+
+
+def paper_rows() -> list[dict[str, Any]]:
+    """The paper's test-set AUCs per method (ISIC 2017 test, 600 images, 224 px)."""
+    from lesionkit.presets import PAPER_METHODS, PAPER_RESULTS
+
+    rows = []
+    for method in PAPER_METHODS:
+        mel = PAPER_RESULTS[f"melanoma_{method}"]["roc_auc"]
+        sk = PAPER_RESULTS[f"seborrheic_keratosis_{method}"]["roc_auc"]
+        rows.append(
+            {
+                "name": f"paper {method}",
+                "split": "test",
+                "melanoma_auc": mel,
+                "seborrheic_keratosis_auc": sk,
+                "mean_auc": (mel + sk) / 2,
+            }
+        )
+    return rows
+
+
+def probe_images_per_second(config: Any, steps: int = 3) -> float:
+    """Training images/s of ``config``'s model on random images (one warm-up step, then ``steps``)."""
+    import keras
+
+    from lesionkit import Trainer
+
+    trainer = Trainer(config.evolve(run_dir=None))
+    model = trainer.build()
+    model.compile(optimizer=keras.optimizers.SGD(1e-4), loss="categorical_crossentropy")
+    size, batch = config.image_size, config.batch_size
+    rng = np.random.default_rng(0)
+    outputs = int(model.output_shape[-1])
+    x = rng.uniform(0, 255, (batch * (steps + 1), size, size, 3)).astype("float32")
+    y = np.eye(outputs, dtype="float32")[rng.integers(0, outputs, len(x))]
+    model.fit(x[:batch], y[:batch], batch_size=batch, epochs=1, verbose=0)
+    start = time.perf_counter()
+    model.fit(x[batch:], y[batch:], batch_size=batch, epochs=1, verbose=0, shuffle=False)
+    return batch * steps / (time.perf_counter() - start)
+
+
+def plan_epochs(config: Any, seconds: float, rate: float, train_images: int, eval_images: int) -> int:
+    """Whole epochs that fit in ``seconds`` at ``rate`` images/s, between 1 and the config's epochs.
+
+    Validation costs about a third of a training image per image; the input pipeline,
+    augmentation and checkpoints take about a third on top of the probe's pure training steps.
+
+    Example:
+        >>> from lesionkit.config import ExperimentConfig
+        >>> plan_epochs(ExperimentConfig(epochs=12), seconds=600, rate=40, train_images=2000, eval_images=150)
+        7
+    """
+    per_epoch = 1.5 * (train_images + eval_images / 3) / rate
+    return int(max(1, min(config.epochs, math.floor(seconds / per_epoch))))
+
+
+def _train_size(trainer: Any) -> int:
+    from lesionkit.data.balancing import repeats_for
+
+    split = trainer.split("train")
+    return int(repeats_for(trainer.config.balance, split.diagnosis, trainer.config.task).sum())
+
+
+def reused_minutes(run_dir: Path, stage: Stage, log: Any = print) -> float:
+    """Training minutes of a finished stage run: as recorded, else from its files' times (probe not included)."""
+    recorded = run_dir / MINUTES_FILE
+    if recorded.is_file():
+        minutes = float(recorded.read_text())
+        log(f"  {stage.preset}: reusing {run_dir} ({minutes:.1f} min, as recorded)")
+    else:
+        minutes = ((run_dir / "state.json").stat().st_mtime - (run_dir / "config.json").stat().st_mtime) / 60
+        log(
+            f"  {stage.preset}: reusing {run_dir} ({minutes:.1f} min from its file times, throughput probe not included)"
+        )
+    return minutes
+
+
+def train_stage(
+    stage: Stage, overrides: dict[str, Any], seconds: float, run_dir: Path, log: Any = print, *, reuse: bool = False
+) -> tuple[Any, float]:
+    """Train one stage within ``seconds``; returns the Trainer of its best checkpoint and the minutes used.
+
+    With ``reuse``, a run already finished in ``run_dir`` (by an earlier, interrupted benchmark) is
+    scored as it is.
+    """
+    from lesionkit import Trainer
+    from lesionkit.training.time_budget import TimeBudget
+
+    if reuse and (run_dir / "state.json").is_file():
+        return Trainer.from_run(run_dir), reused_minutes(run_dir, stage, log)
+    start = time.perf_counter()
+    trainer = Trainer.from_preset(stage.preset, run_dir=str(run_dir), **overrides)
+    cfg = trainer.config
+    train_images = _train_size(trainer)
+    eval_images = len(trainer.split("validation")) if "validation" in trainer.dataset.split_names() else 0
+    rate = probe_images_per_second(cfg)
+    left = seconds - (time.perf_counter() - start)
+    epochs = plan_epochs(cfg, left, rate, train_images, eval_images)
+    log(f"  {stage.preset}: {rate:.1f} img/s, {train_images} training images, {epochs} epoch(s) in {left / 60:.1f} min")
+    planned = {**overrides, "epochs": epochs}
+    warmup = cfg.schedule.params.get("warmup_epochs")
+    if warmup is not None and float(warmup) >= epochs / 2:
+        # A short run still needs most of its steps to decay: warm up for a quarter of them.
+        planned["schedule"] = {
+            "name": cfg.schedule.name,
+            "params": {**cfg.schedule.params, "warmup_epochs": epochs / 4},
+        }
+    trainer = Trainer.from_preset(stage.preset, run_dir=str(run_dir), **planned)
+    budget = TimeBudget(seconds=max(left, 1.0))
+    trainer.fit(callbacks=[budget], verbose=0)
+    minutes = (time.perf_counter() - start) / 60
+    (run_dir / MINUTES_FILE).write_text(f"{minutes:.3f}\n")
+    if budget.stopped_early:
+        log(f"  {stage.preset}: stopped by the time budget after {len(trainer.history.get('loss', []))} epoch(s)")
+    return Trainer.from_run(run_dir), minutes
+
+
+def split_scores(trainer: Any, split: str, scores: Sequence[str]) -> dict[str, float]:
+    """Melanoma and/or seborrheic keratosis ROC AUC of ``trainer``'s model on ``split`` (with its TTA)."""
+    from lesionkit.data.diagnoses import MELANOMA, SEBORRHEIC_KERATOSIS
+    from lesionkit.evaluation.metrics import binary_metrics
+    from lesionkit.task import get_task
+
+    data = trainer.split(split)
+    probs = np.asarray(trainer.predict(data.load_images(trainer.config.image_size), tta=trainer.config.tta))
+    task = get_task(trainer.config.task)
+    out = {}
+    for key, code, name in (
+        ("melanoma_auc", MELANOMA, "melanoma"),
+        ("seborrheic_keratosis_auc", SEBORRHEIC_KERATOSIS, "seborrheic_keratosis"),
+    ):
+        if key not in scores:
+            continue
+        column = probs if probs.ndim == 1 else probs[:, task.classes.index(name)]
+        out[key] = float(binary_metrics((data.diagnosis == code).astype(int), column)["roc_auc"])
+    return out
+
+
+def run_recipe(
+    name: str,
+    *,
+    isic2017: str,
+    ham10000: str | None,
+    minutes: float,
+    size: int | None,
+    out_dir: Path,
+    folds: int = 0,
+    max_epochs: int | None = None,
+    reuse: bool = False,
+    log: Any = print,
+) -> dict[str, Any]:
+    """Train recipe ``name`` within ``minutes`` and score it; one entry of the JSON's ``recipes``."""
+    from lesionkit.data.folds import fold_dataset_spec
+
+    stages = STAGES[name]
+    if any(s.data == "ham10000" for s in stages) and not ham10000:
+        raise SystemExit(f"recipe {name!r} pretrains on HAM10000: pass --ham10000 DIR")
+    used = 0.0
+    runs: list[Path] = []
+    # metrics[split][key] -> list over folds
+    collected: dict[str, dict[str, list[float]]] = {}
+    for stage in stages:
+        overrides: dict[str, Any] = {"data_dir": isic2017 if stage.data == "isic2017" else ham10000}
+        if size:
+            overrides["image_size"] = size
+        if max_epochs:
+            overrides["epochs"] = max_epochs
+        if stage.weights_from is not None:
+            overrides["weights"] = str(runs[stage.weights_from])
+        seconds = minutes * 60 * stage.share
+        repeats = folds if (folds and stage.data == "isic2017") else 1
+        for fold in range(repeats):
+            fold_overrides = dict(overrides)
+            if folds and stage.data == "isic2017":
+                fold_overrides["dataset"] = fold_dataset_spec("isic2017", folds, fold)
+            run_dir = out_dir / name / (stage.preset + (f"-fold{fold}" if folds and stage.data == "isic2017" else ""))
+            trainer, spent = train_stage(stage, fold_overrides, seconds / repeats, run_dir, log, reuse=reuse)
+            used += spent
+            if not stage.scores:
+                runs.append(run_dir)
+                continue
+            for split in trainer.dataset.split_names():
+                if split == "train":
+                    continue
+                label = f"cv{folds}" if folds and split == "validation" else split
+                for key, value in split_scores(trainer, split, stage.scores).items():
+                    collected.setdefault(label, {}).setdefault(key, []).append(value)
+        if stage.scores:
+            runs.append(out_dir / name / stage.preset)
+    metrics: dict[str, dict[str, float]] = {}
+    for split, values in collected.items():
+        row = {key: float(np.mean(v)) for key, v in values.items()}
+        if all(k in row for k in TASK_KEYS):
+            row["mean_auc"] = (row["melanoma_auc"] + row["seborrheic_keratosis_auc"]) / 2
+        if folds and split.startswith("cv"):
+            row.update({f"{k}_sd": float(np.std(v)) for k, v in values.items()})
+        metrics[split] = row
+    return {"name": name, "minutes": round(used, 2), "metrics": metrics}
+
+
+def run_benchmark(
+    isic2017: str,
+    *,
+    ham10000: str | None = None,
+    recipes: Sequence[str] = RECIPES,
+    minutes: float = 60.0,
+    size: int | None = None,
+    out_dir: str | Path | None = None,
+    folds: int = 0,
+    max_epochs: int | None = None,
+    reuse: bool = False,
+    json_path: str | Path | None = None,
+    log: Any = print,
+) -> dict[str, Any]:
+    """Train and score every recipe; the data the JSON holds (written to ``json_path`` after each recipe)."""
+    unknown = [r for r in recipes if r not in STAGES]
+    if unknown:
+        raise SystemExit(f"unknown recipe(s) {', '.join(unknown)}; choose from {', '.join(RECIPES)}")
+    root = Path(out_dir) if out_dir else Path(tempfile.mkdtemp(prefix="lesionkit-real-accuracy-"))
+    results: list[dict[str, Any]] = []
+    for name in recipes:
+        log(f"{name}: training within {minutes:g} min")
+        results.append(
+            run_recipe(
+                name,
+                isic2017=isic2017,
+                ham10000=ham10000,
+                minutes=minutes,
+                size=size,
+                out_dir=root,
+                folds=folds,
+                max_epochs=max_epochs,
+                reuse=reuse,
+                log=log,
+            )
+        )
+        if json_path:  # a later recipe that fails leaves the earlier ones on disk
+            from lesionkit.io import atomic_write_text
+
+            text = json.dumps(_result(results, minutes, size, folds, root), indent=2) + "\n"
+            atomic_write_text(Path(json_path), text)
+    return _result(results, minutes, size, folds, root)
+
+
+def _result(results: list[dict[str, Any]], minutes: float, size: int | None, folds: int, root: Path) -> dict[str, Any]:
+    return {
+        "recipes": results,
+        "paper": paper_rows(),
+        "settings": {
+            "minutes_per_recipe": minutes,
+            "size": size,
+            "folds": folds,
+            "date": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, {platform.system()}",
+            "runs": str(root),
+        },
+    }
+
+
+def table(result: dict[str, Any]) -> str:
+    """One Markdown table: every recipe's splits, then the paper's rows."""
+    lines = ["| recipe | minutes | split | melanoma AUC | SK AUC | mean AUC |", "|---|---|---|---|---|---|"]
+
+    def cell(row: dict[str, Any], key: str) -> str:
+        value = row.get(key)
+        if value is None:
+            return "–"
+        sd = row.get(f"{key}_sd")
+        return f"{value:.3f}" + (f" ± {sd:.3f}" if sd is not None else "")
+
+    for recipe in result["recipes"]:
+        for split, row in recipe["metrics"].items():
+            lines.append(
+                f"| {recipe['name']} | {recipe['minutes']:.1f} | {split} | {cell(row, 'melanoma_auc')} | "
+                f"{cell(row, 'seborrheic_keratosis_auc')} | {cell(row, 'mean_auc')} |"
+            )
+    for row in result["paper"]:
+        lines.append(
+            f"| {row['name']} (published) | – | {row['split']} | {row['melanoma_auc']:.3f} | "
+            f"{row['seborrheic_keratosis_auc']:.3f} | {row['mean_auc']:.3f} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--isic2017", required=True, help="ISIC 2017 folder (official layout)")
+    parser.add_argument("--ham10000", help="HAM10000 folder (official layout); needed by the dermo recipe")
+    parser.add_argument("--size", type=int, help="input size of every recipe (default: each preset's own)")
+    parser.add_argument(
+        "--minutes", type=float, default=60.0, help="training minutes per recipe (pretraining included)"
+    )
+    parser.add_argument("--recipes", default=",".join(RECIPES), help=f"comma-separated, from {', '.join(RECIPES)}")
+    parser.add_argument("--folds", type=int, default=0, help="score by K-fold cross-validation of training+validation")
+    parser.add_argument("--max-epochs", type=int, help="cap every stage's epochs (quick checks)")
+    parser.add_argument("--runs", help="where the run directories go (default: a new temporary folder)")
+    parser.add_argument("--json", help="write the results here (after each recipe)")
+    parser.add_argument("--reuse", action="store_true", help="score stage runs already finished under --runs")
+    args = parser.parse_args(argv)
+    recipes = [r.strip() for r in args.recipes.split(",") if r.strip()]
+    result = run_benchmark(
+        args.isic2017,
+        ham10000=args.ham10000,
+        recipes=recipes,
+        minutes=args.minutes,
+        size=args.size,
+        out_dir=args.runs,
+        folds=args.folds,
+        max_epochs=args.max_epochs,
+        reuse=args.reuse,
+        json_path=args.json,
+        log=lambda message: print(message, file=sys.stderr, flush=True),
+    )
+    print(table(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

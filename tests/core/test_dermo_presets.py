@@ -1,0 +1,35 @@
+"""Presets without ImageNet: valid configs, fine-tuning presets that insist on weights=."""
+
+from __future__ import annotations
+
+import pytest
+
+from lesionkit import Trainer, presets
+from lesionkit.config import ConfigError
+from lesionkit.presets.dermoscopy import NEEDS_WEIGHTS, dermo_configs
+
+
+def test_every_dermo_preset_is_registered_and_valid() -> None:
+    for name, config in dermo_configs().items():
+        assert presets.get(name).config == config
+        config.validate_components()
+        assert config.backbone.name == "resnet18" and config.weights is None
+    assert dermo_configs()["ham10000_dx7"].task == "dx7"
+    assert dermo_configs()["isic2017_3class_best"].task == "isic2017_3class"
+
+
+@pytest.mark.parametrize("name", NEEDS_WEIGHTS)
+def test_fine_tuning_presets_require_weights(name: str) -> None:
+    with pytest.raises(ConfigError, match=f"preset '{name}' fine-tunes a pretrained backbone: pass weights="):
+        Trainer.from_preset(name)
+    with pytest.raises(ConfigError, match="ham10000_dx7 run directory"):
+        presets.get(name)(epochs=1)
+    # Given weights, the preset builds a Trainer; the backbone's preprocessing is left to them.
+    trainer = Trainer.from_preset(name, weights="runs/ham")
+    assert trainer.config.weights == "runs/ham" and "preprocessing" not in trainer.config.backbone.params
+
+
+def test_scratch_presets_need_no_weights() -> None:
+    assert Trainer.from_preset("isic2017_3class_best").config.weights is None
+    assert "Requires weights=" in presets.describe("melanoma_dermo")
+    assert "Requires weights=" not in presets.describe("ham10000_dx7")
