@@ -215,3 +215,31 @@ def test_tune_caches_the_fastest_setting_per_purpose(
         "inter_op_threads": 1,
         "jit_compile": False,
     }
+
+
+def test_tune_measures_each_setting_in_a_child_with_its_variables(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`_measure` runs a fresh process with the candidate's variables, and survives one that fails."""
+    import argparse
+
+    from lesionkit.cli import cmd_tune
+
+    seen: list[dict[str, str]] = []
+
+    def fake_run(cmd: list[str], *, env: dict[str, str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+        seen.append(env)
+        if "--xla-only" in cmd:
+            return subprocess.CompletedProcess(cmd, 1, "", "Traceback ...\nRuntimeError: no XLA here\n")
+        return subprocess.CompletedProcess(cmd, 0, 'warming up\n{"train": 12.5, "infer": 40.0}\n', "")
+
+    monkeypatch.setattr(cmd_tune.subprocess, "run", fake_run)
+    monkeypatch.setenv(rt.SET_BY_LESIONKIT_VAR, "TF_ENABLE_ONEDNN_OPTS")  # not the user's: must not leak
+    args = argparse.Namespace(image_size=32, batch_size=2, seconds=0.1)
+    candidate = {"onednn": False, "intra_op_threads": 2, "inter_op_threads": 1}
+    assert cmd_tune._measure(candidate, args) == {"train": 12.5, "infer": 40.0}
+    env = seen[0]
+    assert env[rt.ENV_VARS["onednn"]] == "0" and env[rt.ENV_VARS["intra_op_threads"]] == "2"
+    assert rt.SET_BY_LESIONKIT_VAR not in env
+    assert cmd_tune._measure(candidate, args, xla=True) == {}
+    assert "measurement failed (RuntimeError: no XLA here); skipped" in capsys.readouterr().err

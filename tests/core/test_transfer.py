@@ -90,3 +90,23 @@ def test_missing_and_unfinished_runs_say_so(source_run, tmp_path) -> None:
     ExperimentConfig(**SOURCE).save(unfinished / "config.json")  # started, no epoch finished
     with pytest.raises(TransferError, match="no checkpoint to start from"):
         resolve_backbone_weights(_fine_tune_config(source_run, tmp_path, weights=str(unfinished)))
+
+
+def test_the_extracted_backbone_is_reused_and_still_checked(source_run, tmp_path) -> None:
+    cfg = _fine_tune_config(source_run, tmp_path)
+    first = resolve_backbone_weights(cfg)
+    assert resolve_backbone_weights(cfg) == first  # the cached file, not a second extraction
+    other = _fine_tune_config(source_run, tmp_path, backbone={"name": "resnet18", "params": {"preprocessing": "caffe"}})
+    with pytest.raises(TransferError, match="trained with 'tf'"):
+        resolve_backbone_weights(other)  # the cached file's sidecar is checked like a fresh extraction
+
+
+def test_a_missing_model_file_and_runs_that_refer_to_each_other(source_run, tmp_path) -> None:
+    with pytest.raises(TransferError, match="no exported model file there"):
+        resolve_backbone_weights(_fine_tune_config(source_run, tmp_path, weights=str(tmp_path / "gone.keras")))
+    a, b = tmp_path / "a", tmp_path / "b"
+    for here, there in ((a, b), (b, a)):
+        here.mkdir()
+        ExperimentConfig(**{**SOURCE, "weights": str(there)}).save(here / "config.json")
+    with pytest.raises(TransferError, match="refer to each other in a circle"):
+        source_preprocessing(_fine_tune_config(source_run, tmp_path, weights=str(a)))
