@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from lesionkit.cli import CommandError
+
+if TYPE_CHECKING:  # `lesionkit --help` must run where only lesionkit is installed (no numpy)
+    import numpy as np
 
 VALIDATION = "validation"
 

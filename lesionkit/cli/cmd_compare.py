@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from lesionkit.evaluation.compare import DEFAULT_SPECIFICITY
-from lesionkit.evaluation.confidence import DEFAULT_RESAMPLES
+from lesionkit.evaluation.defaults import DEFAULT_RESAMPLES, DEFAULT_SPECIFICITY
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from lesionkit.evaluation.confidence import DEFAULT_RESAMPLES
+from lesionkit.evaluation.defaults import DEFAULT_RESAMPLES
 
 
 def register(sub: argparse._SubParsersAction) -> None:

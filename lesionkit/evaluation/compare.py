@@ -36,6 +36,7 @@ from lesionkit.evaluation.confidence import (
     paired_bootstrap,
     paired_cases,
 )
+from lesionkit.evaluation.defaults import DEFAULT_SPECIFICITY
 from lesionkit.runs import RunDir
 
 __all__ = [
@@ -48,7 +49,6 @@ __all__ = [
 ]
 
 #: The fixed specificity of the Δsensitivity comparison.
-DEFAULT_SPECIFICITY = 0.9
 PREDICTIONS = "predictions.csv"
 
 

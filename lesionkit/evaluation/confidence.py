@@ -37,6 +37,7 @@ from typing import Any, Literal
 import attrs
 import numpy as np
 
+from lesionkit.evaluation.defaults import DEFAULT_RESAMPLES
 from lesionkit.evaluation.metrics import MetricInputError, _as_binary_inputs
 
 __all__ = [
@@ -58,7 +59,6 @@ __all__ = [
     "sensitivity_at_specificity",
 ]
 
-DEFAULT_RESAMPLES = 2000
 DEFAULT_LEVEL = 0.95
 
 #: Metrics :func:`bootstrap_ci` computes for a binary task (1-D positive-class scores).
