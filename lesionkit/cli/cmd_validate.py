@@ -43,8 +43,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--no-decode", action="store_true", help="check names and CSVs only (fast)")
     parser.add_argument(
         "--task",
-        choices=["melanoma", "seborrheic_keratosis"],
-        help="also show training counts after the paper's balancing for TASK",
+        metavar="TASK",
+        help="also show TASK's training images per class: the paper's balancing for a binary ISIC 2017 task, "
+        "oversampling copies and class weights for any other (`lesionkit plugins tasks` lists them)",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bars")
     parser.add_argument(
@@ -59,6 +60,10 @@ def run(args: argparse.Namespace) -> int:
 
     from lesionkit.data.validate import detect_dataset, validate_folder, validate_isic2017, validate_records
 
+    if args.task:
+        from lesionkit.task import get_task
+
+        get_task(args.task)  # an unknown task fails here, before any image is read
     kind = args.dataset
     if kind == "auto":
         kind = detect_dataset(Path(args.dir).expanduser(), args.labels)
@@ -82,11 +87,11 @@ def run(args: argparse.Namespace) -> int:
         )
     print(report.summary())
     leaked = False if args.no_audit or args.no_decode else _audit(args, kind)
-    if args.task and "train" in report.counts and report.columns is None:  # the paper's balancing: ISIC 2017 classes
-        from lesionkit.data.balancing import balance_table
+    if args.task and "train" in report.counts:
+        from lesionkit.data.balancing import task_table
 
         print()
-        print(balance_table(report.counts["train"], args.task))
+        print(task_table(report.counts["train"], args.task))
     return 0 if report.ok and not leaked else 1
 
 

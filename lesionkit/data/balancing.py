@@ -150,3 +150,56 @@ def balance_table(counts: Mapping[str, int], task: Task | str) -> str:
         w = class_weights_from_counts(negatives, positives)
         lines.append(f"class weights (alternative to oversampling): negative {w[0]:.4f}, positive {w[1]:.4f}")
     return "\n".join(lines)
+
+
+def task_table(counts: Mapping[str, int], task: Task | str) -> str:
+    """Training images per class of ``task`` from any dataset's per-diagnosis counts.
+
+    A binary task on ISIC 2017's three diagnoses gets :func:`balance_table` (the paper's
+    scheme); any other task a table of images, ``"oversample"`` copies and inverse-frequency
+    weights per class. Diagnoses the task has no class for are named with their counts:
+    training would refuse those images.
+
+    Example:
+        >>> print(task_table({"nevus": 6, "melanoma": 2, "dermatofibroma": 1}, "isic2017_3class"))
+        task isic2017_3class: training images per class
+        class                     images  oversample  weight
+        nevus                          6           1   0.667
+        melanoma                       2           3   2.000
+        seborrheic_keratosis           0           -       -
+        total                          8
+        no class in task isic2017_3class: dermatofibroma (1); training refuses these images: choose another task or drop them
+    """
+    from lesionkit.data.diagnoses import DIAGNOSES
+    from lesionkit.task import get_task
+
+    resolved = get_task(task)
+    if resolved.is_binary and set(counts) <= set(CLASS_NAMES):
+        return balance_table(counts, resolved)
+    per_class = [0] * resolved.num_classes
+    unmapped: dict[str, int] = {}
+    for name, n in counts.items():
+        index = resolved.label_of.get(DIAGNOSES.index(name)) if name in DIAGNOSES else None
+        if index is None:
+            unmapped[name] = unmapped.get(name, 0) + int(n)
+        else:
+            per_class[index] += int(n)
+    total, present = sum(per_class), [n for n in per_class if n > 0]
+    largest = max(per_class, default=0)
+    lines = [
+        f"task {resolved.name}: training images per class",
+        f"{'class':<24}{'images':>8}{'oversample':>12}{'weight':>8}",
+    ]
+    for name, n in zip(resolved.classes, per_class, strict=True):
+        if n:
+            copies = int(min(max(round(largest / n), 1), MAX_REPEATS))
+            lines.append(f"{name:<24}{n:>8}{copies:>12}{total / (len(present) * n):>8.3f}")
+        else:
+            lines.append(f"{name:<24}{n:>8}{'-':>12}{'-':>8}")
+    lines.append(f"{'total':<24}{total:>8}")
+    if unmapped:
+        listed = ", ".join(f"{name} ({n})" for name, n in unmapped.items())
+        lines.append(
+            f"no class in task {resolved.name}: {listed}; training refuses these images: choose another task or drop them"
+        )
+    return "\n".join(lines)

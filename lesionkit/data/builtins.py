@@ -1,4 +1,4 @@
-"""Registers the built-in datasets in ``lesionkit.datasets``: ``isic2017``, ``ham10000``, ``isic2018``, ``isic2019``, ``folder``, ``synthetic``, ``folds``."""
+"""Registers the built-in datasets in ``lesionkit.datasets``: ``isic2017``, ``ham10000``, ``isic2018``, ``isic2019``, ``folder``, ``synthetic``, ``folds``, ``joint``."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from lesionkit.data.ham10000 import HAM10000
 from lesionkit.data.isic2017 import ISIC2017
 from lesionkit.data.isic2018 import ISIC2018
 from lesionkit.data.isic2019 import ISIC2019
+from lesionkit.data.joint import JointDataset
 from lesionkit.data.synthetic import DEFAULT_FRACTIONS, SyntheticLesions
 from lesionkit.registries import datasets
 
@@ -133,3 +134,42 @@ def folds(
     injected = {"data_dir": data_dir, "cache_dir": cache_dir}
     inner = datasets.build(spec.name, spec.params, injected=injected, where="dataset.params.dataset")
     return FoldedDataset(inner, k=k, fold=fold, seed=seed, pooled=tuple(pooled))
+
+
+@datasets.register("joint")
+def joint(
+    dataset: str | Mapping[str, Any] = "isic2017",
+    extra: tuple[str | Mapping[str, Any], ...] | list[str | Mapping[str, Any]] = ("ham10000",),
+    extra_splits: tuple[str, ...] | list[str] | None = None,
+    relabel: Mapping[str, str] | None = None,
+    keep: tuple[str, ...] | list[str] | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> JointDataset:
+    """``dataset`` with the images of ``extra`` datasets added to its training split (see :mod:`lesionkit.data.joint`).
+
+    ``dataset`` and each ``extra`` are a name or ``{"name": ..., "params": {...}}``;
+    ``data_dir`` goes to ``dataset`` only (give each extra its own ``data_dir`` in its
+    params), ``cache_dir`` to all.
+    """
+    from lesionkit.config import ComponentSpec
+
+    spec = ComponentSpec.from_dict(dataset, path="dataset.params.dataset")
+    primary = datasets.build(
+        spec.name, spec.params, injected={"data_dir": data_dir, "cache_dir": cache_dir}, where="dataset.params.dataset"
+    )
+    others = []
+    for index, item in enumerate(extra):
+        where = f"dataset.params.extra[{index}]"
+        other = ComponentSpec.from_dict(item, path=where)
+        params = dict(other.params)
+        # An extra dataset's own folder travels in its params; the config's data_dir is the primary's.
+        injected = {"data_dir": params.pop("data_dir", None), "cache_dir": cache_dir}
+        others.append(datasets.build(other.name, params, injected=injected, where=where))
+    return JointDataset(
+        primary,
+        others,
+        extra_splits=None if extra_splits is None else tuple(extra_splits),
+        relabel=relabel,
+        keep=None if keep is None else tuple(keep),
+    )

@@ -45,6 +45,8 @@ class WeightedCategoricalCrossentropy(keras.losses.Loss):
     Per example: ``−Σ_c w_c · y_c · ln p_c``; the batch loss is the mean over examples.
     ``w`` is ``class_weights`` when given (one per column), else ``(1, positive_weight)``
     for two columns and all ones for more (where ``positive_weight`` must stay 1).
+    ``label_smoothing`` ``ε`` trains on ``y · (1 − ε) + ε / K`` instead of the one-hot ``y``
+    (Szegedy et al. 2016), which keeps a small dataset from driving its logits apart.
     """
 
     def __init__(
@@ -52,11 +54,13 @@ class WeightedCategoricalCrossentropy(keras.losses.Loss):
         positive_weight: float = 1.0,
         name: str = "weighted_categorical_crossentropy",
         class_weights: tuple[float, ...] | list[float] | None = None,
+        label_smoothing: float = 0.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(name=name, **kwargs)
         self.positive_weight = float(positive_weight)
         self.class_weights = None if class_weights is None else tuple(float(w) for w in class_weights)
+        self.label_smoothing = float(label_smoothing)
 
     def _weights(self, columns: int) -> tuple[float, ...]:
         if self.class_weights is not None:
@@ -76,11 +80,16 @@ class WeightedCategoricalCrossentropy(keras.losses.Loss):
     def call(self, y_true: Any, y_pred: Any) -> Any:
         ops = keras.ops
         y_true, y_pred = _two_columns(y_true, y_pred)
-        weights = ops.convert_to_tensor(self._weights(int(y_pred.shape[-1])), dtype="float32")
+        columns = int(y_pred.shape[-1])
+        weights = ops.convert_to_tensor(self._weights(columns), dtype="float32")
+        if self.label_smoothing:
+            y_true = y_true * (1.0 - self.label_smoothing) + self.label_smoothing / columns
         return -ops.sum(y_true * weights * ops.log(y_pred), axis=-1)
 
     def get_config(self) -> dict[str, Any]:
         config = {**super().get_config(), "positive_weight": self.positive_weight}
+        if self.label_smoothing:
+            config["label_smoothing"] = self.label_smoothing
         return config if self.class_weights is None else {**config, "class_weights": list(self.class_weights)}
 
 

@@ -124,6 +124,7 @@ def weighted_categorical_crossentropy(
     positive_weight: float | str = "auto",
     class_counts: Sequence[int] | None = None,
     class_weights: Sequence[float] | str | None = None,
+    label_smoothing: float = 0.0,
 ) -> WeightedCategoricalCrossentropy:
     """The paper's loss: cross-entropy where a missed positive costs ``positive_weight`` times more.
 
@@ -136,9 +137,11 @@ def weighted_categorical_crossentropy(
         class_counts: ``(negatives, positives)``, or one count per class.
         class_weights: one weight per class, or ``"inverse_frequency"``; overrides
             ``positive_weight``.
+        label_smoothing: ``ε`` in [0, 1): targets ``y · (1 − ε) + ε / K``.
     """
     from lesionkit.training.keras_losses import WeightedCategoricalCrossentropy
 
+    smoothing = _label_smoothing(label_smoothing)
     weights = class_weights_from(class_weights, class_counts)
     if weights is None and class_counts is not None and len(list(class_counts)) > 2:
         if positive_weight != "auto":
@@ -148,15 +151,32 @@ def weighted_categorical_crossentropy(
             )
         weights = inverse_frequency(class_counts)
     if weights is not None:
-        return WeightedCategoricalCrossentropy(class_weights=weights)
-    return WeightedCategoricalCrossentropy(positive_weight_from(positive_weight, class_counts))
+        return WeightedCategoricalCrossentropy(class_weights=weights, label_smoothing=smoothing)
+    return WeightedCategoricalCrossentropy(
+        positive_weight_from(positive_weight, class_counts), label_smoothing=smoothing
+    )
 
 
-def crossentropy() -> WeightedCategoricalCrossentropy:
-    """Plain cross-entropy (categorical for 2 outputs, binary for 1): both classes weigh 1."""
+def _label_smoothing(value: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= float(value) < 1.0:
+        raise LossError(f"label_smoothing = {value!r}: use a number in [0, 1), e.g. 0.1")
+    return float(value)
+
+
+def crossentropy(label_smoothing: float = 0.0) -> WeightedCategoricalCrossentropy:
+    """Plain cross-entropy (categorical for 2 outputs, binary for 1): every class weighs 1.
+
+    ``label_smoothing`` ``ε`` in [0, 1) trains on ``y · (1 − ε) + ε / K``.
+
+    Example:
+        >>> import lesionkit
+        >>> loss = lesionkit.losses.create("crossentropy", label_smoothing=0.2)
+        >>> round(float(loss([[0.0, 1.0]], [[0.5, 0.5]])), 4)   # −(0.1 + 0.9) ln 0.5
+        0.6931
+    """
     from lesionkit.training.keras_losses import WeightedCategoricalCrossentropy
 
-    return WeightedCategoricalCrossentropy(1.0, name="crossentropy")
+    return WeightedCategoricalCrossentropy(1.0, name="crossentropy", label_smoothing=_label_smoothing(label_smoothing))
 
 
 def focal(

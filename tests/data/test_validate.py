@@ -49,8 +49,35 @@ def test_missing_split_files(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert "nope: no such folder" in capsys.readouterr().err
     report = validate_isic2017(tmp_path, progress=False)
     assert not report.ok and any(
-        "ISIC-2017_Test_v2_Part3_GroundTruth.csv: ground-truth CSV missing" in p for p in report.problems
+        "ISIC-2017_Training_Part3_GroundTruth.csv: ground-truth CSV missing" in p for p in report.problems
     )
+    asked = validate_isic2017(tmp_path, splits=("test",), progress=False)  # asked for: a problem
+    assert any("ISIC-2017_Test_v2_Part3_GroundTruth.csv: ground-truth CSV missing" in p for p in asked.problems)
+
+
+def test_root_without_test_split_is_valid(isic_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+
+    shutil.rmtree(isic_dir / "ISIC-2017_Test_v2_Data")
+    (isic_dir / "ISIC-2017_Test_v2_Part3_GroundTruth.csv").unlink()
+    assert main(["validate", str(isic_dir), "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "no test split (ISIC-2017_Test_v2_Part3_GroundTruth.csv, ISIC-2017_Test_v2_Data/ absent)" in out
+    assert "\ntest " not in out and "no problems found" in out
+    (isic_dir / "ISIC-2017_Test_v2_Data").mkdir()  # half a split is still a problem
+    assert main(["validate", str(isic_dir), "--no-progress", "--no-audit"]) == 1
+    assert "ISIC-2017_Test_v2_Part3_GroundTruth.csv: ground-truth CSV missing" in capsys.readouterr().out
+
+
+def test_task_table_follows_the_task(isic_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(isic_dir), "--no-progress", "--no-audit", "--task", "isic2017_3class"]) == 0
+    out = capsys.readouterr().out
+    assert "task isic2017_3class: training images per class" in out and "oversample" in out
+    assert "seborrheic_keratosis           1           3   2.000" in out
+    assert main(["validate", str(isic_dir), "--no-progress", "--no-audit", "--task", "dx7"]) == 0
+    out = capsys.readouterr().out
+    assert "no class in task dx7: seborrheic_keratosis (1); training refuses these images" in out
+    assert "paper" not in out
 
 
 def test_folder_dataset(tmp_path: Path, jpeg_writer, capsys: pytest.CaptureFixture[str]) -> None:

@@ -56,6 +56,13 @@ def test_detection_of_isic2019_and_folders(isic2019_dir: Path, tmp_path: Path, j
     assert detect_dataset(tmp_path / "empty") == "isic2017"  # whose check names what is missing
 
 
+def test_task_table_on_ham10000(ham_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(ham_dir), "--no-progress", "--no-audit", "--task", "dx7"]) == 0
+    out = capsys.readouterr().out
+    table = out[out.index("task dx7: training images per class") :]
+    assert "basal_cell_carcinoma" in table and "no class" not in table
+
+
 def test_ham10000_counts_per_split_and_diagnosis(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = make_ham_layout(tmp_path / "ham", without_images=(12,))
     (root / "notes.txt").write_text("mine")

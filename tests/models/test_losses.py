@@ -42,6 +42,24 @@ def test_plain_crossentropy_matches_keras() -> None:
     assert _value(loss) == pytest.approx(float(keras.losses.CategoricalCrossentropy()(Y_TRUE, Y_PRED)), rel=1e-5)
 
 
+@pytest.mark.parametrize("smoothing", [0.1, 0.3])
+def test_label_smoothing_matches_keras(smoothing: float) -> None:
+    three_true = np.eye(3, dtype="float32")[[0, 2, 1]]
+    three_pred = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.5, 0.25, 0.25]], "float32")
+    theirs = keras.losses.CategoricalCrossentropy(label_smoothing=smoothing)
+    for name in ("crossentropy", "weighted_categorical_crossentropy"):
+        ours = lesionkit.losses.create(name, label_smoothing=smoothing)
+        assert _value(ours, three_true, three_pred) == pytest.approx(float(theirs(three_true, three_pred)), rel=1e-5)
+    restored = WeightedCategoricalCrossentropy.from_config(ours.get_config())
+    assert restored.label_smoothing == smoothing
+
+
+@pytest.mark.parametrize("bad", [-0.1, 1.0, "0.1", True])
+def test_label_smoothing_out_of_range_is_refused(bad: object) -> None:
+    with pytest.raises(LossError, match="label_smoothing"):
+        lesionkit.losses.create("crossentropy", label_smoothing=bad)
+
+
 def test_focal_hand_computed() -> None:
     loss = lesionkit.losses.create("focal", gamma=2.0, alpha=0.25)
     expected = (-0.75 * 0.2**2 * math.log(0.8) - 0.25 * 0.4**2 * math.log(0.6) - 0.25 * 0.9**2 * math.log(0.1)) / 3
