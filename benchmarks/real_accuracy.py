@@ -9,14 +9,18 @@ the paper's test-set rows:
   half the budget each;
 - ``best``: ``isic2017_3class_best``, one three-class ResNet-18 from scratch for both tasks;
 - ``dermo``: ``ham10000_dx7`` (HAM10000 pretraining, needs ``--ham10000``), then
-  ``isic2017_3class_dermo`` fine-tuned from it.
+  ``isic2017_3class_dermo`` fine-tuned from it;
+- ``joint``: ``isic2017_3class_joint`` (ISIC 2017 + HAM10000 training images, 64 px, 30 % of
+  the budget), then ``isic2017_3class_joint_finetune`` continued from it at 128 px (70 %);
+  validation and test stay ISIC 2017's. ``--size`` sets every stage's size.
 
 Each stage gets a share of the budget. Its epochs are planned from a throughput probe (a
 few training steps of the same model on random images, counted in the minutes), capped at
 the preset's own epochs, and a :class:`~lesionkit.training.time_budget.TimeBudget` stops it
 cleanly if it runs long; evaluation uses the best checkpoint with the preset's test-time
 augmentation. ``--folds K`` scores each recipe by stratified K-fold cross-validation of
-training + validation instead (pretraining done once, the budget split over the folds).
+training + validation instead (HAM10000-only pretraining done once, every other stage once
+per fold, the budget split over the folds; HAM10000 images are never validation images).
 
     python benchmarks/real_accuracy.py --isic2017 ISIC_DIR --ham10000 HAM_DIR --minutes 60 --json out.json
     python benchmarks/real_accuracy.py --isic2017 ISIC_DIR --recipes best --minutes 10 --folds 5
@@ -43,7 +47,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-RECIPES = ("paper", "best", "dermo")
+RECIPES = ("paper", "best", "dermo", "joint")
 TASK_KEYS = ("melanoma_auc", "seborrheic_keratosis_auc")
 #: Written beside each stage's run: the minutes it took, probe included (read back by ``--reuse``).
 MINUTES_FILE = "benchmark_minutes.txt"
@@ -54,7 +58,7 @@ class Stage:
     """One training run of a recipe: a preset on ISIC 2017 or HAM10000, with its share of the budget."""
 
     preset: str
-    data: str  # "isic2017" or "ham10000"
+    data: str  # "isic2017", "ham10000", or "joint" (ISIC 2017 with HAM10000's images added to train)
     share: float
     scores: tuple[str, ...] = ()  # which of TASK_KEYS its model scores
     weights_from: int | None = None  # index of the earlier stage whose run is weights=
@@ -70,7 +74,31 @@ STAGES: dict[str, tuple[Stage, ...]] = {
         Stage("ham10000_dx7", "ham10000", 0.45),
         Stage("isic2017_3class_dermo", "isic2017", 0.55, TASK_KEYS, weights_from=0),
     ),
+    "joint": (
+        Stage("isic2017_3class_joint", "joint", 0.3),
+        Stage("isic2017_3class_joint_finetune", "joint", 0.7, TASK_KEYS, weights_from=0),
+    ),
 }
+
+
+def stage_dataset(stage: Stage, ham10000: str | None, folds: int, fold: int) -> dict[str, Any] | None:
+    """The ``dataset`` override of ``stage`` (``None``: the preset's own), fold ``fold`` of ``folds`` if any.
+
+    Example:
+        >>> stage_dataset(Stage("p", "joint", 1.0), "/ham", 0, 0)["params"]["extra"]
+        [{'name': 'ham10000', 'params': {'data_dir': '/ham'}}]
+    """
+    from lesionkit.data.folds import fold_dataset_spec
+    from lesionkit.presets.dermoscopy import JOINT_DATASET
+
+    if stage.data == "joint":
+        params = {**JOINT_DATASET.params, "extra": [{"name": "ham10000", "params": {"data_dir": ham10000}}]}
+        if folds:  # folds of ISIC 2017 only: HAM10000 images never become validation images
+            params["dataset"] = fold_dataset_spec("isic2017", folds, fold)
+        return {"name": "joint", "params": params}
+    if stage.data == "isic2017" and folds:
+        return fold_dataset_spec("isic2017", folds, fold)
+    return None
 
 
 def paper_rows() -> list[dict[str, Any]]:
@@ -224,34 +252,38 @@ def run_recipe(
     log: Any = print,
 ) -> dict[str, Any]:
     """Train recipe ``name`` within ``minutes`` and score it; one entry of the JSON's ``recipes``."""
-    from lesionkit.data.folds import fold_dataset_spec
-
     stages = STAGES[name]
-    if any(s.data == "ham10000" for s in stages) and not ham10000:
-        raise SystemExit(f"recipe {name!r} pretrains on HAM10000: pass --ham10000 DIR")
+    if any(s.data in ("ham10000", "joint") for s in stages) and not ham10000:
+        raise SystemExit(f"recipe {name!r} trains on HAM10000 images: pass --ham10000 DIR")
     used = 0.0
-    runs: list[Path] = []
+    # runs[stage][fold]: a stage on ISIC 2017 trains once per fold, so a later stage continues
+    # from the same fold's run (a HAM10000-only stage has one run, shared by every fold).
+    runs: list[list[Path]] = []
     # metrics[split][key] -> list over folds
     collected: dict[str, dict[str, list[float]]] = {}
     for stage in stages:
-        overrides: dict[str, Any] = {"data_dir": isic2017 if stage.data == "isic2017" else ham10000}
+        overrides: dict[str, Any] = {"data_dir": ham10000 if stage.data == "ham10000" else isic2017}
         if size:
             overrides["image_size"] = size
         if max_epochs:
             overrides["epochs"] = max_epochs
-        if stage.weights_from is not None:
-            overrides["weights"] = str(runs[stage.weights_from])
         seconds = minutes * 60 * stage.share
-        repeats = folds if (folds and stage.data == "isic2017") else 1
+        per_fold = bool(folds) and stage.data != "ham10000"
+        repeats = folds if per_fold else 1
+        runs.append([])
         for fold in range(repeats):
             fold_overrides = dict(overrides)
-            if folds and stage.data == "isic2017":
-                fold_overrides["dataset"] = fold_dataset_spec("isic2017", folds, fold)
-            run_dir = out_dir / name / (stage.preset + (f"-fold{fold}" if folds and stage.data == "isic2017" else ""))
+            dataset = stage_dataset(stage, ham10000, folds if per_fold else 0, fold)
+            if dataset is not None:
+                fold_overrides["dataset"] = dataset
+            if stage.weights_from is not None:
+                earlier = runs[stage.weights_from]
+                fold_overrides["weights"] = str(earlier[fold] if len(earlier) > 1 else earlier[0])
+            run_dir = out_dir / name / (stage.preset + (f"-fold{fold}" if per_fold else ""))
             trainer, spent = train_stage(stage, fold_overrides, seconds / repeats, run_dir, log, reuse=reuse)
             used += spent
+            runs[-1].append(run_dir)
             if not stage.scores:
-                runs.append(run_dir)
                 continue
             for split in trainer.dataset.split_names():
                 if split == "train":
@@ -259,8 +291,6 @@ def run_recipe(
                 label = f"cv{folds}" if folds and split == "validation" else split
                 for key, value in split_scores(trainer, split, stage.scores).items():
                     collected.setdefault(label, {}).setdefault(key, []).append(value)
-        if stage.scores:
-            runs.append(out_dir / name / stage.preset)
     metrics: dict[str, dict[str, float]] = {}
     for split, values in collected.items():
         row = {key: float(np.mean(v)) for key, v in values.items()}
@@ -359,7 +389,7 @@ def table(result: dict[str, Any]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--isic2017", required=True, help="ISIC 2017 folder (official layout)")
-    parser.add_argument("--ham10000", help="HAM10000 folder (official layout); needed by the dermo recipe")
+    parser.add_argument("--ham10000", help="HAM10000 folder (official layout); needed by the dermo and joint recipes")
     parser.add_argument("--size", type=int, help="input size of every recipe (default: each preset's own)")
     parser.add_argument(
         "--minutes", type=float, default=60.0, help="training minutes per recipe (pretraining included)"

@@ -13,6 +13,13 @@ def add_override_options(parser: argparse.ArgumentParser) -> None:
     """The common ExperimentConfig overrides as flags, plus ``--set KEY=VALUE``."""
     parser.add_argument("--dataset", help="dataset registry name, e.g. isic2017, synthetic, folder")
     parser.add_argument("--data-dir", help="dataset root directory")
+    parser.add_argument(
+        "--extra-data-dir",
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="folder of the joint dataset's extra dataset (repeat for each, in order), e.g. HAM10000's",
+    )
     parser.add_argument("--cache-dir", help="where resized images are cached")
     parser.add_argument("--image-size", type=int, help="square input size in pixels (>= 32)")
     parser.add_argument("--epochs", type=int)
@@ -50,3 +57,30 @@ def overrides_from_args(args: argparse.Namespace) -> dict[str, Any]:
         except json.JSONDecodeError:
             out[key.strip()] = raw
     return out
+
+
+def extra_data_dirs_override(dataset: Any, dirs: list[str]) -> dict[str, Any]:
+    """The ``dataset`` value that gives a ``joint`` dataset's extra datasets the folders ``dirs``, in order.
+
+    Example:
+        >>> extra_data_dirs_override({"name": "joint", "params": {"extra": ["ham10000"]}}, ["/data/ham"])
+        {'name': 'joint', 'params': {'extra': [{'name': 'ham10000', 'params': {'data_dir': '/data/ham'}}]}}
+    """
+    from lesionkit.config import ComponentSpec
+
+    spec = ComponentSpec.from_dict(dataset, path="dataset")
+    if spec.name != "joint":
+        raise CommandError(
+            f"--extra-data-dir is for the joint dataset (extra training images); this config's dataset is {spec.name!r}"
+        )
+    extra = list(spec.params.get("extra", ["ham10000"]))  # the joint factory's default
+    if len(dirs) > len(extra):
+        raise CommandError(f"{len(dirs)} --extra-data-dir given, but the joint dataset has {len(extra)} extra dataset(s)")
+    items = []
+    for index, item in enumerate(extra):
+        one = ComponentSpec.from_dict(item, path=f"dataset.params.extra[{index}]")
+        params = dict(one.params)
+        if index < len(dirs):
+            params["data_dir"] = dirs[index]
+        items.append({"name": one.name, "params": params})
+    return {"name": "joint", "params": {**spec.params, "extra": items}}

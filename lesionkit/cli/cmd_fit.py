@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from lesionkit.cli._options import add_override_options, overrides_from_args
+from lesionkit.cli._options import add_override_options, extra_data_dirs_override, overrides_from_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,8 +23,15 @@ def run(args: argparse.Namespace) -> int:
     overrides = overrides_from_args(args)
     if args.preset.endswith(".json"):
         # A run's own config.json: fit(resume=True) takes the reference row from its run directory.
-        trainer = Trainer(ExperimentConfig.load(args.preset).evolve(**overrides))
+        base = ExperimentConfig.load(args.preset)
+        if args.extra_data_dir:
+            overrides["dataset"] = extra_data_dirs_override(overrides.get("dataset", base.dataset), args.extra_data_dir)
+        trainer = Trainer(base.evolve(**overrides))
     else:
+        if args.extra_data_dir:
+            overrides["dataset"] = extra_data_dirs_override(
+                overrides.get("dataset", _preset_dataset(args.preset)), args.extra_data_dir
+            )
         trainer = Trainer.from_preset(args.preset, **overrides)
     print(f"lesionkit: {trainer.config.name}: {trainer.config.description}")
     trainer.fit(resume=args.resume)
@@ -32,3 +39,14 @@ def run(args: argparse.Namespace) -> int:
         report = trainer.evaluate(args.evaluate)
         print(report.table())
     return 0
+
+
+def _preset_dataset(name: str) -> object:
+    """The dataset of preset ``name``'s config (a plugin preset that is a bare factory has none to show)."""
+    from lesionkit import registries
+    from lesionkit.cli import CommandError
+
+    config = getattr(registries.presets.get(name), "config", None)
+    if config is None:
+        raise CommandError(f"preset {name!r} is a factory without a config; give its extra folders in its own params")
+    return config.dataset

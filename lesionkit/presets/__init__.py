@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from lesionkit.presets.dermoscopy import NEEDS_DERMO_WEIGHTS, NEEDS_WEIGHTS, dermo_configs
+from lesionkit.presets.dermoscopy import NEEDS_WEIGHTS, dermo_configs
 from lesionkit.presets.paper import (
     METHOD_DESCRIPTIONS,
     PAPER_AUGMENTATION,
@@ -79,7 +79,7 @@ def _builtin_presets() -> list[Preset]:
         )
         out.append(Preset(f"{task}_best", best_config(task), description))
     for name, config in dermo_configs().items():
-        needs = NEEDS_DERMO_WEIGHTS if name in NEEDS_WEIGHTS else ""
+        needs = NEEDS_WEIGHTS.get(name, "")
         description = config.description + (f"\n\nRequires weights= {needs}." if needs else "")
         out.append(Preset(name, config, description, requires_weights=needs))
     return out

@@ -8,7 +8,17 @@ fine-tuning presets, which refuse to start without it::
     lesionkit fit ham10000_dx7 --data-dir HAM --run-dir runs/ham
     lesionkit fit isic2017_3class_dermo --data-dir ISIC --weights runs/ham --run-dir runs/isic
 
-Every recipe here is sized for two CPU cores: 64-pixel inputs, a ResNet-18, a few epochs.
+``isic2017_3class_joint`` trains on ISIC 2017 *and* HAM10000 (the ``joint`` dataset: the
+HAM10000 images join ISIC 2017's training split; validation and test stay ISIC 2017's) at
+64 px, and ``isic2017_3class_joint_finetune`` continues from it at 128 px (progressive
+resizing: most epochs at the cheap size, the last ones at the size that shows texture)::
+
+    lesionkit fit isic2017_3class_joint --data-dir ISIC --extra-data-dir HAM --run-dir runs/joint
+    lesionkit fit isic2017_3class_joint_finetune --data-dir ISIC --extra-data-dir HAM \
+        --weights runs/joint --run-dir runs/joint128
+
+Every recipe here is sized for two CPU cores: a ResNet-18 at 64 px (128 px for the last
+fine-tuning), a few epochs.
 
 Example:
     >>> dermo_configs()["ham10000_dx7"].task
@@ -35,6 +45,18 @@ DERMO_AUGMENTATION = (
 )
 #: What ``weights=`` of the fine-tuning presets must be.
 NEEDS_DERMO_WEIGHTS = "a finished ham10000_dx7 run directory (or its exported .keras file)"
+NEEDS_JOINT_WEIGHTS = "a finished isic2017_3class_joint run directory (or its exported .keras file)"
+#: Where the joint recipes' HAM10000 images are unless ``--extra-data-dir`` says otherwise.
+JOINT_DATASET = ComponentSpec(
+    "joint",
+    {
+        "dataset": "isic2017",
+        "extra": [{"name": "ham10000", "params": {}}],
+        # HAM10000's benign keratoses (bkl) include the seborrheic keratoses; its bcc, akiec,
+        # df and vasc images have no ISIC 2017 class and are dropped (counted in a warning).
+        "relabel": {"bkl": "seborrheic_keratosis"},
+    },
+)
 
 
 def _recipe(**changes: object) -> ExperimentConfig:
@@ -79,6 +101,26 @@ def dermo_configs() -> dict[str, ExperimentConfig]:
             backbone=scratch,
             learning_rate=2e-3,
         ),
+        "isic2017_3class_joint": _recipe(
+            name="isic2017_3class_joint",
+            description="ISIC 2017 three classes from scratch on ISIC 2017 + HAM10000 training images, 64 px.",
+            task="isic2017_3class",
+            dataset=JOINT_DATASET,
+            backbone=scratch,
+            loss=ComponentSpec("crossentropy", {"label_smoothing": 0.1}),
+            learning_rate=2e-3,
+            epochs=16,
+        ),
+        "isic2017_3class_joint_finetune": _recipe(
+            name="isic2017_3class_joint_finetune",
+            description="isic2017_3class_joint continued at 128 px on the same images (progressive resizing).",
+            task="isic2017_3class",
+            dataset=JOINT_DATASET,
+            image_size=128,
+            loss=ComponentSpec("crossentropy", {"label_smoothing": 0.1}),
+            learning_rate=1e-3,
+            epochs=10,
+        ),
         "isic2017_3class_dermo": _recipe(
             name="isic2017_3class_dermo",
             description="ISIC 2017 three classes, fine-tuned from a ham10000_dx7 backbone.",
@@ -94,5 +136,10 @@ def dermo_configs() -> dict[str, ExperimentConfig]:
     return out
 
 
-#: Presets that refuse to start without ``weights=``.
-NEEDS_WEIGHTS = ("isic2017_3class_dermo", "melanoma_dermo", "seborrheic_keratosis_dermo")
+#: Presets that refuse to start without ``weights=``, and what it must be.
+NEEDS_WEIGHTS: dict[str, str] = {
+    "isic2017_3class_dermo": NEEDS_DERMO_WEIGHTS,
+    "melanoma_dermo": NEEDS_DERMO_WEIGHTS,
+    "seborrheic_keratosis_dermo": NEEDS_DERMO_WEIGHTS,
+    "isic2017_3class_joint_finetune": NEEDS_JOINT_WEIGHTS,
+}

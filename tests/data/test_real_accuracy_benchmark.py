@@ -71,3 +71,38 @@ def test_time_budget_stops_training_and_keeps_a_checkpoint(bench) -> None:
     x, y = np.zeros((64, 2), "float32"), np.eye(2, dtype="float32")[np.arange(64) % 2]
     history = model.fit(x, y, batch_size=8, epochs=5, verbose=0, callbacks=[budget])
     assert budget.stopped_early and len(history.history["loss"]) == 1
+
+
+def test_joint_recipe_continues_each_fold_from_its_own_run(bench, monkeypatch, tmp_path) -> None:
+    """With --folds the joint recipe trains both stages per fold: fold 1's fine-tuning never sees fold 0's run."""
+    calls: list[tuple[str, dict]] = []
+
+    class _Scored:
+        dataset = type("D", (), {"split_names": staticmethod(lambda: ("train", "validation"))})()
+
+    def fake_train_stage(stage, overrides, seconds, run_dir, log, *, reuse=False):
+        calls.append((run_dir.name, overrides))
+        return _Scored(), 1.0
+
+    monkeypatch.setattr(bench, "train_stage", fake_train_stage)
+    monkeypatch.setattr(bench, "split_scores", lambda trainer, split, scores: dict.fromkeys(scores, 0.75))
+    result = bench.run_recipe(
+        "joint", isic2017="/isic", ham10000="/ham", minutes=1.0, size=None, out_dir=tmp_path, folds=2
+    )
+    names = [name for name, _ in calls]
+    assert names == [
+        "isic2017_3class_joint-fold0",
+        "isic2017_3class_joint-fold1",
+        "isic2017_3class_joint_finetune-fold0",
+        "isic2017_3class_joint_finetune-fold1",
+    ]
+    for fold in (0, 1):
+        overrides = calls[2 + fold][1]
+        assert overrides["weights"].endswith(f"isic2017_3class_joint-fold{fold}")
+        params = overrides["dataset"]["params"]
+        assert params["dataset"]["params"]["fold"] == fold  # ISIC 2017 is folded, HAM10000 only added to train
+        assert params["extra"] == [{"name": "ham10000", "params": {"data_dir": "/ham"}}]
+        assert overrides["data_dir"] == "/isic"
+    assert result["metrics"]["cv2"]["mean_auc"] == pytest.approx(0.75) and result["minutes"] == 4.0
+    with pytest.raises(SystemExit, match="pass --ham10000"):
+        bench.run_recipe("joint", isic2017="/isic", ham10000=None, minutes=1.0, size=None, out_dir=tmp_path)
