@@ -75,7 +75,9 @@ def extra_data_dirs_override(dataset: Any, dirs: list[str]) -> dict[str, Any]:
         )
     extra = list(spec.params.get("extra", ["ham10000"]))  # the joint factory's default
     if len(dirs) > len(extra):
-        raise CommandError(f"{len(dirs)} --extra-data-dir given, but the joint dataset has {len(extra)} extra dataset(s)")
+        raise CommandError(
+            f"{len(dirs)} --extra-data-dir given, but the joint dataset has {len(extra)} extra dataset(s)"
+        )
     items = []
     for index, item in enumerate(extra):
         one = ComponentSpec.from_dict(item, path=f"dataset.params.extra[{index}]")

@@ -40,9 +40,6 @@ from lesionkit.data.records import DataWarning
 from lesionkit.data.split import Dataset, Split
 from lesionkit.errors import DataError
 
-#: The splits of an extra dataset that join ``train`` unless ``extra_splits`` says otherwise.
-ALL_SPLITS = None
-
 
 class JointDatasetError(DataError, ValueError):
     """A joint dataset that cannot be built (an unknown split or diagnosis, nothing left)."""
@@ -88,7 +85,7 @@ class JointDataset:
         dataset: Dataset,
         extra: Sequence[Dataset],
         *,
-        extra_splits: Sequence[str] | None = ALL_SPLITS,
+        extra_splits: Sequence[str] | None = None,
         relabel: Mapping[str, str] | None = None,
         keep: Sequence[str] | None = None,
     ) -> None:
