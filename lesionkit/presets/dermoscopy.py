@@ -83,6 +83,12 @@ def _recipe(**changes: object) -> ExperimentConfig:
 def dermo_configs() -> dict[str, ExperimentConfig]:
     """The configs of this module's presets, by preset name."""
     scratch = ComponentSpec("resnet18", {"preprocessing": "tf"})  # [-1, 1] inputs: stable from scratch
+    # What both joint presets share: the task, the ISIC 2017 + HAM10000 images, a smoothed loss.
+    joint: dict[str, object] = {
+        "task": "isic2017_3class",
+        "dataset": JOINT_DATASET,
+        "loss": ComponentSpec("crossentropy", {"label_smoothing": 0.1}),
+    }
     out = {
         "ham10000_dx7": _recipe(
             name="ham10000_dx7",
@@ -104,22 +110,18 @@ def dermo_configs() -> dict[str, ExperimentConfig]:
         "isic2017_3class_joint": _recipe(
             name="isic2017_3class_joint",
             description="ISIC 2017 three classes from scratch on ISIC 2017 + HAM10000 training images, 64 px.",
-            task="isic2017_3class",
-            dataset=JOINT_DATASET,
             backbone=scratch,
-            loss=ComponentSpec("crossentropy", {"label_smoothing": 0.1}),
             learning_rate=2e-3,
             epochs=16,
+            **joint,
         ),
         "isic2017_3class_joint_finetune": _recipe(
             name="isic2017_3class_joint_finetune",
             description="isic2017_3class_joint continued at 128 px on the same images (progressive resizing).",
-            task="isic2017_3class",
-            dataset=JOINT_DATASET,
             image_size=128,
-            loss=ComponentSpec("crossentropy", {"label_smoothing": 0.1}),
             learning_rate=1e-3,
             epochs=10,
+            **joint,
         ),
         "isic2017_3class_dermo": _recipe(
             name="isic2017_3class_dermo",
