@@ -224,7 +224,8 @@ def split_scores(trainer: Any, split: str, scores: Sequence[str]) -> dict[str, f
     from lesionkit.task import get_task
 
     data = trainer.split(split)
-    probs = np.asarray(trainer.predict(data.load_images(trainer.config.image_size), tta=trainer.config.tta))
+    images = data.load_images(trainer.config.image_size)
+    probs = np.asarray(trainer.predict(images, tta=trainer.config.tta, metadata=data.metadata))
     task = get_task(trainer.config.task)
     out = {}
     for key, code, name in (

@@ -217,6 +217,25 @@ def _optional_positive_int(inst: Any, attribute: attrs.Attribute[Any], value: An
         _positive(int)(inst, attribute, value)
 
 
+#: The fields a metadata prior can use (``lesionkit.evaluation.metadata_prior.FIELDS``).
+METADATA_FIELDS = ("age", "sex", "site")
+
+
+def _metadata_fields(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value] if value else []
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(
+            f"metadata_prior = {value!r}: give a list of fields among {list(METADATA_FIELDS)}, e.g. ['age', 'sex']"
+        )
+    unknown = [v for v in value if v not in METADATA_FIELDS]
+    if unknown:
+        raise ConfigError(
+            f"metadata_prior: unknown field(s) {unknown!r}; choose among {list(METADATA_FIELDS)} ([] for none)"
+        )
+    return tuple(dict.fromkeys(value))
+
+
 def _to_float(value: Any) -> Any:
     return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
@@ -256,6 +275,10 @@ class ExperimentConfig:
         augment_workers: processes that run numpy/imgaug augmenters (0 = in the
             input pipeline's own threads, which share one core through the GIL).
         early_stopping_patience: epochs without validation-AUC gain before stopping.
+        metadata_prior: metadata fields (``age``, ``sex``, ``site``) of a prior fitted on the
+            training split at the end of :meth:`~lesionkit.Trainer.fit` and combined with the
+            image model's probabilities wherever a split has metadata
+            (:mod:`lesionkit.evaluation.metadata_prior`); empty: none.
     """
 
     name: str = "experiment"
@@ -286,6 +309,7 @@ class ExperimentConfig:
     deterministic: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
     augment_workers: int = attrs.field(default=0, validator=_non_negative_int)
     early_stopping_patience: int | None = attrs.field(default=None, validator=_optional_positive_int)
+    metadata_prior: tuple[str, ...] = attrs.field(default=(), converter=_metadata_fields)
 
     # -- (de)serialisation -----------------------------------------------------------
 
@@ -297,7 +321,7 @@ class ExperimentConfig:
             if isinstance(value, ComponentSpec):
                 value = value.to_dict()
             elif isinstance(value, tuple):
-                value = [v.to_dict() for v in value]
+                value = [v.to_dict() if isinstance(v, ComponentSpec) else v for v in value]
             out[field.name] = value
         return out
 

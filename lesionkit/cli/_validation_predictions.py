@@ -65,5 +65,6 @@ def validation_predictions(args: argparse.Namespace, *, calibrated: bool) -> tup
         trainer.temperature = None
     split = trainer.split(VALIDATION)
     views = max(trainer.config.tta if args.tta is None else int(args.tta), 1)
-    probabilities = trainer.predict(split.load_images(trainer.config.image_size), tta=views)
+    images = split.load_images(trainer.config.image_size)
+    probabilities = trainer.predict(images, tta=views, metadata=split.metadata)
     return trainer, split.labels(trainer.config.task), probabilities, views

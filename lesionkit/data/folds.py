@@ -73,7 +73,20 @@ def pool_splits(splits: Sequence[Split], name: str = "pooled") -> Split:
     def load(size: int) -> np.ndarray:
         return np.concatenate([load_split(size) for load_split in loaders])
 
-    return Split(name, ids, diagnosis, load_images=load, paths=paths)
+    return Split(name, ids, diagnosis, load_images=load, metadata=pool_metadata(splits), paths=paths)
+
+
+def pool_metadata(splits: Sequence[Split]) -> dict[str, tuple[Any, ...]]:
+    """Every metadata column of ``splits``, rows in split order; ``None`` where a split lacks the column.
+
+    Example:
+        >>> a = Split("a", ("x",), np.array([0]), load_images=lambda s: None, metadata={"sex": ("male",)})
+        >>> b = Split("b", ("y",), np.array([1]), load_images=lambda s: None, metadata={"age": (70,)})
+        >>> pool_metadata([a, b])
+        {'sex': ('male', None), 'age': (None, 70)}
+    """
+    columns = list(dict.fromkeys(c for s in splits for c in s.metadata))
+    return {c: tuple(v for s in splits for v in s.metadata.get(c, (None,) * len(s))) for c in columns}
 
 
 def subset(split: Split, rows: np.ndarray, name: str) -> Split:
@@ -86,6 +99,7 @@ def subset(split: Split, rows: np.ndarray, name: str) -> Split:
         tuple(split.ids[r] for r in rows),
         split.diagnosis[rows],
         load_images=lambda size: loader(size)[rows],
+        metadata={column: tuple(values[r] for r in rows) for column, values in split.metadata.items()},
         paths=paths,
     )
 

@@ -32,6 +32,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 
+import attrs
 import numpy as np
 
 from lesionkit.data.diagnoses import DIAGNOSES, diagnosis_code, diagnosis_counts
@@ -110,7 +111,7 @@ class JointDataset:
                     f"{other!r} has no {', '.join(unknown)} split; it has {', '.join(other.split_names())}"
                 )
             pooled = pool_splits([other.split(n) for n in names], name="extra")
-            relabelled = Split("extra", pooled.ids, table[pooled.diagnosis], pooled.load_images, paths=pooled.paths)
+            relabelled = attrs.evolve(pooled, name="extra", diagnosis=table[pooled.diagnosis])
             kept = np.isin(relabelled.diagnosis, sorted(wanted))
             for name, count in diagnosis_counts(relabelled.diagnosis[~kept]).items():
                 dropped[name] = dropped.get(name, 0) + count

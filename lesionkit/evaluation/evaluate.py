@@ -17,10 +17,12 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import attrs
 import numpy as np
 
 from lesionkit.data.split import Split
 from lesionkit.evaluation.confidence import DEFAULT_RESAMPLES
+from lesionkit.evaluation.metadata_prior import MetadataPrior
 from lesionkit.evaluation.operating_point import OperatingPoint
 from lesionkit.evaluation.report import Report
 from lesionkit.runs import RunDir
@@ -39,6 +41,7 @@ def evaluate_split(
     seed: int = 0,
     operating_point: OperatingPoint | None = None,
     temperature: Mapping[str, Any] | None = None,
+    metadata_prior: MetadataPrior | None = None,
 ) -> Report:
     """The report of ``predict(images, tta)`` on ``split``: the paper's five metrics and the ISIC 2017 set,
     with intervals (``bootstrap`` resamples, 0 = off), calibration, the frozen ``operating_point`` and
@@ -48,6 +51,9 @@ def evaluate_split(
     For a multi-class task ``predict`` returns the probability matrix ``(N, K)`` and the
     report holds the multi-class metrics (:func:`~lesionkit.evaluation.metrics.multiclass_metrics`)
     and their intervals (balanced accuracy, accuracy, macro AUC).
+
+    ``metadata_prior`` is the prior ``predict`` combined with the images' (reported only: a note
+    says which fields, and how many of the split's images had metadata).
     """
     from lesionkit.evaluation.clinical_report import clinical_report
     from lesionkit.evaluation.metrics import binary_metrics, multiclass_metrics
@@ -75,6 +81,10 @@ def evaluate_split(
         if classes and resolved.positive
         else None,
     )
+    if metadata_prior is not None:
+        known = int(metadata_prior.known_rows(split.metadata, metadata_prior.fields, len(split)).sum())
+        note = f"{metadata_prior.describe()}: {known} of {len(split)} images had metadata"
+        clinical = attrs.evolve(clinical, notes=(*clinical.notes, note))
     return Report(
         name=name,
         split=split.name,

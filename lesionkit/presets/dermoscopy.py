@@ -17,6 +17,10 @@ resizing: most epochs at the cheap size, the last ones at the size that shows te
     lesionkit fit isic2017_3class_joint_finetune --data-dir ISIC --extra-data-dir HAM \
         --weights runs/joint --run-dir runs/joint128
 
+Both joint presets also fit a metadata prior on the training split's ages and sexes
+(:mod:`lesionkit.evaluation.metadata_prior`), which every evaluation combines with the image
+probabilities; ``lesionkit metadata-prior RUN`` adds one to any other run.
+
 Every recipe here is sized for two CPU cores: a ResNet-18 at 64 px (128 px for the last
 fine-tuning), a few epochs.
 
@@ -83,11 +87,13 @@ def _recipe(**changes: object) -> ExperimentConfig:
 def dermo_configs() -> dict[str, ExperimentConfig]:
     """The configs of this module's presets, by preset name."""
     scratch = ComponentSpec("resnet18", {"preprocessing": "tf"})  # [-1, 1] inputs: stable from scratch
-    # What both joint presets share: the task, the ISIC 2017 + HAM10000 images, a smoothed loss.
+    # What both joint presets share: the task, the ISIC 2017 + HAM10000 images, a smoothed loss,
+    # and the patients' age and sex (a prior fitted on the training split; ISIC 2017 has no site).
     joint: dict[str, object] = {
         "task": "isic2017_3class",
         "dataset": JOINT_DATASET,
         "loss": ComponentSpec("crossentropy", {"label_smoothing": 0.1}),
+        "metadata_prior": ("age", "sex"),
     }
     out = {
         "ham10000_dx7": _recipe(

@@ -13,6 +13,7 @@ A run directory holds::
     state.json           the last completed epoch and the best score, updated last
     calibration.json     the fitted temperature (temperature scaling) and the split it was fitted on
     operating_point.json the frozen decision threshold, how and on which split it was chosen
+    metadata_prior.json  the metadata prior (age/sex/site → class) fitted on the training split
     model_card.md/.json  the model card written after evaluation (intended use, data, metrics, limits)
     reports/<folder>/    evaluation reports (metrics.json, report.md, predictions.csv, plots)
 
@@ -62,6 +63,7 @@ WEIGHTS = "model.npz"
 OPTIMIZER = "optimizer.npz"
 TRAINING_CURVES = "training_curves.png"
 CALIBRATION = "calibration.json"
+METADATA_PRIOR = "metadata_prior.json"
 OPERATING_POINT = "operating_point.json"
 MODEL_CARD = "model_card.md"
 MODEL_CARD_JSON = "model_card.json"
@@ -165,6 +167,11 @@ class RunDir:
     def calibration_file(self) -> Path:
         """``calibration.json``: the temperature fitted by ``lesionkit calibrate`` (see :meth:`read_calibration`)."""
         return self.path / CALIBRATION
+
+    @property
+    def metadata_prior_file(self) -> Path:
+        """``metadata_prior.json``: the prior of :mod:`lesionkit.evaluation.metadata_prior`, when the run has one."""
+        return self.path / METADATA_PRIOR
 
     @property
     def operating_point_file(self) -> Path:

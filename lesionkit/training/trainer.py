@@ -27,6 +27,7 @@ from lesionkit.config import ExperimentConfig
 from lesionkit.data.split import Dataset, Split
 from lesionkit.evaluation.calibration import TemperatureScaling
 from lesionkit.evaluation.confidence import DEFAULT_RESAMPLES
+from lesionkit.evaluation.metadata_prior import MetadataPrior
 from lesionkit.evaluation.operating_point import OperatingPoint
 from lesionkit.evaluation.report import Report
 from lesionkit.models.cluster import WorkerRole, worker_role
@@ -52,6 +53,8 @@ class Trainer:
         temperature: the temperature fitted on validation (``lesionkit calibrate``) that
             :meth:`predict` applies; :meth:`from_run` reads it from the run (None: raw probabilities).
         operating_point: the frozen threshold that test reports use; read by :meth:`from_run`.
+        metadata_prior: the age/sex/site prior combined with the image probabilities where
+            metadata is given (:meth:`fit_metadata_prior`); :meth:`from_run` reads it from the run.
     """
 
     def __init__(
@@ -66,6 +69,7 @@ class Trainer:
         self.report_prefix = ""
         self.temperature: TemperatureScaling | None = None
         self.operating_point: OperatingPoint | None = None
+        self.metadata_prior: MetadataPrior | None = None
         self._splits: dict[str, Split] = {}
         self._model: Any = None
 
@@ -217,7 +221,38 @@ class Trainer:
                 self.history = {key: [float(v) for v in values] for key, values in fitted.history.items()}
                 return self.history
         self.history = run.read_history() if role.is_chief else {}
+        if cfg.metadata_prior and role.is_chief:
+            self.fit_metadata_prior(cfg.metadata_prior)
         return self.history
+
+    def fit_metadata_prior(
+        self, fields: Sequence[str] | None = None, *, split: str = "train", save: bool = True
+    ) -> MetadataPrior:
+        """Fit the metadata prior on ``split``'s metadata and labels; keep it and (``save``) write it to the run.
+
+        Args:
+            fields: metadata fields (``age``, ``sex``, ``site``); default the config's
+                ``metadata_prior``, else ``("age", "sex")``.
+
+        Every later :meth:`evaluate` (and :meth:`predict` given ``metadata=``) combines it with
+        the image probabilities (:mod:`lesionkit.evaluation.metadata_prior`).
+
+        Raises:
+            MetadataPriorError: the split has no metadata for those fields.
+        """
+        task = get_task(self.config.task)
+        data = self.split(split)
+        prior = MetadataPrior.fit(
+            data.metadata,
+            data.labels(task),
+            classes=task.classes,
+            fields=tuple(fields or self.config.metadata_prior or ("age", "sex")),
+            chosen_on=split,
+        )
+        if save and self.role.is_chief and self.run.path.is_dir():
+            prior.save(self.run.metadata_prior_file)
+        self.metadata_prior = prior
+        return prior
 
     @classmethod
     def from_run(cls, run_dir: str | Path, *, weights: str = "best", data: Mapping[str, Any] | None = None) -> Trainer:
@@ -246,6 +281,8 @@ class Trainer:
         from lesionkit.evaluation.run_calibration import run_operating_point, run_temperature
 
         trainer.temperature, trainer.operating_point = run_temperature(run), run_operating_point(run)
+        if run.metadata_prior_file.is_file():
+            trainer.metadata_prior = MetadataPrior.load(run.metadata_prior_file)
         if weights != "none":
             run.load_weights(trainer.build(), weights)
         return trainer
@@ -263,7 +300,14 @@ class Trainer:
         metadata = run_metadata(self.config, self.build(), self.run if self.run.path.is_dir() else None)
         return export_model(self.build(), path, saved_model=saved_model, metadata=metadata)
 
-    def predict(self, images: np.ndarray | Sequence[Any], *, tta: int = 1, batch_size: int | None = None) -> np.ndarray:
+    def predict(
+        self,
+        images: np.ndarray | Sequence[Any],
+        *,
+        tta: int = 1,
+        batch_size: int | None = None,
+        metadata: Mapping[str, Sequence[Any]] | None = None,
+    ) -> np.ndarray:
         """Probabilities for RGB images ``(N, S, S, 3)`` with values 0–255.
 
         The positive class's ``(N,)`` for a binary task; one column per class ``(N, K)``
@@ -274,8 +318,11 @@ class Trainer:
                 with the config's training augmenters (as Perez et al. do), or
                 flips/rotations when it has none; view 0 is the image itself.
 
-        With a :attr:`temperature` (fitted by ``lesionkit calibrate``), the averaged
-        probabilities go through it.
+            metadata: per-image columns (as ``Split.metadata``: ``age_approximate``/``age``,
+                ``sex``, a site); with a :attr:`metadata_prior`, the averaged probabilities are
+                combined with it. Without, the probabilities are the image model's alone.
+
+        With a :attr:`temperature` (fitted by ``lesionkit calibrate``), the probabilities then go through it.
         """
         from lesionkit.evaluation.inference import predict
         from lesionkit.evaluation.run_calibration import apply_run_temperature
@@ -293,6 +340,8 @@ class Trainer:
             seed=seed,
             all_classes=not get_task(self.config.task).is_binary,
         )
+        if metadata is not None and self.metadata_prior is not None:
+            raw = self.metadata_prior.apply(raw, metadata)
         return apply_run_temperature(raw, self.temperature)
 
     def report_folder(self, split: str, tta: int = 1) -> str:
@@ -327,7 +376,7 @@ class Trainer:
 
         cfg, data = self.config, self.split(split)
         views = max(cfg.tta if tta is None else int(tta), 1)
-        predict = lambda images, n: self.predict(images, tta=n)  # noqa: E731
+        predict = lambda images, n: self.predict(images, tta=n, metadata=data.metadata)  # noqa: E731
         report = evaluate_split(
             predict,
             data,
@@ -340,6 +389,7 @@ class Trainer:
             seed=cfg.seed,
             operating_point=self.operating_point,
             temperature=self.temperature.to_dict() if self.temperature else None,
+            metadata_prior=self.metadata_prior,
         )
         if save and self.role.is_chief and self.run.path.is_dir():  # the other workers write nowhere
             # An external test set (report_prefix) is not the data the model card describes.

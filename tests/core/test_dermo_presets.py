@@ -19,6 +19,7 @@ def test_every_dermo_preset_is_registered_and_valid() -> None:
     joint, finetune = dermo_configs()["isic2017_3class_joint"], dermo_configs()["isic2017_3class_joint_finetune"]
     assert joint.dataset == finetune.dataset and joint.dataset.name == "joint"
     assert (joint.image_size, finetune.image_size) == (64, 128)  # progressive resizing
+    assert joint.metadata_prior == finetune.metadata_prior == ("age", "sex")
 
 
 @pytest.mark.parametrize("name", NEEDS_WEIGHTS)

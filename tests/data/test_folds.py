@@ -59,3 +59,15 @@ def test_folds_dataset_from_a_config() -> None:
     data = dataset_from_config(ExperimentConfig(dataset=spec, weights=None))
     assert data.split_names() == ("train", "validation")
     assert len(data.split("validation")) == 6
+
+
+def test_pooled_and_folded_splits_keep_their_metadata() -> None:
+    from lesionkit.data.folds import pool_splits, subset
+    from lesionkit.data.split import Split
+
+    a = Split("a", ("x", "y"), np.array([0, 1]), load_images=lambda s: None, metadata={"sex": ("male", "female")})
+    b = Split("b", ("z",), np.array([2]), load_images=lambda s: None, metadata={"age": (70,)})
+    pooled = pool_splits([a, b])
+    assert pooled.metadata == {"sex": ("male", "female", None), "age": (None, None, 70)}
+    picked = subset(pooled, np.array([2, 0]), "picked")
+    assert picked.ids == ("z", "x") and picked.metadata == {"sex": (None, "male"), "age": (70, None)}

@@ -110,3 +110,8 @@ def test_joint_dataset_from_a_config(isic_dir: Path, tmp_path: Path) -> None:
     assert len(train) == len(primary.split("train")) + data.extra_count() and data.extra_count() > 0
     assert set(train.labels("isic2017_3class").tolist()) <= {0, 1, 2}
     assert train.load_images(8).shape == (len(train), 8, 8, 3)
+    # Metadata travels with the images: ISIC 2017's age_approximate for its rows, HAM10000's age for its own.
+    n = len(primary.split("train"))
+    assert train.metadata["age_approximate"][:n] == primary.split("train").metadata["age_approximate"]
+    assert set(train.metadata["age_approximate"][n:]) == {None}
+    assert set(train.metadata["age"][:n]) == {None} and len(train.metadata["age"]) == len(train)
