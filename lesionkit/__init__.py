@@ -35,6 +35,7 @@ _REGISTRIES = (
 )
 _LAZY = {
     "Trainer": ("lesionkit.training.trainer", "Trainer"),
+    "Ensemble": ("lesionkit.training.ensemble", "Ensemble"),
     "Report": ("lesionkit.evaluation.report", "Report"),
     "ExperimentConfig": ("lesionkit.config", "ExperimentConfig"),
     "ComponentSpec": ("lesionkit.config", "ComponentSpec"),
@@ -46,6 +47,7 @@ _LAZY = {
 # Spelled out (not built from the tuples above) so linters and type checkers can read it.
 __all__ = [
     "ComponentSpec",
+    "Ensemble",
     "ExperimentConfig",
     "Registry",
     "Report",
@@ -82,6 +84,7 @@ if TYPE_CHECKING:
     )
     from lesionkit.registry import Registry
     from lesionkit.task import Task
+    from lesionkit.training.ensemble import Ensemble
     from lesionkit.training.export import load_model
     from lesionkit.training.trainer import Trainer
 
