@@ -12,7 +12,13 @@ the paper's test-set rows:
   ``isic2017_3class_dermo`` fine-tuned from it;
 - ``joint``: ``isic2017_3class_joint`` (ISIC 2017 + HAM10000 training images, 64 px, 30 % of
   the budget), then ``isic2017_3class_joint_finetune`` continued from it at 128 px (70 %);
-  validation and test stay ISIC 2017's. ``--size`` sets every stage's size.
+  validation and test stay ISIC 2017's. ``--size`` sets every stage's size;
+- ``ensemble``: ``isic2017_3class_joint`` trained three times (seeds 0, 1, 2; a third of the
+  budget each), scored as the average of the three runs' probabilities
+  (:class:`lesionkit.Ensemble`).
+
+The joint presets fit a metadata prior (age, sex) on the training split, so ``joint`` and
+``ensemble`` are scored on image and metadata together.
 
 Each stage gets a share of the budget. Its epochs are planned from a throughput probe (a
 few training steps of the same model on random images, counted in the minutes), capped at
@@ -47,7 +53,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-RECIPES = ("paper", "best", "dermo", "joint")
+RECIPES = ("paper", "best", "dermo", "joint", "ensemble")
 TASK_KEYS = ("melanoma_auc", "seborrheic_keratosis_auc")
 #: Written beside each stage's run: the minutes it took, probe included (read back by ``--reuse``).
 MINUTES_FILE = "benchmark_minutes.txt"
@@ -62,6 +68,8 @@ class Stage:
     share: float
     scores: tuple[str, ...] = ()  # which of TASK_KEYS its model scores
     weights_from: int | None = None  # index of the earlier stage whose run is weights=
+    seed: int | None = None  # the config's seed (None: the preset's)
+    member: bool = False  # scored with the recipe's other members, probabilities averaged
 
 
 STAGES: dict[str, tuple[Stage, ...]] = {
@@ -78,6 +86,7 @@ STAGES: dict[str, tuple[Stage, ...]] = {
         Stage("isic2017_3class_joint", "joint", 0.3),
         Stage("isic2017_3class_joint_finetune", "joint", 0.7, TASK_KEYS, weights_from=0),
     ),
+    "ensemble": tuple(Stage("isic2017_3class_joint", "joint", 1 / 3, seed=s, member=True) for s in range(3)),
 }
 
 
@@ -218,15 +227,35 @@ def train_stage(
 
 
 def split_scores(trainer: Any, split: str, scores: Sequence[str]) -> dict[str, float]:
-    """Melanoma and/or seborrheic keratosis ROC AUC of ``trainer``'s model on ``split`` (with its TTA)."""
+    """Melanoma and/or seborrheic keratosis ROC AUC of ``trainer``'s model on ``split`` (with its TTA and prior)."""
+    data = trainer.split(split)
+    images = data.load_images(trainer.config.image_size)
+    probs = np.asarray(trainer.predict(images, tta=trainer.config.tta, metadata=data.metadata))
+    return probability_scores(probs, data.diagnosis, trainer.config.task, scores)
+
+
+def ensemble_scores(run_dirs: Sequence[Path], scores: Sequence[str]) -> dict[str, dict[str, float]]:
+    """Per split other than train, the scores of the runs' averaged probabilities (:class:`lesionkit.Ensemble`)."""
+    from lesionkit import Ensemble
+
+    ensemble = Ensemble.from_runs(run_dirs)
+    first = ensemble.members[0]
+    return {
+        split: probability_scores(ensemble.predict_split(split), first.split(split).diagnosis, ensemble.task, scores)
+        for split in first.dataset.split_names()
+        if split != "train"
+    }
+
+
+def probability_scores(
+    probs: np.ndarray, diagnosis: np.ndarray, task_name: str, scores: Sequence[str]
+) -> dict[str, float]:
+    """Melanoma and/or seborrheic keratosis ROC AUC of probabilities ``probs`` for ISIC 2017 ``diagnosis`` codes."""
     from lesionkit.data.diagnoses import MELANOMA, SEBORRHEIC_KERATOSIS
     from lesionkit.evaluation.metrics import binary_metrics
     from lesionkit.task import get_task
 
-    data = trainer.split(split)
-    images = data.load_images(trainer.config.image_size)
-    probs = np.asarray(trainer.predict(images, tta=trainer.config.tta, metadata=data.metadata))
-    task = get_task(trainer.config.task)
+    task = get_task(task_name)
     out = {}
     for key, code, name in (
         ("melanoma_auc", MELANOMA, "melanoma"),
@@ -235,7 +264,7 @@ def split_scores(trainer: Any, split: str, scores: Sequence[str]) -> dict[str, f
         if key not in scores:
             continue
         column = probs if probs.ndim == 1 else probs[:, task.classes.index(name)]
-        out[key] = float(binary_metrics((data.diagnosis == code).astype(int), column)["roc_auc"])
+        out[key] = float(binary_metrics((diagnosis == code).astype(int), column)["roc_auc"])
     return out
 
 
@@ -262,12 +291,21 @@ def run_recipe(
     runs: list[list[Path]] = []
     # metrics[split][key] -> list over folds
     collected: dict[str, dict[str, list[float]]] = {}
+    members: dict[int, list[Path]] = {}  # fold -> runs of the member stages
+
+    def collect(split: str, values: dict[str, float]) -> None:
+        label = f"cv{folds}" if folds and split == "validation" else split
+        for key, value in values.items():
+            collected.setdefault(label, {}).setdefault(key, []).append(value)
+
     for stage in stages:
         overrides: dict[str, Any] = {"data_dir": ham10000 if stage.data == "ham10000" else isic2017}
         if size:
             overrides["image_size"] = size
         if max_epochs:
             overrides["epochs"] = max_epochs
+        if stage.seed is not None:
+            overrides["seed"] = stage.seed
         seconds = minutes * 60 * stage.share
         per_fold = bool(folds) and stage.data != "ham10000"
         repeats = folds if per_fold else 1
@@ -280,18 +318,21 @@ def run_recipe(
             if stage.weights_from is not None:
                 earlier = runs[stage.weights_from]
                 fold_overrides["weights"] = str(earlier[fold] if len(earlier) > 1 else earlier[0])
-            run_dir = out_dir / name / (stage.preset + (f"-fold{fold}" if per_fold else ""))
+            suffix = (f"-seed{stage.seed}" if stage.seed is not None else "") + (f"-fold{fold}" if per_fold else "")
+            run_dir = out_dir / name / (stage.preset + suffix)
             trainer, spent = train_stage(stage, fold_overrides, seconds / repeats, run_dir, log, reuse=reuse)
             used += spent
             runs[-1].append(run_dir)
+            if stage.member:
+                members.setdefault(fold, []).append(run_dir)
             if not stage.scores:
                 continue
             for split in trainer.dataset.split_names():
-                if split == "train":
-                    continue
-                label = f"cv{folds}" if folds and split == "validation" else split
-                for key, value in split_scores(trainer, split, stage.scores).items():
-                    collected.setdefault(label, {}).setdefault(key, []).append(value)
+                if split != "train":
+                    collect(split, split_scores(trainer, split, stage.scores))
+    for _, run_dirs in sorted(members.items()):
+        for split, values in ensemble_scores(run_dirs, TASK_KEYS).items():
+            collect(split, values)
     metrics: dict[str, dict[str, float]] = {}
     for split, values in collected.items():
         row = {key: float(np.mean(v)) for key, v in values.items()}

@@ -55,7 +55,14 @@ def test_best_recipe_json(bench, isic_layout, tmp_path) -> None:
         assert set(row) == {"melanoma_auc", "seborrheic_keratosis_auc", "mean_auc"}
         assert all(0.0 <= v <= 1.0 and math.isfinite(v) for v in row.values())
         assert row["mean_auc"] == pytest.approx((row["melanoma_auc"] + row["seborrheic_keratosis_auc"]) / 2)
-    assert (tmp_path / "runs" / "best" / "isic2017_3class_best" / "checkpoints" / "best").is_dir()
+    run = tmp_path / "runs" / "best" / "isic2017_3class_best"
+    assert (run / "checkpoints" / "best").is_dir()
+    # An ensemble of a run with itself scores as the run does.
+    twice = bench.ensemble_scores([run, run], bench.TASK_KEYS)
+    assert set(twice) == {"validation", "test"}
+    for split, row in twice.items():
+        for key, value in row.items():
+            assert value == pytest.approx(recipe["metrics"][split][key], abs=1e-9)
     assert {r["name"] for r in result["paper"]} >= {"paper conv5", "paper resnet50_scratch"}
 
 
@@ -106,3 +113,27 @@ def test_joint_recipe_continues_each_fold_from_its_own_run(bench, monkeypatch, t
     assert result["metrics"]["cv2"]["mean_auc"] == pytest.approx(0.75) and result["minutes"] == 4.0
     with pytest.raises(SystemExit, match="pass --ham10000"):
         bench.run_recipe("joint", isic2017="/isic", ham10000=None, minutes=1.0, size=None, out_dir=tmp_path)
+
+
+def test_ensemble_recipe_averages_three_seeds_per_fold(bench, monkeypatch, tmp_path) -> None:
+    """The ensemble recipe trains the joint preset once per seed (per fold) and scores the fold's three runs together."""
+    calls: list[tuple[str, dict]] = []
+    scored: list[list[str]] = []
+
+    def fake_train_stage(stage, overrides, seconds, run_dir, log, *, reuse=False):
+        calls.append((run_dir.name, overrides))
+        return object(), 2.0
+
+    def fake_ensemble_scores(run_dirs, scores):
+        scored.append([p.name for p in run_dirs])
+        return {"validation": dict.fromkeys(scores, 0.8)}
+
+    monkeypatch.setattr(bench, "train_stage", fake_train_stage)
+    monkeypatch.setattr(bench, "ensemble_scores", fake_ensemble_scores)
+    result = bench.run_recipe(
+        "ensemble", isic2017="/isic", ham10000="/ham", minutes=3.0, size=None, out_dir=tmp_path, folds=2
+    )
+    assert [name for name, _ in calls] == [f"isic2017_3class_joint-seed{s}-fold{f}" for s in range(3) for f in range(2)]
+    assert [o["seed"] for _, o in calls] == [0, 0, 1, 1, 2, 2]
+    assert scored == [[f"isic2017_3class_joint-seed{s}-fold{f}" for s in range(3)] for f in range(2)]
+    assert result["metrics"]["cv2"]["mean_auc"] == pytest.approx(0.8) and result["minutes"] == 12.0
