@@ -60,6 +60,7 @@ configs = st.builds(
     deterministic=st.booleans(),
     augment_workers=st.integers(0, 8),
     early_stopping_patience=st.one_of(st.none(), st.integers(1, 50)),
+    metadata_prior=st.lists(st.sampled_from(("age", "sex", "site")), unique=True).map(tuple),
 )
 
 
