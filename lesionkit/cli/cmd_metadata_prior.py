@@ -53,6 +53,10 @@ def run(args: argparse.Namespace) -> int:
     if "validation" in trainer.dataset.split_names():
         print(_metadata_only_line(trainer, prior))
     print(f"written to {trainer.run.metadata_prior_file}")
+    stale = [f.name for f in (trainer.run.calibration_file, trainer.run.operating_point_file) if f.is_file()]
+    if stale:
+        # Both were fitted on the probabilities before this prior changed them.
+        print(f"{' and '.join(stale)} predate this prior: run `lesionkit calibrate {args.run_dir}` again")
     print(f"evaluate again to see it in the reports: lesionkit evaluate {args.run_dir}")
     return 0
 

@@ -67,6 +67,12 @@ def test_cli_refits_the_prior_with_other_fields(run_dir: Path, capsys) -> None:
     assert json.loads((run_dir / "metadata_prior.json").read_text())["fields"] == ["age"]
     assert Trainer.from_run(run_dir, weights="none").metadata_prior.fields == ("age",)
 
+    record = {"temperature": 1.5, "kind": "softmax", "chosen_on": "validation", "n_cases": 3}
+    (run_dir / "calibration.json").write_text(json.dumps({**record, "nll_before": 1.0, "nll_after": 0.9}))
+    assert main(["metadata-prior", str(run_dir), "--fields", "age"]) == 0
+    assert "calibration.json predate this prior: run `lesionkit calibrate" in capsys.readouterr().out
+    (run_dir / "calibration.json").unlink()
+
     assert main(["metadata-prior", str(run_dir), "--fields", "age,height"]) == 2
     assert "--fields 'age,height': give fields among age, sex, site" in capsys.readouterr().err
 
