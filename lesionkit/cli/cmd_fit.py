@@ -34,6 +34,14 @@ def run(args: argparse.Namespace) -> int:
             )
         trainer = Trainer.from_preset(args.preset, **overrides)
     print(f"lesionkit: {trainer.config.name}: {trainer.config.description}")
+    if args.evaluate and args.evaluate not in (names := trainer.dataset.split_names()):
+        # Said before training, not after it: the run would be finished and the report lost.
+        from lesionkit.cli import CommandError
+
+        raise CommandError(
+            f"--evaluate {args.evaluate}: the dataset has no {args.evaluate!r} split (it has {', '.join(names)}); "
+            f"give one of those, or --evaluate '' to skip the evaluation"
+        )
     trainer.fit(resume=args.resume)
     if args.evaluate:
         report = trainer.evaluate(args.evaluate)
