@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from lesionkit.cli import CommandError
+from lesionkit.evaluation.defaults import DEFAULT_RESAMPLES
 
 
 def add_override_options(parser: argparse.ArgumentParser) -> None:
@@ -86,3 +87,21 @@ def extra_data_dirs_override(dataset: Any, dirs: list[str]) -> dict[str, Any]:
             params["data_dir"] = dirs[index]
         items.append({"name": one.name, "params": params})
     return {"name": "joint", "params": {**spec.params, "extra": items}}
+
+
+def add_bootstrap_option(parser: argparse.ArgumentParser) -> None:
+    """``--bootstrap N``: resamples of a report's intervals, as ``evaluate`` and ``ensemble`` take it."""
+    parser.add_argument(
+        "--bootstrap",
+        type=int,
+        default=DEFAULT_RESAMPLES,
+        metavar="N",
+        help=f"stratified-bootstrap resamples of the 95%% intervals (default {DEFAULT_RESAMPLES}; 0 = none)",
+    )
+
+
+def bootstrap_from_args(args: argparse.Namespace) -> int:
+    """The ``--bootstrap`` given, if it is a usable number of resamples."""
+    if args.bootstrap < 0:
+        raise CommandError(f"--bootstrap {args.bootstrap}: give a number of resamples >= 0 (0 = no intervals)")
+    return int(args.bootstrap)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from lesionkit.cli import CommandError
-from lesionkit.evaluation.defaults import DEFAULT_RESAMPLES
+from lesionkit.cli._options import add_bootstrap_option, bootstrap_from_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,13 +22,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--split", default="test", help="split to evaluate (default: test)")
     p.add_argument("--weights", choices=("best", "last"), default="best", help="which checkpoint of each run")
     p.add_argument("--tta", type=int, default=None, help="test-time augmentation views per run (default: its config)")
-    p.add_argument(
-        "--bootstrap",
-        type=int,
-        default=DEFAULT_RESAMPLES,
-        metavar="N",
-        help=f"stratified-bootstrap resamples of the 95%% intervals (default {DEFAULT_RESAMPLES}; 0 = none)",
-    )
+    add_bootstrap_option(p)
     p.add_argument("--out", default=None, help="folder to write the report into (metrics.json, report.md, ...)")
     p.set_defaults(func=run)
 
@@ -36,15 +30,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from lesionkit.training.ensemble import Ensemble
 
-    if args.bootstrap < 0:
-        raise CommandError(f"--bootstrap {args.bootstrap}: give a number of resamples >= 0 (0 = no intervals)")
+    bootstrap = bootstrap_from_args(args)
     if args.tta is not None and args.tta < 1:
         raise CommandError(f"--tta {args.tta}: give 1 (no augmentation) or more views")
     ensemble = Ensemble.from_runs(args.run_dirs, weights=args.weights)
     missing = [str(m.run_dir) for m in ensemble.members if args.split not in m.dataset.split_names()]
     if missing:
         raise CommandError(f"no {args.split!r} split in the dataset of {', '.join(missing)}")
-    report = ensemble.evaluate(args.split, tta=args.tta, bootstrap=args.bootstrap, out=args.out)
+    report = ensemble.evaluate(args.split, tta=args.tta, bootstrap=bootstrap, out=args.out)
     print(report.table())
     if args.out:
         print(f"written to {args.out}")

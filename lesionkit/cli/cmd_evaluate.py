@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from lesionkit.evaluation.defaults import DEFAULT_RESAMPLES
+from lesionkit.cli._options import add_bootstrap_option, bootstrap_from_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,25 +26,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dataset", help="evaluate on another dataset (an external test set), e.g. folder")
     p.add_argument("--data-dir", help="root of that dataset (reports go to reports/<dataset>-<dir name>-<split>)")
     p.add_argument("--cache-dir", help="where its resized images are cached")
-    p.add_argument(
-        "--bootstrap",
-        type=int,
-        default=DEFAULT_RESAMPLES,
-        metavar="N",
-        help=f"stratified-bootstrap resamples of the 95%% intervals (default {DEFAULT_RESAMPLES}; 0 = none)",
-    )
+    add_bootstrap_option(p)
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from lesionkit.cli import CommandError
     from lesionkit.training.trainer import Trainer
 
-    if args.bootstrap < 0:
-        raise CommandError(f"--bootstrap {args.bootstrap}: give a number of resamples >= 0 (0 = no intervals)")
+    bootstrap = bootstrap_from_args(args)
     data = {k: v for k in ("dataset", "data_dir", "cache_dir") if (v := getattr(args, k)) is not None}
     trainer = Trainer.from_run(args.run_dir, weights=args.weights, data=data or None)
-    report = trainer.evaluate(args.split, tta=args.tta, bootstrap=args.bootstrap)
+    report = trainer.evaluate(args.split, tta=args.tta, bootstrap=bootstrap)
     print(report.table())
     if report.clinical is not None and report.clinical.subgroups is not None:
         print(f"\n{report.clinical.subgroups.table()}")
