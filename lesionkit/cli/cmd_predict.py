@@ -15,7 +15,9 @@ def register(sub: argparse._SubParsersAction) -> None:
             "give the other task's run with --with to fill the other, else it is left empty. "
             "A multi-class run (e.g. dx7) writes image_id and one probability column per class. "
             "With an exported model.keras: writes image_id, one probability column per class and the decision, "
-            "using the model's own temperature, threshold and TTA setting."
+            "using the model's own temperature, threshold and TTA setting. "
+            "--metadata CSV gives each image's age/sex/site (any ISIC or HAM10000 metadata CSV, rows matched to "
+            "the image file names) for a model with a metadata prior (`lesionkit metadata-prior RUN`)."
         ),
     )
     p.add_argument("run_dir", help="a run directory (from `lesionkit fit`) or a model file from `lesionkit export`")
@@ -24,6 +26,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--with", dest="other", metavar="RUN_DIR", help="a run of the other task, to fill both columns")
     p.add_argument("--tta", type=int, default=None, help="test-time augmentation views (default: the run's config)")
     p.add_argument("-r", "--recursive", action="store_true", help="look for images in subfolders too")
+    p.add_argument(
+        "--metadata",
+        metavar="CSV",
+        help="per-image metadata (image_id/image column; age, sex, site) for a model with a metadata prior",
+    )
     p.set_defaults(func=run)
 
 
@@ -61,18 +68,28 @@ def run(args: argparse.Namespace) -> int:
     from lesionkit.training.trainer import Trainer
 
     files = collect_images(args.images, recursive=args.recursive)
+    metadata = read_patient_metadata(args.metadata, files)
     if args.run_dir.endswith(".keras"):
-        return run_exported(args, files)
+        return run_exported(args, files, metadata)
     columns = {}
-    for run_dir in [args.run_dir] + ([args.other] if args.other else []):
-        trainer = Trainer.from_run(run_dir)
+    trainers = [Trainer.from_run(run_dir) for run_dir in [args.run_dir] + ([args.other] if args.other else [])]
+    if metadata is not None and all(t.metadata_prior is None for t in trainers):
+        raise CommandError(
+            f"{' and '.join(str(t.run_dir) for t in trainers)}: no metadata prior to use --metadata with; "
+            "fit one with `lesionkit metadata-prior RUN`"
+        )
+    for trainer in trainers:
+        run_dir = trainer.run_dir
+        if metadata is not None:
+            prior = trainer.metadata_prior
+            print(f"{run_dir}: " + (prior.describe() if prior else "no metadata prior; images alone"))
         task = get_task(trainer.config.task)
         if not task.is_binary and args.other:
             raise CommandError(
                 f"{run_dir}: task {task.name!r} has {task.num_classes} classes and fills every column itself; "
                 "--with is for pairing the two binary ISIC 2017 runs"
             )
-        name, probabilities, skipped = predict_files(trainer, files, tta=args.tta)
+        name, probabilities, skipped = predict_files(trainer, files, tta=args.tta, metadata=metadata)
         columns[name] = probabilities
         for path, reason in skipped:
             print(f"skipped {path}: {reason}")
@@ -88,24 +105,45 @@ def run(args: argparse.Namespace) -> int:
     return 0 if written else 2
 
 
-def run_exported(args: argparse.Namespace, files: list[Path]) -> int:
+def read_patient_metadata(csv: str | None, files: list[Path]) -> dict[str, tuple[object, ...]] | None:
+    """``--metadata``'s columns aligned with ``files`` (matched by file name without suffix), or None."""
+    if csv is None:
+        return None
+    from lesionkit.cli import CommandError
+    from lesionkit.data.metadata_csv import read_metadata_csv
+    from lesionkit.errors import DataError
+
+    try:
+        columns, match = read_metadata_csv(csv, [f.stem for f in files])
+    except DataError as exc:
+        raise CommandError(str(exc)) from None
+    print(match.describe())
+    return columns
+
+
+def run_exported(args: argparse.Namespace, files: list[Path], patients: dict[str, tuple[object, ...]] | None) -> int:
     """``lesionkit predict model.keras ...``: the exported model's metadata replaces the run directory."""
     from lesionkit.cli import CommandError
     from lesionkit.evaluation.exported import predict_exported, write_predictions
-    from lesionkit.evaluation.model_metadata import read_metadata
+    from lesionkit.evaluation.model_metadata import read_metadata as read_model_metadata
     from lesionkit.training.export import load_model
 
     if args.other:
         raise CommandError("--with needs run directories; an exported model predicts its own task's classes")
     model = load_model(args.run_dir)
-    metadata = read_metadata(model)
-    if metadata is None:
+    exported = read_model_metadata(model)
+    if exported is None:
         raise CommandError(f"{args.run_dir} has no lesionkit metadata; export it again with `lesionkit export RUN`")
-    result = predict_exported(model, metadata, files, tta=args.tta)
+    if patients is not None and exported.metadata_prior is None:
+        raise CommandError(
+            f"{args.run_dir}: the model has no metadata prior to use --metadata with; fit one with "
+            "`lesionkit metadata-prior RUN` and export the run again"
+        )
+    result = predict_exported(model, exported, files, tta=args.tta, patients=patients)
     for path, reason in result.skipped:
         print(f"skipped {path}: {reason}")
     written = write_predictions(args.output, result)
-    rule = f"threshold {result.threshold:g} on {metadata.positive_class}" if metadata.binary else "most probable class"
+    rule = f"threshold {result.threshold:g} on {exported.positive_class}" if exported.binary else "most probable class"
     print(
         f"wrote {written} predictions to {args.output} (decision: {rule})"
         + (f" ({len(result.skipped)} images skipped)" if result.skipped else "")

@@ -18,7 +18,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -111,13 +111,23 @@ def decide(probabilities: np.ndarray, metadata: ExportMetadata) -> tuple[str, ..
 
 
 def predict_exported(
-    model: Any, metadata: ExportMetadata, files: Sequence[Path], *, batch: int = 32, tta: int | None = None
+    model: Any,
+    metadata: ExportMetadata,
+    files: Sequence[Path],
+    *,
+    batch: int = 32,
+    tta: int | None = None,
+    patients: Mapping[str, Sequence[object]] | None = None,
 ) -> ExportedPredictions:
     """Calibrated class probabilities and decisions of an exported ``model`` for image ``files``.
 
     Args:
         metadata: the model's own (:func:`~lesionkit.evaluation.model_metadata.read_metadata`).
         tta: test-time views averaged; default the exported setting.
+        patients: per-image metadata columns aligned with ``files`` (age, sex, site; e.g. from
+            :func:`lesionkit.data.metadata_csv.read_metadata_csv`): with a model whose
+            metadata holds a prior, the probabilities are combined with it before calibration,
+            as ``Trainer.predict`` does. Ignored without a prior.
 
     Files that cannot be decoded are skipped and named with the reason in ``skipped``.
     """
@@ -127,6 +137,7 @@ def predict_exported(
     augmenter = tta_augmenter(metadata) if views > 1 else None
     once = lambda images: class_probabilities(model, images)  # noqa: E731
     kept: list[Path] = []
+    kept_rows: list[int] = []
     skipped: list[tuple[Path, str]] = []
     chunks: list[np.ndarray] = []
     position = 0
@@ -140,10 +151,17 @@ def predict_exported(
         if not ok_mask.any():
             continue
         kept += [Path(f) for f, good in zip(chunk, ok_mask) if good]
+        kept_rows += [position - len(ok_mask) + i for i, good in enumerate(ok_mask) if good]
         batch_images = images.numpy()[ok_mask]
         chunks.append(average_views(once, batch_images, views=views, augmenter=augmenter, seed=metadata.seed))
     k = max(len(metadata.classes), 2)
-    probabilities = calibrate(np.concatenate(chunks) if chunks else np.zeros((0, k)), metadata.temperature)
+    raw = np.concatenate(chunks) if chunks else np.zeros((0, k))
+    if patients is not None and metadata.metadata_prior is not None and len(raw):
+        from lesionkit.evaluation.metadata_prior import MetadataPrior
+
+        prior = MetadataPrior.from_dict(metadata.metadata_prior)
+        raw = prior.apply(raw, {name: [column[i] for i in kept_rows] for name, column in patients.items()})
+    probabilities = calibrate(raw, metadata.temperature)
     return ExportedPredictions(
         files=tuple(kept),
         probabilities=probabilities,

@@ -59,7 +59,7 @@ __all__ = ["FIELDS", "SOURCE_COLUMNS", "MetadataPrior", "MetadataPriorError"]
 
 #: The fields a prior can use, and the metadata columns each is read from (first present first).
 SOURCE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "age": ("age_approximate", "age"),
+    "age": ("age_approximate", "age_approx", "age"),
     "sex": ("sex",),
     "site": ("anatom_site_general", "site", "localization"),
 }

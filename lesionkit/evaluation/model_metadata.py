@@ -66,6 +66,9 @@ class ExportMetadata:
         seed: seed of the test-time views.
         gradcam_layer: the feature layer Grad-CAM reads (``"<backbone>/<layer>"``).
         lesionkit_version: the version that exported the model.
+        metadata_prior: the run's age/sex/site prior
+            (:meth:`lesionkit.evaluation.metadata_prior.MetadataPrior.to_dict`), applied when
+            per-image metadata is given (``lesionkit predict model.keras --metadata CSV``), else None.
     """
 
     name: str
@@ -80,6 +83,7 @@ class ExportMetadata:
     seed: int = 0
     gradcam_layer: str | None = None
     lesionkit_version: str = ""
+    metadata_prior: Mapping[str, Any] | None = None
 
     @property
     def binary(self) -> bool:
@@ -101,6 +105,7 @@ class ExportMetadata:
         data = attrs.asdict(self)
         data["classes"] = list(self.classes)
         data["tta_augmenters"] = [dict(s) for s in self.tta_augmenters]
+        data["metadata_prior"] = None if self.metadata_prior is None else dict(self.metadata_prior)
         return {"format": FORMAT, **data}
 
     @classmethod
@@ -131,6 +136,9 @@ class ExportMetadata:
                 raise MetadataError(f"model metadata {key} must be a finite number or null; got {value!r}")
         if fields.get("temperature") is not None and fields["temperature"] <= 0:
             raise MetadataError(f"model metadata temperature must be > 0; got {fields['temperature']!r}")
+        prior = fields.get("metadata_prior")
+        if prior is not None and not isinstance(prior, Mapping):
+            raise MetadataError(f"model metadata metadata_prior must be a JSON object or null; got {prior!r}")
         return cls(**fields)
 
 

@@ -31,13 +31,30 @@ class Predictor(Protocol):
     @property
     def config(self) -> ExperimentConfig: ...
 
-    def predict(self, images: np.ndarray, *, tta: int = 1, batch_size: int | None = None) -> np.ndarray: ...
+    def predict(
+        self,
+        images: np.ndarray,
+        *,
+        tta: int = 1,
+        batch_size: int | None = None,
+        metadata: Mapping[str, Sequence[object]] | None = None,
+    ) -> np.ndarray: ...
 
 
 def predict_files(
-    predictor: Predictor, files: Sequence[Path], *, tta: int | None = None, batch: int = 64, workers: int | None = None
+    predictor: Predictor,
+    files: Sequence[Path],
+    *,
+    tta: int | None = None,
+    batch: int = 64,
+    workers: int | None = None,
+    metadata: Mapping[str, Sequence[object]] | None = None,
 ) -> tuple[str, np.ndarray, list[tuple[Path, str]]]:
     """Positive-class probabilities of image ``files`` by ``predictor`` (e.g. ``Trainer.from_run(run_dir)``).
+
+    ``metadata`` (columns aligned with ``files``, e.g. from
+    :func:`lesionkit.data.metadata_csv.read_metadata_csv`) goes to the predictor with each
+    batch, so a run with a metadata prior combines it with the image probabilities.
 
     Files are decoded by ``workers`` threads (default: one per available core, at most 8;
     Pillow releases the GIL while it decodes and resizes), and the next batch is decoded
@@ -77,7 +94,9 @@ def predict_files(
                 continue
             # The whole chunk in one model call: a training batch size (often 8-32) makes
             # inference needlessly slower.
-            predicted = np.asarray(predictor.predict(np.stack(images), tta=views, batch_size=batch))
+            # Only with metadata given is it passed: a predictor without the keyword still works.
+            extra = {} if metadata is None else {"metadata": {k: [v[i] for i in ok] for k, v in metadata.items()}}
+            predicted = np.asarray(predictor.predict(np.stack(images), tta=views, batch_size=batch, **extra))
             if out is None:  # (N,) for a binary task, (N, K) for a multi-class one
                 out = np.full((len(files), *predicted.shape[1:]), np.nan)
             out[ok] = predicted

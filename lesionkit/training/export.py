@@ -46,13 +46,17 @@ class ExportError(LesionkitError, ValueError):
 def run_metadata(config: ExperimentConfig, model: Any, run: RunDir | None = None) -> ExportMetadata:
     """The description of a run's model to bake into its export.
 
-    The temperature comes from the run's ``calibration.json`` and the threshold from its
-    ``operating_point.json`` when ``run`` has them; the TTA setting from the config.
+    The temperature comes from the run's ``calibration.json``, the threshold from its
+    ``operating_point.json`` and the metadata prior from its ``metadata_prior.json`` when
+    ``run`` has them; the TTA setting from the config.
     """
     from lesionkit import __version__
+    from lesionkit.evaluation.metadata_prior import MetadataPrior
     from lesionkit.task import get_task
 
     calibration = run.read_calibration() if run is not None else None
+    prior_file = run.metadata_prior_file if run is not None else None
+    prior = MetadataPrior.load(prior_file).to_dict() if prior_file is not None and prior_file.is_file() else None
     operating_point = run.read_operating_point() if run is not None else None
     preprocessing = next(
         (lay.preprocessing for lay in model.layers if isinstance(getattr(lay, "preprocessing", None), str)), None
@@ -70,6 +74,7 @@ def run_metadata(config: ExperimentConfig, model: Any, run: RunDir | None = None
         seed=config.seed,
         gradcam_layer=getattr(model, "gradcam_layer", None),
         lesionkit_version=__version__,
+        metadata_prior=prior,
     )
 
 

@@ -87,3 +87,84 @@ def test_cli_says_when_the_dataset_has_no_metadata(tmp_path: Path, capsys) -> No
     err = capsys.readouterr().err
     assert "no train image has age or sex metadata" in err and "fit the prior on a dataset with metadata" in err
     assert not (run / "metadata_prior.json").exists()
+
+
+def _validation_folder(run_dir: Path) -> Path:
+    return Path(Trainer.from_run(run_dir, weights="none").config.data_dir) / "ISIC-2017_Validation_Data"
+
+
+def _read_rows(path: Path) -> dict[str, list[float]]:
+    lines = path.read_text().splitlines()[1:]
+    return {line.split(",")[0]: [float(v) for v in line.split(",")[1:4]] for line in lines}
+
+
+def test_predict_with_a_metadata_csv_applies_the_prior(run_dir: Path, tmp_path: Path, capsys) -> None:
+    folder = _validation_folder(run_dir)
+    csv = folder / "ISIC-2017_Validation_Data_metadata.csv"
+    trainer = Trainer.from_run(run_dir)
+    split = trainer.split("validation")
+    expected = trainer.predict(split.load_images(32), tta=trainer.config.tta, metadata=split.metadata)
+    images_only = trainer.predict(split.load_images(32), tta=trainer.config.tta)
+    assert not np.allclose(expected, images_only)  # the prior moves them
+
+    out = tmp_path / "with_meta.csv"
+    assert main(["predict", str(run_dir), str(folder), "-o", str(out), "--metadata", str(csv)]) == 0
+    printed = capsys.readouterr().out
+    assert "metadata for 3 of 3 images" in printed and trainer.metadata_prior.describe() in printed
+    rows = _read_rows(out)
+    np.testing.assert_allclose([rows[i] for i in split.ids], expected, atol=2e-6)
+
+    plain = tmp_path / "plain.csv"
+    assert main(["predict", str(run_dir), str(folder), "-o", str(plain)]) == 0
+    plain_rows = _read_rows(plain)
+    np.testing.assert_allclose([plain_rows[i] for i in split.ids], images_only, atol=2e-6)
+
+
+def test_predict_metadata_rows_missing_or_extra_are_counted(run_dir: Path, tmp_path: Path, capsys) -> None:
+    folder = _validation_folder(run_dir)
+    ids = sorted(p.stem for p in folder.glob("ISIC_???????.jpg"))
+    csv = tmp_path / "partial.csv"  # ISIC 2019's column names: image, age_approx
+    csv.write_text(f"image,age_approx,sex\n{ids[1]},70,male\nISIC_9999999,40,female\n")
+    out = tmp_path / "partial_out.csv"
+    assert main(["predict", str(run_dir), str(folder), "-o", str(out), "--metadata", str(csv)]) == 0
+    assert "metadata for 1 of 3 images (2 without a row); 1 CSV row(s) name no image given" in capsys.readouterr().out
+
+    bad = tmp_path / "no_id.csv"
+    bad.write_text("name,age\nx,3\n")
+    assert main(["predict", str(run_dir), str(folder), "-o", str(out), "--metadata", str(bad)]) == 2
+    assert f"{bad}: no image id column (looked for image_id, image, isic_id" in capsys.readouterr().err
+
+
+def test_predict_metadata_needs_a_prior(run_dir: Path, tmp_path: Path, capsys) -> None:
+    import shutil
+
+    copy = tmp_path / "no_prior"
+    shutil.copytree(run_dir, copy)
+    (copy / "metadata_prior.json").unlink()
+    folder = _validation_folder(run_dir)
+    csv = folder / "ISIC-2017_Validation_Data_metadata.csv"
+    assert main(["predict", str(copy), str(folder), "-o", str(tmp_path / "o.csv"), "--metadata", str(csv)]) == 2
+    assert "no metadata prior to use --metadata with; fit one with `lesionkit metadata-prior RUN`" in (
+        capsys.readouterr().err
+    )
+
+
+def test_exported_model_carries_the_prior(run_dir: Path, tmp_path: Path, capsys) -> None:
+    from lesionkit.evaluation.model_metadata import read_metadata
+    from lesionkit.training.export import load_model
+
+    model_file = tmp_path / "with_prior.keras"
+    assert main(["export", str(run_dir), "-o", str(model_file)]) == 0
+    baked = read_metadata(load_model(model_file))
+    assert baked is not None and baked.metadata_prior == json.loads((run_dir / "metadata_prior.json").read_text())
+
+    folder = _validation_folder(run_dir)
+    csv = folder / "ISIC-2017_Validation_Data_metadata.csv"
+    trainer = Trainer.from_run(run_dir)
+    split = trainer.split("validation")
+    expected = trainer.predict(split.load_images(32), tta=trainer.config.tta, metadata=split.metadata)
+    out = tmp_path / "exported.csv"
+    capsys.readouterr()
+    assert main(["predict", str(model_file), str(folder), "-o", str(out), "--metadata", str(csv)]) == 0
+    rows = _read_rows(out)
+    np.testing.assert_allclose([rows[i] for i in split.ids], expected, atol=1e-5)
