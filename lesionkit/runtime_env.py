@@ -41,13 +41,13 @@ import json
 import os
 import platform
 import sys
-import warnings
 from collections.abc import Iterator, Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
 from lesionkit.errors import LesionkitError
 from lesionkit.io import atomic_write_text
+from lesionkit.warn import warn
 
 #: What a process does with TensorFlow; the settings can differ between the two.
 PURPOSES: tuple[str, ...] = ("train", "infer")
@@ -256,19 +256,17 @@ def load_profile(host: Host | None = None, path: str | Path | None = None) -> Pr
     try:
         profile = _parse_profile(json.loads(target.read_text(encoding="utf-8")), str(target))
     except (OSError, ValueError, TypeError, AttributeError) as exc:
-        warnings.warn(
+        warn(
             f"runtime profile {target} is unreadable ({exc}); using the defaults. "
             "Run `lesionkit tune` to measure a new one, or delete the file.",
             RuntimeProfileWarning,
-            stacklevel=2,
         )
         return None
     if profile.host != host:
-        warnings.warn(
+        warn(
             f"runtime profile {target} was measured on another host ({profile.host.cpu}, "
             f"{profile.host.cores} cores); using the defaults. Run `lesionkit tune` on this one.",
             RuntimeProfileWarning,
-            stacklevel=2,
         )
         return None
     return profile
@@ -507,12 +505,11 @@ def configure_runtime(
                 ignored.append(f"{s.name}={s.env_value} ({s.source})")
             kept.append(now)
         if ignored:
-            warnings.warn(
+            warn(
                 "TensorFlow was imported before lesionkit could choose its runtime settings, so "
                 f"{', '.join(ignored)} cannot apply in this process; they stay as TensorFlow read them. "
                 "Call lesionkit.runtime_env.configure_runtime() before importing tensorflow.",
                 RuntimeAlreadyImportedWarning,
-                stacklevel=2,
             )
         _ACTIVE = RuntimeSettings(purpose, wanted.host, tuple(kept), profile=wanted.profile, applied=False)
         return _ACTIVE

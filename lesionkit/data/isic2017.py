@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import functools
 import os
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +37,7 @@ from lesionkit.data.cache import cached_images
 from lesionkit.data.labels import read_ground_truth, read_metadata
 from lesionkit.data.split import Split
 from lesionkit.errors import DataError, DataNotFoundError, DataWarning
+from lesionkit.warn import warn
 
 DEFAULT_DATA_DIR = "~/.lesionkit/data/isic2017"
 ENV_DATA = "LESIONKIT_DATA"
@@ -175,11 +175,10 @@ class ISIC2017:
             p.name for p in folder.glob("*.jpg") if p.stem not in listed and not p.stem.endswith("_superpixels")
         )
         if unlabelled:
-            warnings.warn(
+            warn(
                 f"{folder}: {len(unlabelled)} image(s) without a ground-truth row are not used "
                 f"(e.g. {', '.join(unlabelled[:3])})",
                 DataWarning,
-                stacklevel=3,
             )
         metadata = read_metadata(metadata_csv(self.root, name), table.ids)
         return Split(

@@ -29,7 +29,6 @@ Example:
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 
 import attrs
@@ -40,6 +39,7 @@ from lesionkit.data.folds import pool_splits, subset
 from lesionkit.data.records import DataWarning
 from lesionkit.data.split import Dataset, Split
 from lesionkit.errors import DataError
+from lesionkit.warn import warn
 
 
 class JointDatasetError(DataError, ValueError):
@@ -119,12 +119,11 @@ class JointDataset:
         self.dropped: dict[str, int] = dropped
         if dropped:
             listed = ", ".join(f"{n} ({c})" for n, c in dropped.items())
-            warnings.warn(
+            warn(
                 f"joint dataset: {sum(dropped.values())} extra image(s) dropped, their diagnosis is not "
                 f"among those kept ({', '.join(DIAGNOSES[c] for c in sorted(wanted))}): {listed}. "
                 f"Map them with relabel= or list them in keep=",
                 DataWarning,
-                stacklevel=2,
             )
         if sum(len(p) for p in pieces) == 0:
             raise JointDatasetError("joint dataset: every extra image was dropped; check relabel= and keep=")

@@ -16,7 +16,6 @@ Example:
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import attrs
@@ -25,6 +24,7 @@ import numpy as np
 from lesionkit.data.csvtable import format_problems, parse_binary, read_csv
 from lesionkit.data.split import CLASS_NAMES, MELANOMA, NEVUS, SEBORRHEIC_KERATOSIS
 from lesionkit.errors import DataError, DataWarning
+from lesionkit.warn import warn
 
 GROUND_TRUTH_COLUMNS = ("image_id", "melanoma", "seborrheic_keratosis")
 
@@ -100,14 +100,12 @@ def read_metadata(path: str | Path, ids: tuple[str, ...]) -> dict[str, tuple[obj
     try:
         table = read_csv(path, what="metadata CSV").require(["image_id"])
     except DataError as exc:  # e.g. empty: training goes on without metadata
-        warnings.warn(f"{exc}; metadata not used", DataWarning, stacklevel=2)
+        warn(f"{exc}; metadata not used", DataWarning)
         return {}
     problems: list[str] = []
     by_id = {row.image_id: row for row in table.records(problems)}
     if problems:
-        warnings.warn(
-            format_problems(f"{path}: {len(problems)} metadata row(s) skipped", problems), DataWarning, stacklevel=2
-        )
+        warn(format_problems(f"{path}: {len(problems)} metadata row(s) skipped", problems), DataWarning)
     out: dict[str, tuple[object, ...]] = {}
     for name in table.extra_columns(["image_id"]):
         values: list[object] = []

@@ -22,7 +22,6 @@ Example:
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -30,6 +29,7 @@ import attrs
 
 from lesionkit.data.csvtable import read_csv
 from lesionkit.errors import DataError, DataWarning, format_problems
+from lesionkit.warn import warn
 
 __all__ = ["ID_COLUMNS", "MetadataMatch", "read_metadata_csv"]
 
@@ -105,9 +105,7 @@ def read_metadata_csv(
     problems: list[str] = []
     by_id = {record.image_id: record for record in table.records(problems, id_column)}
     if problems:
-        warnings.warn(
-            format_problems(f"{path}: {len(problems)} metadata row(s) skipped", problems), DataWarning, stacklevel=2
-        )
+        warn(format_problems(f"{path}: {len(problems)} metadata row(s) skipped", problems), DataWarning)
     rows = [by_id.get(str(image_id)) for image_id in image_ids]
     columns = {
         name: tuple(None if row is None else _value(name, row[name]) for row in rows)

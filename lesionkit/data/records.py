@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import functools
 import os
-import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -49,6 +48,7 @@ from lesionkit.data.cache import build_cache, load_cache
 from lesionkit.data.grouped_split import Fractions, grouped_split
 from lesionkit.data.split import Split
 from lesionkit.errors import DataError, DataNotFoundError, DataProblems, DataWarning
+from lesionkit.warn import warn
 
 #: Cells that mean "not recorded" in the published metadata (compared lower-cased).
 MISSING = ("", "unknown", "nan", "na", "none")
@@ -293,7 +293,7 @@ def checked(reading: LayoutReading, dataset: str) -> LayoutReading:
             reading.problems,
         )
     for message in reading.warnings:
-        warnings.warn(message, DataWarning, stacklevel=3)
+        warn(message, DataWarning)
     if not len(reading.records):
         raise DataError(f"{reading.root}: no labelled image with a file found in the {dataset} layout")
     return reading

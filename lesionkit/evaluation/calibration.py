@@ -29,7 +29,6 @@ Example:
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -40,6 +39,7 @@ import numpy as np
 from lesionkit.errors import DataError
 from lesionkit.evaluation._plotting import new_figure, save_png
 from lesionkit.evaluation.metrics import MetricInputError, _as_binary_inputs
+from lesionkit.warn import warn
 
 __all__ = [
     "CalibrationBins",
@@ -378,10 +378,9 @@ def fit_temperature(
     )
     temperature = math.exp(float(result.x))
     if min(temperature / low, high / temperature) < 1.001:
-        warnings.warn(
+        warn(
             f"the fitted temperature {temperature:.4g} is at the edge of its search range {bounds}; "
             "widen bounds=..., or check the probabilities (constant? labels inverted?)",
             CalibrationWarning,
-            stacklevel=2,
         )
     return TemperatureScaling(temperature, kind, chosen_on, len(y), _nll(z, yv), _nll(z / temperature, yv))

@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from lesionkit.errors import LesionkitError
+from lesionkit.warn import warn
 
 __all__ = [
     "ISIC_SENSITIVITY_LEVELS",
@@ -111,8 +112,8 @@ def _as_binary_inputs(y_true: Any, p: Any) -> tuple[np.ndarray, np.ndarray]:
     return yf.astype(np.int64), s
 
 
-def _undefined(metric: str, reason: str, stacklevel: int = 3) -> float:
-    warnings.warn(f"{metric} is undefined ({reason}); reported as nan", MetricUndefinedWarning, stacklevel=stacklevel)
+def _undefined(metric: str, reason: str) -> float:
+    warn(f"{metric} is undefined ({reason}); reported as nan", MetricUndefinedWarning)
     return math.nan
 
 
@@ -197,7 +198,7 @@ def _single_class_reason(y: np.ndarray) -> str | None:
 def _roc_auc(y: np.ndarray, s: np.ndarray) -> float:
     reason = _single_class_reason(y)
     if reason:
-        return _undefined("roc_auc", reason, stacklevel=4)
+        return _undefined("roc_auc", reason)
     from sklearn.metrics import roc_auc_score
 
     return float(roc_auc_score(y, s))
@@ -332,7 +333,7 @@ def isic_metrics(y_true: Any, p_positive: Any) -> dict[str, float]:
             }
     # One warning per undefined metric family, raised from here so users see their call site.
     for message in dict.fromkeys(str(w.message) for w in caught if issubclass(w.category, MetricUndefinedWarning)):
-        warnings.warn(message, MetricUndefinedWarning, stacklevel=2)
+        warn(message, MetricUndefinedWarning)
     return {
         "auc": base["roc_auc"],
         "average_precision": ap,
@@ -409,7 +410,7 @@ def one_vs_rest_auc(y_true: Any, probabilities: Any) -> list[float]:
     for c in range(p.shape[1]):
         positives = y == c
         if positives.all() or not positives.any():
-            out.append(_undefined(f"ROC AUC of class {c}", "all images are of one side of it", stacklevel=3))
+            out.append(_undefined(f"ROC AUC of class {c}", "all images are of one side of it"))
         else:
             out.append(_roc_auc(positives.astype(np.int64), p[:, c]))
     return out

@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import json
 import math
-import warnings
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -44,6 +43,7 @@ import numpy as np
 from lesionkit.data.csvtable import read_csv
 from lesionkit.errors import DataError
 from lesionkit.evaluation.metrics import isic_metrics
+from lesionkit.warn import warn
 
 __all__ = [
     "CLASSES",
@@ -222,7 +222,7 @@ def _parse_table(path: str | Path, kind: str, *, labels: bool, strict: bool) -> 
         )
         if strict:
             raise ScoringError(message + " (remove them, or score without strict mode to ignore them)")
-        warnings.warn(message + "; ignoring them", ScoringWarning, stacklevel=3)
+        warn(message + "; ignoring them", ScoringWarning)
     if not table.rows:
         raise ScoringError(f"{table.where} has a header but no rows")
     present = CLASSES if labels else _present_classes(table)

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import json
 import math
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +38,7 @@ from lesionkit.data.csvtable import read_csv
 from lesionkit.data.diagnoses import UnknownDiagnosisError, diagnosis_code
 from lesionkit.evaluation.metrics import MetricUndefinedWarning, confusion_matrix, multiclass_metrics
 from lesionkit.evaluation.scoring import ScoringError, ScoringWarning
+from lesionkit.warn import warn
 
 __all__ = ["TASK3_COLUMNS", "Task3Score", "is_task3_file", "read_task3", "score_task3"]
 
@@ -108,7 +108,7 @@ def read_task3(path: str | Path, *, labels: bool, strict: bool = False) -> Task3
         message = f"{table.where}: extra column(s) {', '.join(map(repr, extra))}; only the seven diagnoses are scored"
         if strict:
             raise ScoringError(message + " (remove them, or score without strict mode to ignore them)")
-        warnings.warn(message + "; ignoring them", ScoringWarning, stacklevel=2)
+        warn(message + "; ignoring them", ScoringWarning)
     if not table.rows:
         raise ScoringError(f"{table.where} has a header but no rows")
     problems: list[str] = []
@@ -229,10 +229,9 @@ def score_task3(truth_csv: str | Path, submission_csv: str | Path, *, strict: bo
             ap = float(average_precision_score(positives, probabilities[:, c]))
         else:
             ap = math.nan
-            warnings.warn(
+            warn(
                 f"average precision of {name} is undefined (no image of it, or only it); reported as nan",
                 MetricUndefinedWarning,
-                stacklevel=2,
             )
         per_class[name] = {
             "images": int(positives.sum()),

@@ -40,7 +40,6 @@ import json
 import math
 import os
 import shutil
-import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -49,6 +48,7 @@ from lesionkit.config import ExperimentConfig
 from lesionkit.errors import LesionkitError
 from lesionkit.io import atomic_write_text
 from lesionkit.runs.checkpoint import CheckpointError, load_arrays, save_arrays
+from lesionkit.warn import warn
 
 CONFIG = "config.json"
 ENVIRONMENT = "environment.json"
@@ -304,7 +304,7 @@ class RunDir:
             data = json.loads(self.reference_file.read_text(encoding="utf-8"))
             return {str(k): float(v) for k, v in data["metrics"].items()}
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-            warnings.warn(f"{self.reference_file} is unreadable ({exc}); reports go without it", stacklevel=2)
+            warn(f"{self.reference_file} is unreadable ({exc}); reports go without it")
             return None
 
     # -- calibration and operating point ---------------------------------------------------
