@@ -236,6 +236,16 @@ def _metadata_fields(value: Any) -> tuple[str, ...]:
     return tuple(dict.fromkeys(value))
 
 
+#: Colour constancy methods a model can apply to its input, each a Minkowski norm ``p`` of the
+#: shades-of-grey family (``lesionkit.models.color_constancy``): grey world is ``p = 1``.
+COLOR_CONSTANCY: dict[str, float] = {"shades_of_gray": 6.0, "gray_world": 1.0}
+
+
+def _color_constancy(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and value not in COLOR_CONSTANCY:
+        raise ConfigError(f"color_constancy = {value!r}: choose among {list(COLOR_CONSTANCY)}, or null for none")
+
+
 def _to_float(value: Any) -> Any:
     return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
@@ -279,6 +289,10 @@ class ExperimentConfig:
             training split at the end of :meth:`~lesionkit.Trainer.fit` and combined with the
             image model's probabilities wherever a split has metadata
             (:mod:`lesionkit.evaluation.metadata_prior`); empty: none.
+        color_constancy: ``"shades_of_gray"`` (Minkowski p = 6) or ``"gray_world"``: each image's
+            colour cast divided out by a layer inside the model, so training, evaluation,
+            prediction and exported models all see it (:mod:`lesionkit.models.color_constancy`);
+            ``None``: images as they are.
     """
 
     name: str = "experiment"
@@ -310,6 +324,7 @@ class ExperimentConfig:
     augment_workers: int = attrs.field(default=0, validator=_non_negative_int)
     early_stopping_patience: int | None = attrs.field(default=None, validator=_optional_positive_int)
     metadata_prior: tuple[str, ...] = attrs.field(default=(), converter=_metadata_fields)
+    color_constancy: str | None = attrs.field(default=None, validator=_color_constancy)
 
     # -- (de)serialisation -----------------------------------------------------------
 

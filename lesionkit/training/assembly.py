@@ -177,7 +177,9 @@ def model_from_config(cfg: ExperimentConfig, head: Any, strategy: Any) -> Any:
             cfg.backbone.name, cfg.backbone.params, injected=injected, where="backbone"
         )
         apply_freeze_policy(backbone, cfg.trainable)
-        return build_classifier(backbone, head, image_size=size, name=model_name(cfg.name))
+        return build_classifier(
+            backbone, head, image_size=size, name=model_name(cfg.name), color_constancy=cfg.color_constancy
+        )
 
 
 def model_name(name: str) -> str:

@@ -28,6 +28,7 @@ from lesionkit.runs import RunDir
 # Modules whose import registers the custom Keras objects a saved model may refer to.
 _CUSTOM_OBJECT_MODULES = (
     "lesionkit.models.preprocessing",
+    "lesionkit.models.color_constancy",
     "lesionkit.models.metadata",
     "lesionkit.training.keras_metrics",
     "lesionkit.training.keras_losses",

@@ -84,8 +84,10 @@ def resolve_backbone_weights(cfg: ExperimentConfig, cache_dir: str | Path | None
         if not source.is_file():
             raise TransferError(f"weights = {weights!r}: no exported model file there; check the path")
         key_file = source
+        _check_color_constancy(cfg, weights, _keras_file_color_constancy(source))
     else:
         key_file = _run_checkpoint(source)
+        _check_color_constancy(cfg, weights, RunDir(source).read_config().color_constancy)
     stat = key_file.stat()
     digest = hashlib.sha256(f"{key_file.resolve()}|{stat.st_mtime_ns}|{stat.st_size}".encode()).hexdigest()[:20]
     root = Path(cache_dir or cfg.cache_dir or _default_cache_dir()).expanduser() / CACHE_FOLDER
@@ -167,7 +169,7 @@ def _run_backbone(path: Path) -> Any:
     # The source's head (sized for its task) only so that its checkpoint loads; it is dropped.
     injected_head = {"num_classes": get_task(source.task).num_classes}
     head = registries.heads.build(source.head.name, source.head.params, injected=injected_head, where="head")
-    model = build_classifier(backbone, head, image_size=size)
+    model = build_classifier(backbone, head, image_size=size, color_constancy=source.color_constancy)
     run.load_weights(model, "best")  # the backbone's variables are the model's: now trained
     return backbone
 
@@ -214,6 +216,35 @@ def _check_fit(cfg: ExperimentConfig, weights: str, name: str, channels: int, pr
         raise TransferError(
             f"backbone.params.preprocessing = {requested!r} does not match weights = {weights!r}, which was "
             f"trained with {preprocessing!r}; remove backbone.params.preprocessing so the weights bring their own"
+        )
+
+
+def _keras_file_color_constancy(path: Path) -> str | None:
+    """The colour constancy method of a ``.keras`` file's model, read from its config without loading it."""
+    import json
+    import zipfile
+
+    from lesionkit.config import COLOR_CONSTANCY
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            config = json.loads(archive.read("config.json"))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return None  # not a readable Keras archive: loading it says so with the full reason
+    layers = config.get("config", {}).get("layers", []) if isinstance(config, dict) else []
+    for layer in layers:
+        if isinstance(layer, dict) and layer.get("class_name") == "ColorConstancy":
+            power = float(layer.get("config", {}).get("power", 6.0))
+            return next((m for m, p in COLOR_CONSTANCY.items() if p == power), f"power {power:g}")
+    return None
+
+
+def _check_color_constancy(cfg: ExperimentConfig, weights: str, source: str | None) -> None:
+    # A backbone that learned on colour-corrected images sees other inputs without the layer.
+    if source != cfg.color_constancy:
+        raise TransferError(
+            f"weights = {weights!r} was trained with color_constancy = {source!r}, but this config has "
+            f"{cfg.color_constancy!r}; set color_constancy to {source!r} so the backbone sees the inputs it learned on"
         )
 
 
