@@ -20,7 +20,8 @@ the paper's test-set rows:
 The joint presets fit a metadata prior (age, sex) on the training split, so ``joint`` and
 ``ensemble`` are scored on image and metadata together.
 
-Each stage gets a share of the budget. Its epochs are planned from a throughput probe (a
+Each stage gets a share of the budget, plus whatever earlier stages left unused (an overrun
+is taken from it instead, so the recipe keeps to ``--minutes``). Its epochs are planned from a throughput probe (a
 few training steps of the same model on random images, counted in the minutes), capped at
 the preset's own epochs, and a :class:`~lesionkit.training.time_budget.TimeBudget` stops it
 cleanly if it runs long; evaluation uses the best checkpoint with the preset's test-time
@@ -304,6 +305,7 @@ def run_recipe(
         for key, value in values.items():
             collected.setdefault(label, {}).setdefault(key, []).append(value)
 
+    budget_end = 0.0  # minutes of the budget that the runs so far were entitled to
     for stage in stages:
         overrides: dict[str, Any] = {"data_dir": ham10000 if stage.data == "ham10000" else isic2017}
         if size:
@@ -312,7 +314,6 @@ def run_recipe(
             overrides["epochs"] = max_epochs
         if stage.seed is not None:
             overrides["seed"] = stage.seed
-        seconds = minutes * 60 * stage.share
         per_fold = bool(folds) and stage.data != "ham10000"
         repeats = folds if per_fold else 1
         runs.append([])
@@ -326,7 +327,12 @@ def run_recipe(
                 fold_overrides["weights"] = str(earlier[fold] if len(earlier) > 1 else earlier[0])
             suffix = (f"-seed{stage.seed}" if stage.seed is not None else "") + (f"-fold{fold}" if per_fold else "")
             run_dir = out_dir / name / (stage.preset + suffix)
-            trainer, spent = train_stage(stage, fold_overrides, seconds / repeats, run_dir, log, reuse=reuse)
+            # Each run may use what its share leaves of the budget so far: minutes an earlier run
+            # left unused carry over, and an earlier overrun is taken back, so the recipe as a
+            # whole keeps to ``minutes``.
+            budget_end += minutes * stage.share / repeats
+            seconds = max(budget_end - used, 0.0) * 60
+            trainer, spent = train_stage(stage, fold_overrides, seconds, run_dir, log, reuse=reuse)
             used += spent
             runs[-1].append(run_dir)
             if stage.member:

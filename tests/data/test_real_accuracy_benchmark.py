@@ -137,3 +137,19 @@ def test_ensemble_recipe_averages_three_seeds_per_fold(bench, monkeypatch, tmp_p
     assert [o["seed"] for _, o in calls] == [0, 0, 1, 1, 2, 2]
     assert scored == [[f"isic2017_3class_joint-seed{s}-fold{f}" for s in range(3)] for f in range(2)]
     assert result["metrics"]["cv2"]["mean_auc"] == pytest.approx(0.8) and result["minutes"] == 12.0
+
+
+def test_unused_minutes_carry_over_to_the_next_stage(bench, monkeypatch, tmp_path) -> None:
+    """A member that finishes early leaves its minutes to the next; one that overruns takes them back."""
+    given: list[float] = []
+    spent = iter([2.0, 5.0, 1.0])  # minutes each member uses of a 9-minute budget (3 each)
+
+    def fake_train_stage(stage, overrides, seconds, run_dir, log, *, reuse=False):
+        given.append(seconds / 60)
+        return object(), next(spent)
+
+    monkeypatch.setattr(bench, "train_stage", fake_train_stage)
+    monkeypatch.setattr(bench, "ensemble_scores", lambda run_dirs, scores: {"validation": dict.fromkeys(scores, 0.8)})
+    result = bench.run_recipe("ensemble", isic2017="/isic", ham10000="/ham", minutes=9.0, size=None, out_dir=tmp_path)
+    assert given == pytest.approx([3.0, 4.0, 2.0])  # 3; 3 + 1 left by the first; 9 - (2 + 5) left for the last
+    assert result["minutes"] == 8.0
