@@ -14,9 +14,10 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+import attrs
 import numpy as np
 
 from lesionkit.errors import ConfigError
@@ -118,6 +119,27 @@ class Ensemble:
             bootstrap=bootstrap,
             seed=first.config.seed,
         )
+        data = first.split(split)
+        notes = tuple(self.member_note(m, data.metadata, len(data)) for m in self.members)
+        if report.clinical is not None:
+            clinical = attrs.evolve(report.clinical, notes=(*report.clinical.notes, *notes))
+            report = attrs.evolve(report, clinical=clinical)
         if out is not None:
             report.save(Path(out))
         return report
+
+    @staticmethod
+    def member_note(member: Trainer, metadata: Mapping[str, Sequence[object]], n: int) -> str:
+        """What went into one member's probabilities: its run, metadata prior and temperature.
+
+        A report of the average says so for each member, as a single run's report does for itself.
+        """
+        prior = member.metadata_prior
+        if prior is None:
+            used = "images alone"
+        else:
+            known = int(prior.known_rows(metadata, prior.fields, n).sum())
+            used = f"{prior.describe()}: {known} of {n} images had metadata"
+        scaling = member.temperature
+        temperature = "" if scaling is None else f"; temperature {scaling.temperature:.3g}"
+        return f"member {member.config.name} ({member.run_dir}): {used}{temperature}"

@@ -49,6 +49,9 @@ def test_the_ensemble_averages_what_each_member_predicts(run_dirs: list[Path], t
     report = ensemble.evaluate("test", bootstrap=0, out=tmp_path / "report")
     np.testing.assert_allclose(report.probabilities, mean)
     assert report.name == "ensemble of 2 (member, member)"
+    # Each member says what went into its probabilities (synthetic lesions: no metadata, no prior).
+    notes = [note for note in report.clinical.notes if note.startswith("member ")]
+    assert notes == [f"member member ({path}): images alone" for path in run_dirs]
     assert json.loads((tmp_path / "report" / "metrics.json").read_text())["metrics"]["roc_auc"] == pytest.approx(
         report.metrics["roc_auc"]
     )

@@ -168,3 +168,16 @@ def test_exported_model_carries_the_prior(run_dir: Path, tmp_path: Path, capsys)
     assert main(["predict", str(model_file), str(folder), "-o", str(out), "--metadata", str(csv)]) == 0
     rows = _read_rows(out)
     np.testing.assert_allclose([rows[i] for i in split.ids], expected, atol=1e-5)
+
+
+def test_an_ensemble_report_names_each_members_prior(run_dir: Path) -> None:
+    from lesionkit import Ensemble
+
+    ensemble = Ensemble.from_runs([run_dir])
+    report = ensemble.evaluate("validation", bootstrap=0, tta=1)
+    prior = ensemble.members[0].metadata_prior
+    # The age-only prior of the test above leaves out image 6 (age unknown); age and sex: all three.
+    known = 2 if prior.fields == ("age",) else 3
+    assert f"member with_prior ({run_dir}): {prior.describe()}: {known} of 3 images had metadata" in (
+        report.clinical.notes
+    )
