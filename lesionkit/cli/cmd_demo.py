@@ -58,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
         print("runtime: " + ", ".join(f"{s.name}={s.env_value} ({s.source})" for s in runtime.settings))
     trainer.fit(verbose=2)
     trained = time.perf_counter()
+    trainer.load_checkpoint("best")  # as `lesionkit evaluate RUN` would report it
     report = trainer.evaluate("test")
     done = time.perf_counter()
     print()

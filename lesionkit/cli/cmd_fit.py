@@ -44,6 +44,8 @@ def run(args: argparse.Namespace) -> int:
         )
     trainer.fit(resume=args.resume)
     if args.evaluate:
+        # The best checkpoint, as `lesionkit evaluate RUN` and the run's later reports use.
+        trainer.load_checkpoint("best")
         report = trainer.evaluate(args.evaluate)
         print(report.table())
     return 0

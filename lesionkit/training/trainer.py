@@ -225,6 +225,28 @@ class Trainer:
             self.fit_metadata_prior(cfg.metadata_prior)
         return self.history
 
+    def load_checkpoint(self, which: str = "best") -> Path:
+        """Load the run's ``"best"`` checkpoint (best monitored score, else the last) or ``"last"`` into :attr:`model`.
+
+        :meth:`fit` leaves the model with its last epoch's weights, as Keras does;
+        ``lesionkit evaluate RUN`` and :meth:`from_run` use the best checkpoint. Call this
+        after :meth:`fit` for the same figures from the same object.
+
+        Example:
+            >>> trainer.fit()                          # doctest: +SKIP
+            >>> trainer.load_checkpoint("best")        # doctest: +SKIP
+            >>> trainer.evaluate("test")               # as `lesionkit evaluate RUN` reports it  # doctest: +SKIP
+
+        Returns:
+            the weights file loaded.
+
+        Raises:
+            RunDirError: the run has no such checkpoint.
+        """
+        path = self.run.weights_file(which)
+        self.run.load_weights(self.model, path)
+        return path
+
     def fit_metadata_prior(
         self, fields: Sequence[str] | None = None, *, split: str = "train", save: bool = True
     ) -> MetadataPrior:
