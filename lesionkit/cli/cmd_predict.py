@@ -117,6 +117,11 @@ def read_patient_metadata(csv: str | None, files: list[Path]) -> dict[str, tuple
         columns, match = read_metadata_csv(csv, [f.stem for f in files])
     except DataError as exc:
         raise CommandError(str(exc)) from None
+    if files and not match.matched:  # the wrong file, or images renamed: every prediction would ignore it
+        raise CommandError(
+            f"--metadata {csv}: none of the {len(files)} images has a row (looked for ids like {files[0].stem!r}); "
+            "the image file names, without suffix, must be the CSV's image ids"
+        )
     print(match.describe())
     return columns
 

@@ -129,6 +129,13 @@ def test_predict_metadata_rows_missing_or_extra_are_counted(run_dir: Path, tmp_p
     assert main(["predict", str(run_dir), str(folder), "-o", str(out), "--metadata", str(csv)]) == 0
     assert "metadata for 1 of 3 images (2 without a row); 1 CSV row(s) name no image given" in capsys.readouterr().out
 
+    unrelated = tmp_path / "unrelated.csv"
+    unrelated.write_text("image_id,age_approximate,sex\nISIC_9999999,40,female\n")
+    assert main(["predict", str(run_dir), str(folder), "-o", str(out), "--metadata", str(unrelated)]) == 2
+    assert f"--metadata {unrelated}: none of the 3 images has a row (looked for ids like 'ISIC_" in (
+        capsys.readouterr().err
+    )
+
     bad = tmp_path / "no_id.csv"
     bad.write_text("name,age\nx,3\n")
     assert main(["predict", str(run_dir), str(folder), "-o", str(out), "--metadata", str(bad)]) == 2
