@@ -21,8 +21,10 @@ The joint presets fit a metadata prior (age, sex) on the training split, so ``jo
 ``ensemble`` are scored on image and metadata together.
 
 Each stage gets a share of the budget, plus whatever earlier stages left unused (an overrun
-is taken from it instead, so the recipe keeps to ``--minutes``). Its epochs are planned from a throughput probe (a
-few training steps of the same model on random images, counted in the minutes), capped at
+is taken from it instead, so the recipe keeps to ``--minutes``). Its epochs are planned from a
+throughput probe (a few training steps of the same model on random images, counted in the
+minutes), or, for a later run of a preset the recipe already trained (another seed or fold),
+from the seconds per epoch that run took; capped at
 the preset's own epochs, and a :class:`~lesionkit.training.time_budget.TimeBudget` stops it
 cleanly if it runs long; evaluation uses the best checkpoint with the preset's test-time
 augmentation. ``--folds K`` scores each recipe by stratified K-fold cross-validation of
@@ -194,12 +196,20 @@ def reused_minutes(run_dir: Path, stage: Stage, log: Any = print) -> float:
 
 
 def train_stage(
-    stage: Stage, overrides: dict[str, Any], seconds: float, run_dir: Path, log: Any = print, *, reuse: bool = False
+    stage: Stage,
+    overrides: dict[str, Any],
+    seconds: float,
+    run_dir: Path,
+    log: Any = print,
+    *,
+    reuse: bool = False,
+    seconds_per_epoch: float | None = None,
 ) -> tuple[Any, float]:
     """Train one stage within ``seconds``; returns the Trainer of its best checkpoint and the minutes used.
 
     With ``reuse``, a run already finished in ``run_dir`` (by an earlier, interrupted benchmark) is
-    scored as it is.
+    scored as it is. With ``seconds_per_epoch`` (what an earlier run of the same preset took,
+    set-up included) the epochs are planned from it instead of from a throughput probe.
     """
     from lesionkit import Trainer
     from lesionkit.training.time_budget import TimeBudget
@@ -211,10 +221,21 @@ def train_stage(
     cfg = trainer.config
     train_images = _train_size(trainer)
     eval_images = len(trainer.split("validation")) if "validation" in trainer.dataset.split_names() else 0
-    rate = probe_images_per_second(cfg)
-    left = seconds - (time.perf_counter() - start)
-    epochs = plan_epochs(cfg, left, rate, train_images, eval_images)
-    log(f"  {stage.preset}: {rate:.1f} img/s, {train_images} training images, {epochs} epoch(s) in {left / 60:.1f} min")
+    if seconds_per_epoch:
+        left = seconds - (time.perf_counter() - start)
+        epochs = int(max(1, min(cfg.epochs, math.floor(left / seconds_per_epoch))))
+        log(
+            f"  {stage.preset}: {seconds_per_epoch:.0f} s/epoch in the recipe's previous run of it, "
+            f"{epochs} epoch(s) in {left / 60:.1f} min"
+        )
+    else:
+        rate = probe_images_per_second(cfg)
+        left = seconds - (time.perf_counter() - start)
+        epochs = plan_epochs(cfg, left, rate, train_images, eval_images)
+        log(
+            f"  {stage.preset}: {rate:.1f} img/s, {train_images} training images, "
+            f"{epochs} epoch(s) in {left / 60:.1f} min"
+        )
     planned = {**overrides, "epochs": epochs}
     warmup = cfg.schedule.params.get("warmup_epochs")
     if warmup is not None and float(warmup) >= epochs / 2:
@@ -231,6 +252,14 @@ def train_stage(
     if budget.stopped_early:
         log(f"  {stage.preset}: stopped by the time budget after {len(trainer.history.get('loss', []))} epoch(s)")
     return Trainer.from_run(run_dir), minutes
+
+
+def epochs_run(run_dir: Path) -> int:
+    """Epochs in a run's ``history.csv`` (0 when there is none)."""
+    history = run_dir / "history.csv"
+    if not history.is_file():
+        return 0
+    return max(sum(1 for line in history.read_text().splitlines() if line.strip()) - 1, 0)
 
 
 def split_scores(trainer: Any, split: str, scores: Sequence[str]) -> dict[str, float]:
@@ -306,6 +335,10 @@ def run_recipe(
             collected.setdefault(label, {}).setdefault(key, []).append(value)
 
     budget_end = 0.0  # minutes of the budget that the runs so far were entitled to
+    # Seconds per epoch that a finished run of a (preset, data) took, set-up included: a later run
+    # of the same preset (another seed, another fold) plans from it. A probe of pure training
+    # steps misses the input pipeline, validation and checkpoints (plan_epochs guesses them).
+    pace: dict[tuple[str, str], float] = {}
     for stage in stages:
         overrides: dict[str, Any] = {"data_dir": ham10000 if stage.data == "ham10000" else isic2017}
         if size:
@@ -332,8 +365,13 @@ def run_recipe(
             # whole keeps to ``minutes``.
             budget_end += minutes * stage.share / repeats
             seconds = max(budget_end - used, 0.0) * 60
-            trainer, spent = train_stage(stage, fold_overrides, seconds, run_dir, log, reuse=reuse)
+            key = (stage.preset, stage.data)
+            trainer, spent = train_stage(
+                stage, fold_overrides, seconds, run_dir, log, reuse=reuse, seconds_per_epoch=pace.get(key)
+            )
             used += spent
+            if (done := epochs_run(run_dir)) > 0:
+                pace[key] = spent * 60 / done
             runs[-1].append(run_dir)
             if stage.member:
                 members.setdefault(fold, []).append(run_dir)

@@ -87,7 +87,7 @@ def test_joint_recipe_continues_each_fold_from_its_own_run(bench, monkeypatch, t
     class _Scored:
         dataset = type("D", (), {"split_names": staticmethod(lambda: ("train", "validation"))})()
 
-    def fake_train_stage(stage, overrides, seconds, run_dir, log, *, reuse=False):
+    def fake_train_stage(stage, overrides, seconds, run_dir, log, *, reuse=False, seconds_per_epoch=None):
         calls.append((run_dir.name, overrides))
         return _Scored(), 1.0
 
@@ -120,7 +120,7 @@ def test_ensemble_recipe_averages_three_seeds_per_fold(bench, monkeypatch, tmp_p
     calls: list[tuple[str, dict]] = []
     scored: list[list[str]] = []
 
-    def fake_train_stage(stage, overrides, seconds, run_dir, log, *, reuse=False):
+    def fake_train_stage(stage, overrides, seconds, run_dir, log, *, reuse=False, seconds_per_epoch=None):
         calls.append((run_dir.name, overrides))
         return object(), 2.0
 
@@ -144,7 +144,7 @@ def test_unused_minutes_carry_over_to_the_next_stage(bench, monkeypatch, tmp_pat
     given: list[float] = []
     spent = iter([2.0, 5.0, 1.0])  # minutes each member uses of a 9-minute budget (3 each)
 
-    def fake_train_stage(stage, overrides, seconds, run_dir, log, *, reuse=False):
+    def fake_train_stage(stage, overrides, seconds, run_dir, log, *, reuse=False, seconds_per_epoch=None):
         given.append(seconds / 60)
         return object(), next(spent)
 
@@ -153,3 +153,20 @@ def test_unused_minutes_carry_over_to_the_next_stage(bench, monkeypatch, tmp_pat
     result = bench.run_recipe("ensemble", isic2017="/isic", ham10000="/ham", minutes=9.0, size=None, out_dir=tmp_path)
     assert given == pytest.approx([3.0, 4.0, 2.0])  # 3; 3 + 1 left by the first; 9 - (2 + 5) left for the last
     assert result["minutes"] == 8.0
+
+
+def test_later_runs_of_a_preset_plan_from_the_first_runs_pace(bench, monkeypatch, tmp_path) -> None:
+    """Seeds 1 and 2 plan their epochs from the seconds per epoch that seed 0 took, not from a new probe."""
+    paces: list[float | None] = []
+
+    def fake_train_stage(stage, overrides, seconds, run_dir, log, *, reuse=False, seconds_per_epoch=None):
+        paces.append(seconds_per_epoch)
+        run_dir.mkdir(parents=True)
+        (run_dir / "history.csv").write_text("epoch,loss\n0,1.0\n1,0.9\n2,0.8\n3,0.7\n")  # 4 epochs
+        return object(), 2.0  # minutes: 30 s per epoch
+
+    monkeypatch.setattr(bench, "train_stage", fake_train_stage)
+    monkeypatch.setattr(bench, "ensemble_scores", lambda run_dirs, scores: {"validation": dict.fromkeys(scores, 0.8)})
+    bench.run_recipe("ensemble", isic2017="/isic", ham10000="/ham", minutes=6.0, size=None, out_dir=tmp_path)
+    assert paces == [None, 30.0, 30.0]
+    assert bench.epochs_run(tmp_path / "nowhere") == 0
