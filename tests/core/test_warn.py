@@ -59,3 +59,20 @@ def lesionkit_root() -> str:
     import lesionkit
 
     return str(Path(lesionkit.__file__).parent)
+
+
+def test_standard_library_frames_between_are_passed_over() -> None:
+    # Trainer.dataset is a functools.cached_property: the first frame outside lesionkit is
+    # functools.py's, which is not where the user's code is.
+    from lesionkit import Trainer
+    from lesionkit.data.diagnoses import DIAGNOSES
+
+    primary = {"name": "synthetic", "params": {"sizes": {"train": 4, "validation": 2, "test": 2}}}
+    extra = {"name": "synthetic", "params": {"seed": 1, "sizes": {"train": 4, "validation": 2, "test": 2}}}
+    joint = {"name": "joint", "params": {"dataset": primary, "extra": [extra], "keep": [DIAGNOSES[0]]}}
+    trainer = Trainer({"name": "w", "dataset": joint, "backbone": "resnet18", "weights": None})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert trainer.dataset is not None
+    dropped = [w for w in caught if "dropped" in str(w.message)]
+    assert dropped and {w.filename for w in dropped} == {__file__}
