@@ -134,8 +134,9 @@ def test_the_chief_writes_a_complete_run(two_worker_run) -> None:
     with (run / "reports" / "test" / "predictions.csv").open(newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 4  # every test image once, gathered from both workers...
-    # ...in the order of the images: the same as one process predicts with the last weights.
-    trainer = Trainer.from_run(run, weights="last")
+    # ...in the order of the images: the same as one process predicts with the best checkpoint,
+    # which `lesionkit fit --evaluate` reports (as `lesionkit evaluate RUN` does).
+    trainer = Trainer.from_run(run, weights="best")
     test = trainer.split("test")
     alone = trainer.predict(test.load_images(trainer.config.image_size))
     assert [r["image_id"] for r in rows] == list(test.ids)
