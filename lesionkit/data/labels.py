@@ -22,6 +22,7 @@ import attrs
 import numpy as np
 
 from lesionkit.data.csvtable import format_problems, parse_binary, read_csv
+from lesionkit.data.metadata_csv import read_metadata_csv
 from lesionkit.data.split import CLASS_NAMES, MELANOMA, NEVUS, SEBORRHEIC_KERATOSIS
 from lesionkit.errors import DataError, DataWarning
 from lesionkit.warn import warn
@@ -88,41 +89,22 @@ def read_ground_truth(path: str | Path, *, strict: bool = True) -> LabelTable:
 def read_metadata(path: str | Path, ids: tuple[str, ...]) -> dict[str, tuple[object, ...]]:
     """Per-image columns of an ISIC metadata CSV (``image_id,age_approximate,sex``) in ``ids`` order.
 
-    ``age_approximate`` becomes a float or ``None`` ("unknown"), other columns
-    strings or ``None``. A missing file gives ``{}``; ids absent from it get ``None``.
-    Malformed rows are skipped with a :class:`~lesionkit.errors.DataWarning` that
-    counts and lists them; an unreadable file (empty, no ``image_id`` column) gives
-    ``{}`` with a warning. Metadata never stops training.
+    The cells are read as :func:`lesionkit.data.metadata_csv.read_metadata_csv` reads them
+    (ages become floats, empty or "unknown" cells ``None``); ids absent from the file get
+    ``None``. Unlike that function, a dataset's metadata never stops training: a missing file
+    gives ``{}``, an unreadable one (empty, no id column) ``{}`` with a
+    :class:`~lesionkit.errors.DataWarning`, and malformed rows are skipped with a warning that
+    counts and lists them.
     """
     path = Path(path)
     if not path.exists():
         return {}
     try:
-        table = read_csv(path, what="metadata CSV").require(["image_id"])
+        columns, _ = read_metadata_csv(path, ids)
     except DataError as exc:  # e.g. empty: training goes on without metadata
         warn(f"{exc}; metadata not used", DataWarning)
         return {}
-    problems: list[str] = []
-    by_id = {row.image_id: row for row in table.records(problems)}
-    if problems:
-        warn(format_problems(f"{path}: {len(problems)} metadata row(s) skipped", problems), DataWarning)
-    out: dict[str, tuple[object, ...]] = {}
-    for name in table.extra_columns(["image_id"]):
-        values: list[object] = []
-        for image_id in ids:
-            row = by_id.get(image_id)
-            cell = row[name] if row else ""
-            if cell.lower() in ("", "unknown", "nan", "na"):
-                values.append(None)
-            elif name == "age_approximate":
-                try:
-                    values.append(float(cell))
-                except ValueError:
-                    values.append(None)
-            else:
-                values.append(cell)
-        out[name] = tuple(values)
-    return out
+    return columns
 
 
 def class_counts(diagnosis: np.ndarray) -> dict[str, int]:
