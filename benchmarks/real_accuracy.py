@@ -43,7 +43,6 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import json
-import math
 import os
 import platform
 import sys
@@ -133,54 +132,6 @@ def paper_rows() -> list[dict[str, Any]]:
     return rows
 
 
-def probe_images_per_second(config: Any, steps: int = 4) -> float:
-    """Training images/s of ``config``'s model on random images (one warm-up step, then ``steps`` timed).
-
-    The steps run through ``train_on_batch``: timing a second ``model.fit`` of a few steps also
-    timed its set-up (a new iterator, callbacks), which halved the rate measured for some runs
-    and left them far fewer epochs than their budget had room for.
-    """
-    import keras
-
-    from lesionkit import Trainer
-
-    trainer = Trainer(config.evolve(run_dir=None))
-    model = trainer.build()
-    model.compile(optimizer=keras.optimizers.SGD(1e-4), loss="categorical_crossentropy")
-    size, batch = config.image_size, config.batch_size
-    rng = np.random.default_rng(0)
-    outputs = int(model.output_shape[-1])
-    x = rng.uniform(0, 255, (batch * (steps + 1), size, size, 3)).astype("float32")
-    y = np.eye(outputs, dtype="float32")[rng.integers(0, outputs, len(x))]
-    model.train_on_batch(x[:batch], y[:batch])  # builds and compiles the train step
-    start = time.perf_counter()
-    for step in range(1, steps + 1):
-        model.train_on_batch(x[step * batch : (step + 1) * batch], y[step * batch : (step + 1) * batch])
-    return batch * steps / (time.perf_counter() - start)
-
-
-def plan_epochs(config: Any, seconds: float, rate: float, train_images: int, eval_images: int) -> int:
-    """Whole epochs that fit in ``seconds`` at ``rate`` images/s, between 1 and the config's epochs.
-
-    Validation costs about a third of a training image per image; the input pipeline,
-    augmentation and checkpoints take about a third on top of the probe's pure training steps.
-
-    Example:
-        >>> from lesionkit.config import ExperimentConfig
-        >>> plan_epochs(ExperimentConfig(epochs=12), seconds=600, rate=40, train_images=2000, eval_images=150)
-        7
-    """
-    per_epoch = 1.5 * (train_images + eval_images / 3) / rate
-    return int(max(1, min(config.epochs, math.floor(seconds / per_epoch))))
-
-
-def _train_size(trainer: Any) -> int:
-    from lesionkit.data.balancing import repeats_for
-
-    split = trainer.split("train")
-    return int(repeats_for(trainer.config.balance, split.diagnosis, trainer.config.task).sum())
-
-
 def reused_minutes(run_dir: Path, stage: Stage, log: Any = print) -> float:
     """Training minutes of a finished stage run: as recorded, else from its files' times (probe not included)."""
     recorded = run_dir / MINUTES_FILE
@@ -212,40 +163,19 @@ def train_stage(
     set-up included) the epochs are planned from it instead of from a throughput probe.
     """
     from lesionkit import Trainer
-    from lesionkit.training.time_budget import TimeBudget
+    from lesionkit.training.time_plan import plan_for_budget
 
     if reuse and (run_dir / "state.json").is_file():
         return Trainer.from_run(run_dir), reused_minutes(run_dir, stage, log)
     start = time.perf_counter()
-    trainer = Trainer.from_preset(stage.preset, run_dir=str(run_dir), **overrides)
-    cfg = trainer.config
-    train_images = _train_size(trainer)
-    eval_images = len(trainer.split("validation")) if "validation" in trainer.dataset.split_names() else 0
-    if seconds_per_epoch:
-        left = seconds - (time.perf_counter() - start)
-        epochs = int(max(1, min(cfg.epochs, math.floor(left / seconds_per_epoch))))
-        log(
-            f"  {stage.preset}: {seconds_per_epoch:.0f} s/epoch in the recipe's previous run of it, "
-            f"{epochs} epoch(s) in {left / 60:.1f} min"
-        )
-    else:
-        rate = probe_images_per_second(cfg)
-        left = seconds - (time.perf_counter() - start)
-        epochs = plan_epochs(cfg, left, rate, train_images, eval_images)
-        log(
-            f"  {stage.preset}: {rate:.1f} img/s, {train_images} training images, "
-            f"{epochs} epoch(s) in {left / 60:.1f} min"
-        )
-    planned = {**overrides, "epochs": epochs}
-    warmup = cfg.schedule.params.get("warmup_epochs")
-    if warmup is not None and float(warmup) >= epochs / 2:
-        # A short run still needs most of its steps to decay: warm up for a quarter of them.
-        planned["schedule"] = {
-            "name": cfg.schedule.name,
-            "params": {**cfg.schedule.params, "warmup_epochs": epochs / 4},
-        }
-    trainer = Trainer.from_preset(stage.preset, run_dir=str(run_dir), **planned)
-    budget = TimeBudget(seconds=max(left, 1.0))
+    plan = plan_for_budget(
+        Trainer.from_preset(stage.preset, run_dir=str(run_dir), **overrides),
+        seconds,
+        seconds_per_epoch=seconds_per_epoch,
+    )
+    log(f"  {stage.preset}: {plan.describe()}")
+    trainer = plan.trainer()
+    budget = plan.budget()
     trainer.fit(callbacks=[budget], verbose=0)
     minutes = (time.perf_counter() - start) / 60
     (run_dir / MINUTES_FILE).write_text(f"{minutes:.3f}\n")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from lesionkit.cli._options import add_override_options, extra_data_dirs_override, overrides_from_args
 
@@ -13,6 +14,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_override_options(p)
     p.add_argument("--resume", action="store_true", help="continue the run in --run-dir from its last checkpoint")
     p.add_argument("--evaluate", default="test", help="split to evaluate after training ('' to skip)")
+    p.add_argument(
+        "--minutes",
+        type=float,
+        help="train within this many minutes: epochs planned from a throughput probe (at most the config's), "
+        "stopped cleanly if they run long",
+    )
     p.set_defaults(func=run)
 
 
@@ -42,13 +49,37 @@ def run(args: argparse.Namespace) -> int:
             f"--evaluate {args.evaluate}: the dataset has no {args.evaluate!r} split (it has {', '.join(names)}); "
             f"give one of those, or --evaluate '' to skip the evaluation"
         )
-    trainer.fit(resume=args.resume)
+    budget = None
+    if args.minutes is not None:
+        trainer, budget = _plan_for_minutes(trainer, args.minutes, resume=args.resume)
+    trainer.fit(resume=args.resume, callbacks=[budget] if budget else [])
+    if budget is not None and budget.stopped_early:
+        epochs = len(trainer.history.get("loss", []))
+        print(
+            f"lesionkit: --minutes {args.minutes:g} stopped training after {epochs} epoch(s); the best checkpoint is kept"
+        )
     if args.evaluate:
         # The best checkpoint, as `lesionkit evaluate RUN` and the run's later reports use.
         trainer.load_checkpoint("best")
         report = trainer.evaluate(args.evaluate)
         print(report.table())
     return 0
+
+
+def _plan_for_minutes(trainer: Any, minutes: float, *, resume: bool) -> tuple[Any, Any]:
+    """The Trainer to fit within ``minutes`` (its epochs planned, unless resuming) and its time budget."""
+    from lesionkit.cli import CommandError
+    from lesionkit.training.time_budget import TimeBudget
+    from lesionkit.training.time_plan import plan_for_budget
+
+    if not minutes > 0:
+        raise CommandError(f"--minutes {minutes:g}: give a positive number of minutes")
+    if resume:  # the run's epochs (and schedule) were fixed when it started
+        print(f"lesionkit: --resume with --minutes {minutes:g}: the run keeps its epochs and stops when time is up")
+        return trainer, TimeBudget(minutes=minutes)
+    plan = plan_for_budget(trainer, minutes * 60)
+    print(f"lesionkit: --minutes {minutes:g}: {plan.describe()}")
+    return plan.trainer(), plan.budget()
 
 
 def _preset_dataset(name: str) -> object:

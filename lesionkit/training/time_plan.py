@@ -1,0 +1,194 @@
+"""Planning a run for a wall-clock budget: as many epochs as fit, so that its schedule still ends.
+
+A :class:`~lesionkit.training.time_budget.TimeBudget` alone stops a run when the time is up,
+which leaves a cosine schedule half-decayed: the learning rate is still high at the last
+epoch, and the last epochs are the ones that matter most. :func:`plan_for_budget` instead
+times a few training steps of the config's model on random images, estimates what one epoch
+costs (the training images, the validation images at about a third of one each, and a margin
+for the input pipeline and checkpoints), and gives back the config with the epochs that fit
+(never more than the config's own) and a warm-up that leaves most of a short run to decay.
+The budget still stops the run if the estimate was short.
+
+This is what ``lesionkit fit PRESET --minutes M`` does::
+
+    plan = plan_for_budget(Trainer.from_preset("isic2017_3class_joint", data_dir=...), seconds=3600)
+    print(plan.describe())
+    plan.trainer().fit(callbacks=[plan.budget()])
+
+Example:
+    >>> from lesionkit.config import ExperimentConfig
+    >>> plan_epochs(ExperimentConfig(epochs=12), seconds=600, rate=40, train_images=2000, eval_images=150)
+    7
+    >>> cfg = with_epochs(ExperimentConfig(epochs=12, schedule={"name": "cosine", "params": {"warmup_epochs": 1.0}}), 1)
+    >>> cfg.epochs, cfg.schedule.params["warmup_epochs"]
+    (1, 0.25)
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import numpy as np
+
+from lesionkit.config import ExperimentConfig
+from lesionkit.errors import ConfigError
+from lesionkit.runtime_env import ensure_runtime
+
+if TYPE_CHECKING:
+    from lesionkit.training.time_budget import TimeBudget
+    from lesionkit.training.trainer import Trainer
+
+#: One epoch costs this many times the probe's pure training steps: the input pipeline,
+#: augmentation, validation batches and checkpoint writes come on top of them.
+OVERHEAD = 1.5
+
+
+@attrs.frozen
+class TimePlan:
+    """The epochs planned for a budget, and what they were planned from.
+
+    Attributes:
+        config: the config with the planned ``epochs`` (and warm-up, see :func:`with_epochs`).
+        seconds: the training budget left once the probe was done.
+        seconds_per_epoch: what one epoch is expected to take.
+        images_per_second: the probe's training rate (``None``: planned from an earlier run's pace).
+        train_images: images one epoch trains on (after the config's balancing).
+        eval_images: validation images evaluated after each epoch.
+        reference: the planned Trainer's reference row (a paper preset's published results).
+    """
+
+    config: ExperimentConfig
+    seconds: float
+    seconds_per_epoch: float
+    images_per_second: float | None
+    train_images: int
+    eval_images: int
+    reference: dict[str, float] | None = None
+
+    @property
+    def epochs(self) -> int:
+        """The planned number of epochs."""
+        return self.config.epochs
+
+    def trainer(self) -> Trainer:
+        """A Trainer of the planned config (with the planned Trainer's reference row)."""
+        from lesionkit.training.trainer import Trainer
+
+        return Trainer(self.config, reference=self.reference)
+
+    def budget(self) -> TimeBudget:
+        """A :class:`~lesionkit.training.time_budget.TimeBudget` of :attr:`seconds`, for ``fit(callbacks=...)``."""
+        from lesionkit.training.time_budget import TimeBudget
+
+        return TimeBudget(seconds=max(self.seconds, 1.0))
+
+    def describe(self) -> str:
+        """One line for the console."""
+        source = (
+            f"a probe of {self.images_per_second:.1f} training images/s"
+            if self.images_per_second is not None
+            else "an earlier run's pace"
+        )
+        return (
+            f"{self.epochs} epoch(s) planned in {self.seconds / 60:.1f} min, about {self.seconds_per_epoch:.0f} s "
+            f"each (from {source}; {self.train_images} training and {self.eval_images} validation images per epoch)"
+        )
+
+
+def probe_images_per_second(config: ExperimentConfig, steps: int = 4) -> float:
+    """Training images/s of ``config``'s model on random images (one warm-up step, then ``steps`` timed).
+
+    The steps run through ``train_on_batch``: timing a short ``model.fit`` also times its
+    set-up (a new iterator, callbacks), which halved the measured rate of some models.
+    """
+    if steps < 1:
+        raise ConfigError(f"probe steps = {steps!r}: time at least one training step")
+    ensure_runtime("train")  # the settings fit will train with, chosen before TensorFlow's import
+    import keras
+
+    from lesionkit.training.trainer import Trainer
+
+    model = Trainer(config.evolve(run_dir=None)).build()
+    model.compile(optimizer=keras.optimizers.SGD(1e-4), loss="categorical_crossentropy")
+    size, batch = config.image_size, config.batch_size
+    rng = np.random.default_rng(0)
+    outputs = int(model.output_shape[-1])
+    x = rng.uniform(0, 255, (batch * (steps + 1), size, size, 3)).astype("float32")
+    y = np.eye(outputs, dtype="float32")[rng.integers(0, outputs, len(x))]
+    if outputs == 1:  # a sigmoid head: one 0/1 column
+        y = rng.integers(0, 2, (len(x), 1)).astype("float32")
+    model.train_on_batch(x[:batch], y[:batch])  # builds and compiles the train step
+    start = time.perf_counter()
+    for step in range(1, steps + 1):
+        model.train_on_batch(x[step * batch : (step + 1) * batch], y[step * batch : (step + 1) * batch])
+    return batch * steps / (time.perf_counter() - start)
+
+
+def plan_epochs(config: ExperimentConfig, seconds: float, rate: float, train_images: int, eval_images: int) -> int:
+    """Whole epochs that fit in ``seconds`` at ``rate`` training images/s, between 1 and ``config.epochs``.
+
+    A validation image costs about a third of a training image (no backward pass);
+    :data:`OVERHEAD` covers the input pipeline, augmentation and checkpoints.
+    """
+    if not rate > 0:
+        raise ConfigError(f"rate = {rate!r} images/s: give the measured, positive training rate")
+    return int(max(1, min(config.epochs, math.floor(seconds / epoch_seconds(rate, train_images, eval_images)))))
+
+
+def epoch_seconds(rate: float, train_images: int, eval_images: int) -> float:
+    """Expected seconds of one epoch at ``rate`` training images/s (see :func:`plan_epochs`)."""
+    return OVERHEAD * (train_images + eval_images / 3) / rate
+
+
+def with_epochs(config: ExperimentConfig, epochs: int) -> ExperimentConfig:
+    """``config`` for ``epochs`` epochs; a warm-up of half the run or more shrinks to a quarter of it.
+
+    A short run still needs most of its steps to decay: a one-epoch warm-up in a two-epoch
+    run would leave the learning rate at its peak for the epoch that counts.
+    """
+    changes: dict[str, Any] = {"epochs": int(epochs)}
+    warmup = config.schedule.params.get("warmup_epochs")
+    if warmup is not None and float(warmup) >= epochs / 2:
+        changes["schedule"] = {
+            "name": config.schedule.name,
+            "params": {**config.schedule.params, "warmup_epochs": epochs / 4},
+        }
+    return config.evolve(**changes)
+
+
+def epoch_images(trainer: Trainer) -> tuple[int, int]:
+    """Training images per epoch (after the config's balancing) and validation images, of ``trainer``'s data."""
+    from lesionkit.data.balancing import repeats_for
+
+    cfg = trainer.config
+    train = trainer.split("train")
+    train_images = int(repeats_for(cfg.balance, train.diagnosis, cfg.task).sum())
+    has_validation = "validation" in trainer.dataset.split_names()
+    return train_images, len(trainer.split("validation")) if has_validation else 0
+
+
+def plan_for_budget(trainer: Trainer, seconds: float, *, seconds_per_epoch: float | None = None) -> TimePlan:
+    """Plan ``trainer``'s config to train within ``seconds`` (the probe's own time included).
+
+    Args:
+        trainer: the run to plan (its data is read to count the images; nothing is trained).
+        seconds: the whole budget, from this call on.
+        seconds_per_epoch: what an epoch of this config took before (set-up included); when
+            given, the epochs are planned from it and the probe is skipped.
+
+    Raises:
+        ConfigError: a budget that is not positive.
+    """
+    if not seconds > 0:
+        raise ConfigError(f"budget = {seconds!r} seconds: give a positive number of minutes")
+    start = time.perf_counter()
+    cfg = trainer.config
+    train_images, eval_images = epoch_images(trainer)
+    rate = None if seconds_per_epoch else probe_images_per_second(cfg)
+    per_epoch = seconds_per_epoch or epoch_seconds(rate, train_images, eval_images)  # type: ignore[arg-type]
+    left = seconds - (time.perf_counter() - start)
+    epochs = int(max(1, min(cfg.epochs, math.floor(left / per_epoch))))
+    return TimePlan(with_epochs(cfg, epochs), left, per_epoch, rate, train_images, eval_images, trainer.reference)
