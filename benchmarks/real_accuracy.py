@@ -22,7 +22,7 @@ The joint presets fit a metadata prior (age, sex) on the training split, so ``jo
 
 Each stage gets a share of the budget, plus whatever earlier stages left unused (an overrun
 is taken from it instead, so the recipe keeps to ``--minutes``). Its epochs are planned from a
-throughput probe (a few training steps of the same model on random images, counted in the
+throughput probe (a few training steps of the same model on its training pipeline, counted in the
 minutes), or, for a later run of a preset the recipe already trained (another seed or fold),
 from the seconds per epoch that run took; capped at
 the preset's own epochs, and a :class:`~lesionkit.training.time_budget.TimeBudget` stops it
@@ -266,8 +266,8 @@ def run_recipe(
 
     budget_end = 0.0  # minutes of the budget that the runs so far were entitled to
     # Seconds per epoch that a finished run of a (preset, data) took, set-up included: a later run
-    # of the same preset (another seed, another fold) plans from it. A probe of pure training
-    # steps misses the input pipeline, validation and checkpoints (plan_epochs guesses them).
+    # of the same preset (another seed, another fold) plans from it. A probe of a few training
+    # steps misses validation, checkpoints and set-up (the plan can only estimate them).
     pace: dict[tuple[str, str], float] = {}
     for stage in stages:
         overrides: dict[str, Any] = {"data_dir": ham10000 if stage.data == "ham10000" else isic2017}

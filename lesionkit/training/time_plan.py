@@ -3,9 +3,9 @@
 A :class:`~lesionkit.training.time_budget.TimeBudget` alone stops a run when the time is up,
 which leaves a cosine schedule half-decayed: the learning rate is still high at the last
 epoch, and the last epochs are the ones that matter most. :func:`plan_for_budget` instead
-times a few training steps of the config's model on random images, estimates what one epoch
-costs (the training images, the validation images at about a third of one each, and a margin
-for the input pipeline and checkpoints), and gives back the config with the epochs that fit
+times a few training steps of the config's model on its own training pipeline, estimates what
+one epoch costs (the training images, the validation images at about a third of one each, and a
+margin for the rest of the epoch), and gives back the config with the epochs that fit
 (never more than the config's own) and a warm-up that leaves most of a short run to decay.
 The budget still stops the run if the estimate was short.
 
@@ -18,7 +18,7 @@ This is what ``lesionkit fit PRESET --minutes M`` does::
 Example:
     >>> from lesionkit.config import ExperimentConfig
     >>> plan_epochs(ExperimentConfig(epochs=12), seconds=600, rate=40, train_images=2000, eval_images=150)
-    7
+    8
     >>> cfg = with_epochs(ExperimentConfig(epochs=12, schedule={"name": "cosine", "params": {"warmup_epochs": 1.0}}), 1)
     >>> cfg.epochs, cfg.schedule.params["warmup_epochs"]
     (1, 0.25)
@@ -31,7 +31,6 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import attrs
-import numpy as np
 
 from lesionkit.config import ExperimentConfig
 from lesionkit.errors import ConfigError
@@ -41,9 +40,12 @@ if TYPE_CHECKING:
     from lesionkit.training.time_budget import TimeBudget
     from lesionkit.training.trainer import Trainer
 
-#: One epoch costs this many times the probe's pure training steps: the input pipeline,
-#: augmentation, validation batches and checkpoint writes come on top of them.
-OVERHEAD = 1.5
+#: An epoch costs this many times the probe's training steps for its images: Keras's loop,
+#: metrics and the checkpoint write come on top (1.18–1.27 measured, 64-px ResNet-18, 2 cores).
+OVERHEAD = 1.25
+#: Set-up before the first epoch (the pipeline, compiling) and the first epoch's tracing cost
+#: about one more epoch (measured: 3 epochs and their set-up took as long as 4.2 estimated epochs).
+SETUP_EPOCHS = 1.0
 
 
 @attrs.frozen
@@ -98,44 +100,61 @@ class TimePlan:
         )
 
 
-def probe_images_per_second(config: ExperimentConfig, steps: int = 4) -> float:
-    """Training images/s of ``config``'s model on random images (one warm-up step, then ``steps`` timed).
+def probe_images_per_second(trainer: Trainer, steps: int = 5) -> float:
+    """Training images/s of ``trainer``'s model on its own training pipeline (augmentation included).
 
-    The steps run through ``train_on_batch``: timing a short ``model.fit`` also times its
-    set-up (a new iterator, callbacks), which halved the measured rate of some models.
+    A copy of the model is built and trained on the split's batches with ``train_on_batch``: one
+    step to build it, ``steps`` more that fill the pipeline's prefetch buffer (it fills while the
+    first step compiles, and timing those batches would miss their cost), then ``steps`` timed.
+    Timing a short ``model.fit`` instead would also time its set-up (a new iterator, callbacks),
+    which halved the measured rate of some models. Decoding and caching the images at this size,
+    the first time, happens before the timing.
     """
     if steps < 1:
         raise ConfigError(f"probe steps = {steps!r}: time at least one training step")
     ensure_runtime("train")  # the settings fit will train with, chosen before TensorFlow's import
     import keras
 
+    from lesionkit.training import assembly
     from lesionkit.training.trainer import Trainer
 
-    model = Trainer(config.evolve(run_dir=None)).build()
-    model.compile(optimizer=keras.optimizers.SGD(1e-4), loss="categorical_crossentropy")
-    size, batch = config.image_size, config.batch_size
-    rng = np.random.default_rng(0)
-    outputs = int(model.output_shape[-1])
-    x = rng.uniform(0, 255, (batch * (steps + 1), size, size, 3)).astype("float32")
-    y = np.eye(outputs, dtype="float32")[rng.integers(0, outputs, len(x))]
-    if outputs == 1:  # a sigmoid head: one 0/1 column
-        y = rng.integers(0, 2, (len(x), 1)).astype("float32")
-    model.train_on_batch(x[:batch], y[:batch])  # builds and compiles the train step
+    cfg = trainer.config
+    probe = Trainer(cfg.evolve(run_dir=None))  # its own model: the trainer's stays unbuilt
+    model = probe.build()
+    outputs = probe.head.num_outputs
+    model.compile(
+        optimizer=keras.optimizers.SGD(1e-4),
+        loss="binary_crossentropy" if outputs == 1 else "categorical_crossentropy",
+    )
+    data = assembly.train_data(cfg, trainer.split("train"), outputs)
+    batches = iter(data.dataset.repeat())  # a tiny split's epoch may hold fewer batches than the probe
+    for _ in range(steps + 1):
+        x, y = next(batches)[:2]
+        model.train_on_batch(x, y)
+    images = 0
     start = time.perf_counter()
-    for step in range(1, steps + 1):
-        model.train_on_batch(x[step * batch : (step + 1) * batch], y[step * batch : (step + 1) * batch])
-    return batch * steps / (time.perf_counter() - start)
+    for _ in range(steps):
+        x, y = next(batches)[:2]
+        model.train_on_batch(x, y)
+        images += int(x.shape[0])
+    return images / (time.perf_counter() - start)
 
 
 def plan_epochs(config: ExperimentConfig, seconds: float, rate: float, train_images: int, eval_images: int) -> int:
     """Whole epochs that fit in ``seconds`` at ``rate`` training images/s, between 1 and ``config.epochs``.
 
     A validation image costs about a third of a training image (no backward pass);
-    :data:`OVERHEAD` covers the input pipeline, augmentation and checkpoints.
+    :data:`OVERHEAD` covers the rest of an epoch (Keras's loop, metrics, checkpoints), and
+    :data:`SETUP_EPOCHS` the set-up before the first.
     """
     if not rate > 0:
         raise ConfigError(f"rate = {rate!r} images/s: give the measured, positive training rate")
-    return int(max(1, min(config.epochs, math.floor(seconds / epoch_seconds(rate, train_images, eval_images)))))
+    return epochs_within(config, seconds, epoch_seconds(rate, train_images, eval_images))
+
+
+def epochs_within(config: ExperimentConfig, seconds: float, per_epoch: float) -> int:
+    """Whole epochs of ``per_epoch`` seconds that fit in ``seconds`` after set-up, between 1 and ``config.epochs``."""
+    return int(max(1, min(config.epochs, math.floor(seconds / per_epoch - SETUP_EPOCHS))))
 
 
 def epoch_seconds(rate: float, train_images: int, eval_images: int) -> float:
@@ -187,8 +206,12 @@ def plan_for_budget(trainer: Trainer, seconds: float, *, seconds_per_epoch: floa
     start = time.perf_counter()
     cfg = trainer.config
     train_images, eval_images = epoch_images(trainer)
-    rate = None if seconds_per_epoch else probe_images_per_second(cfg)
-    per_epoch = seconds_per_epoch or epoch_seconds(rate, train_images, eval_images)  # type: ignore[arg-type]
+    rate = None if seconds_per_epoch else probe_images_per_second(trainer)
     left = seconds - (time.perf_counter() - start)
-    epochs = int(max(1, min(cfg.epochs, math.floor(left / per_epoch))))
+    if seconds_per_epoch:  # an earlier run's whole time per epoch: its set-up is already in it
+        per_epoch = seconds_per_epoch
+        epochs = int(max(1, min(cfg.epochs, math.floor(left / per_epoch))))
+    else:
+        per_epoch = epoch_seconds(rate, train_images, eval_images)  # type: ignore[arg-type]
+        epochs = epochs_within(cfg, left, per_epoch)
     return TimePlan(with_epochs(cfg, epochs), left, per_epoch, rate, train_images, eval_images, trainer.reference)
