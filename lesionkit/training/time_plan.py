@@ -193,7 +193,7 @@ def plan_for_budget(trainer: Trainer, seconds: float, *, seconds_per_epoch: floa
     """Plan ``trainer``'s config to train within ``seconds`` (the probe's own time included).
 
     Args:
-        trainer: the run to plan (its data is read to count the images; nothing is trained).
+        trainer: the run to plan (its data is read; the probe trains a copy of its model, never the model itself).
         seconds: the whole budget, from this call on.
         seconds_per_epoch: what an epoch of this config took before (set-up included); when
             given, the epochs are planned from it and the probe is skipped.
