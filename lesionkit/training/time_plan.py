@@ -199,10 +199,17 @@ def plan_for_budget(trainer: Trainer, seconds: float, *, seconds_per_epoch: floa
             given, the epochs are planned from it and the probe is skipped.
 
     Raises:
-        ConfigError: a budget that is not positive.
+        ConfigError: a budget that is not positive, or a multi-worker config (each worker
+            would time itself and could plan other epochs than the rest).
     """
     if not seconds > 0:
         raise ConfigError(f"budget = {seconds!r} seconds: give a positive number of minutes")
+    if trainer.config.distribute == "multi_worker_mirrored":
+        raise ConfigError(
+            "a time budget with distribute='multi_worker_mirrored': every worker must train the same epochs; "
+            "find the epochs that fit on one machine (`lesionkit fit --minutes` there, or plan_for_budget) and give "
+            "every worker those --epochs"
+        )
     start = time.perf_counter()
     cfg = trainer.config
     train_images, eval_images = epoch_images(trainer)

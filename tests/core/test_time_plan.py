@@ -58,6 +58,9 @@ def test_a_plan_probes_the_configs_model(monkeypatch) -> None:
     assert "training images/s" in plan.describe()
     with pytest.raises(ConfigError, match="budget = 0"):
         plan_for_budget(trainer, 0)
+    workers = presets.melanoma_conv5(**FAST, distribute="multi_worker_mirrored")
+    with pytest.raises(ConfigError, match="every worker must train the same epochs"):
+        plan_for_budget(workers, 60)
 
 
 def test_fit_minutes_plans_trains_and_resumes_within_the_budget(tmp_path: Path, capsys) -> None:
