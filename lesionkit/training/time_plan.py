@@ -60,6 +60,7 @@ class TimePlan:
         train_images: images one epoch trains on (after the config's balancing).
         eval_images: validation images evaluated after each epoch.
         reference: the planned Trainer's reference row (a paper preset's published results).
+        dataset: the planned Trainer's dataset, already read (the plan changes no data field).
     """
 
     config: ExperimentConfig
@@ -69,6 +70,7 @@ class TimePlan:
     train_images: int
     eval_images: int
     reference: dict[str, float] | None = None
+    dataset: Any = attrs.field(default=None, eq=False, repr=False)
 
     @property
     def epochs(self) -> int:
@@ -76,10 +78,17 @@ class TimePlan:
         return self.config.epochs
 
     def trainer(self) -> Trainer:
-        """A Trainer of the planned config (with the planned Trainer's reference row)."""
+        """A Trainer of the planned config, with the planned Trainer's reference row and dataset.
+
+        The dataset is shared, not read again: its warnings (images dropped, rows skipped) are
+        not repeated.
+        """
         from lesionkit.training.trainer import Trainer
 
-        return Trainer(self.config, reference=self.reference)
+        planned = Trainer(self.config, reference=self.reference)
+        if self.dataset is not None:
+            planned.dataset = self.dataset  # a cached property: set, it is never read again
+        return planned
 
     def budget(self) -> TimeBudget:
         """A :class:`~lesionkit.training.time_budget.TimeBudget` of :attr:`seconds`, for ``fit(callbacks=...)``."""
@@ -221,4 +230,5 @@ def plan_for_budget(trainer: Trainer, seconds: float, *, seconds_per_epoch: floa
     else:
         per_epoch = epoch_seconds(rate, train_images, eval_images)  # type: ignore[arg-type]
         epochs = epochs_within(cfg, left, per_epoch)
-    return TimePlan(with_epochs(cfg, epochs), left, per_epoch, rate, train_images, eval_images, trainer.reference)
+    planned = with_epochs(cfg, epochs)
+    return TimePlan(planned, left, per_epoch, rate, train_images, eval_images, trainer.reference, trainer.dataset)

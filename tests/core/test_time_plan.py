@@ -47,6 +47,7 @@ def test_a_plan_from_an_earlier_runs_pace_skips_the_probe(monkeypatch) -> None:
     assert "3 epoch(s) planned" in plan.describe() and "an earlier run's pace" in plan.describe()
     planned = plan.trainer()
     assert planned.config == plan.config and planned.reference == trainer.reference and planned.reference
+    assert planned.dataset is trainer.dataset  # read once: its warnings are not repeated
     assert plan.budget().seconds == pytest.approx(plan.seconds) and 99 < plan.seconds <= 100
 
 
