@@ -161,9 +161,9 @@ def plan_epochs(config: ExperimentConfig, seconds: float, rate: float, train_ima
     return epochs_within(config, seconds, epoch_seconds(rate, train_images, eval_images))
 
 
-def epochs_within(config: ExperimentConfig, seconds: float, per_epoch: float) -> int:
-    """Whole epochs of ``per_epoch`` seconds that fit in ``seconds`` after set-up, between 1 and ``config.epochs``."""
-    return int(max(1, min(config.epochs, math.floor(seconds / per_epoch - SETUP_EPOCHS))))
+def epochs_within(config: ExperimentConfig, seconds: float, per_epoch: float, setup: float = SETUP_EPOCHS) -> int:
+    """Whole epochs of ``per_epoch`` seconds that fit in ``seconds`` after ``setup`` epochs' worth, between 1 and ``config.epochs``."""
+    return int(max(1, min(config.epochs, math.floor(seconds / per_epoch - setup))))
 
 
 def epoch_seconds(rate: float, train_images: int, eval_images: int) -> float:
@@ -226,9 +226,10 @@ def plan_for_budget(trainer: Trainer, seconds: float, *, seconds_per_epoch: floa
     left = seconds - (time.perf_counter() - start)
     if seconds_per_epoch:  # an earlier run's whole time per epoch: its set-up is already in it
         per_epoch = seconds_per_epoch
-        epochs = int(max(1, min(cfg.epochs, math.floor(left / per_epoch))))
+        epochs = epochs_within(cfg, left, per_epoch, setup=0.0)
     else:
-        per_epoch = epoch_seconds(rate, train_images, eval_images)  # type: ignore[arg-type]
-        epochs = epochs_within(cfg, left, per_epoch)
+        assert rate is not None
+        per_epoch = epoch_seconds(rate, train_images, eval_images)
+        epochs = plan_epochs(cfg, left, rate, train_images, eval_images)
     planned = with_epochs(cfg, epochs)
     return TimePlan(planned, left, per_epoch, rate, train_images, eval_images, trainer.reference, trainer.dataset)
