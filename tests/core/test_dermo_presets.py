@@ -20,6 +20,10 @@ def test_every_dermo_preset_is_registered_and_valid() -> None:
     assert joint.dataset == finetune.dataset and joint.dataset.name == "joint"
     assert (joint.image_size, finetune.image_size) == (64, 128)  # progressive resizing
     assert joint.metadata_prior == finetune.metadata_prior == ("age", "sex")
+    # The long preset is the joint one with more epochs, nothing else.
+    long = dermo_configs()["isic2017_3class_joint_long"]
+    assert long.epochs == 40 > joint.epochs
+    assert long.evolve(name=joint.name, description=joint.description, epochs=joint.epochs) == joint
 
 
 @pytest.mark.parametrize("name", NEEDS_WEIGHTS)

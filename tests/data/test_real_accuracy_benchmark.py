@@ -20,7 +20,7 @@ def bench():
     return module
 
 
-def test_best_recipe_json(bench, isic_layout, tmp_path) -> None:
+def test_scratch_recipe_json(bench, isic_layout, tmp_path) -> None:
     codes = [0, 1, 2] * 4
     isic = isic_layout(
         tmp_path / "isic", {"train": codes, "validation": [0, 1, 2, 0, 1, 2], "test": [0, 1, 2, 2, 1, 0]}
@@ -32,7 +32,7 @@ def test_best_recipe_json(bench, isic_layout, tmp_path) -> None:
                 "--isic2017",
                 str(isic),
                 "--recipes",
-                "best",
+                "scratch",
                 "--size",
                 "32",
                 "--minutes",
@@ -49,13 +49,13 @@ def test_best_recipe_json(bench, isic_layout, tmp_path) -> None:
     )
     result = json.loads(out.read_text())
     (recipe,) = result["recipes"]
-    assert recipe["name"] == "best" and recipe["minutes"] > 0 and math.isfinite(recipe["minutes"])
+    assert recipe["name"] == "scratch" and recipe["minutes"] > 0 and math.isfinite(recipe["minutes"])
     assert set(recipe["metrics"]) == {"validation", "test"}
     for row in recipe["metrics"].values():
         assert set(row) == {"melanoma_auc", "seborrheic_keratosis_auc", "mean_auc"}
         assert all(0.0 <= v <= 1.0 and math.isfinite(v) for v in row.values())
         assert row["mean_auc"] == pytest.approx((row["melanoma_auc"] + row["seborrheic_keratosis_auc"]) / 2)
-    run = tmp_path / "runs" / "best" / "isic2017_3class_best"
+    run = tmp_path / "runs" / "scratch" / "isic2017_3class_best"
     assert (run / "checkpoints" / "best").is_dir()
     # An ensemble of a run with itself scores as the run does.
     twice = bench.ensemble_scores([run, run], bench.TASK_KEYS)
@@ -170,3 +170,25 @@ def test_later_runs_of_a_preset_plan_from_the_first_runs_pace(bench, monkeypatch
     bench.run_recipe("ensemble", isic2017="/isic", ham10000="/ham", minutes=6.0, size=None, out_dir=tmp_path)
     assert paces == [None, 30.0, 30.0]
     assert bench.epochs_run(tmp_path / "nowhere") == 0
+
+
+def test_best_recipe_is_the_long_joint_preset_with_the_whole_budget(bench, monkeypatch, tmp_path) -> None:
+    """``best`` trains isic2017_3class_joint_long once, on ISIC 2017 + HAM10000, with every minute of the budget."""
+    calls: list[tuple[str, dict, float]] = []
+
+    class _Scored:
+        dataset = type("D", (), {"split_names": staticmethod(lambda: ("train", "validation"))})()
+
+    def fake_train_stage(stage, overrides, seconds, run_dir, log, *, reuse=False, seconds_per_epoch=None):
+        calls.append((run_dir.name, overrides, seconds))
+        return _Scored(), 50.0
+
+    monkeypatch.setattr(bench, "train_stage", fake_train_stage)
+    monkeypatch.setattr(bench, "split_scores", lambda trainer, split, scores: dict.fromkeys(scores, 0.9))
+    result = bench.run_recipe("best", isic2017="/isic", ham10000="/ham", minutes=60.0, size=None, out_dir=tmp_path)
+    ((name, overrides, seconds),) = calls
+    assert name == "isic2017_3class_joint_long" and seconds == pytest.approx(3600.0)
+    assert overrides["dataset"]["params"]["extra"] == [{"name": "ham10000", "params": {"data_dir": "/ham"}}]
+    assert result["metrics"]["validation"]["mean_auc"] == pytest.approx(0.9)
+    with pytest.raises(SystemExit, match="pass --ham10000"):
+        bench.run_recipe("best", isic2017="/isic", ham10000=None, minutes=1.0, size=None, out_dir=tmp_path)
