@@ -54,7 +54,7 @@ DERMO_AUGMENTATION = (
 )
 #: Epochs of ``isic2017_3class_joint_long``: the joint preset's 16 left its training AUC still rising
 #: (0.85); 40 took it to 0.88 and validation melanoma / SK AUC from about 0.73 / 0.85 to 0.76 / 0.88
-#: (images only, one seed each), in about 43 minutes on two idle CPU cores.
+#: (images only, one seed each), in 40–43 minutes on two idle CPU cores.
 JOINT_LONG_EPOCHS = 40
 #: What ``weights=`` of the fine-tuning presets must be.
 NEEDS_DERMO_WEIGHTS = "a finished ham10000_dx7 run directory (or its exported .keras file)"
