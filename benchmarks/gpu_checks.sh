@@ -3,7 +3,7 @@
 # root, in an environment where lesionkit is installed with a CUDA-enabled TensorFlow
 # (pip uninstall -y tensorflow-cpu && pip install 'tensorflow[and-cuda]' -e .).
 # About 6-8 minutes on one H100, plus REAL_MINUTES (default 6) of real-data training of the
-# REAL_RECIPES (default dermo) when ISIC2017 and HAM10000 are set; a lent machine may cap one
+# REAL_RECIPES (default best) when ISIC2017 and HAM10000 are set; a lent machine may cap one
 # command at 10 minutes, so run the real-data step alone there (ONLY_REAL=1). Every figure is printed with the device it came from;
 # a failing step is reported and the next one still runs.
 set -u
@@ -38,7 +38,7 @@ fi
 if [ -n "${ISIC2017:-}" ] && [ -n "${HAM10000:-}" ]; then
   minutes=${REAL_MINUTES:-6}
   timeout $((minutes * 60 * 2 + 300)) python benchmarks/real_accuracy.py --isic2017 "$ISIC2017" --ham10000 "$HAM10000" \
-    --recipes "${REAL_RECIPES:-dermo}" --size 224 --minutes "$minutes" --json gpu_real_accuracy.json \
+    --recipes "${REAL_RECIPES:-best}" --size 224 --minutes "$minutes" --json gpu_real_accuracy.json \
     || echo "!! exit $? from: benchmarks/real_accuracy.py"
 else
   echo
