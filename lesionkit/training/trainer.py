@@ -219,10 +219,16 @@ class Trainer:
                 )
             if not role.is_chief:
                 self.history = {key: [float(v) for v in values] for key, values in fitted.history.items()}
-                return self.history
-        self.history = run.read_history() if role.is_chief else {}
-        if cfg.metadata_prior and role.is_chief:
-            self.fit_metadata_prior(cfg.metadata_prior)
+        if role.is_chief:
+            self.history = run.read_history()
+            if cfg.metadata_prior:
+                self.fit_metadata_prior(cfg.metadata_prior)
+        elif start.epoch >= cfg.epochs:
+            self.history = {}
+        # Every worker waits here for the chief's last writes: a worker that went on at once could
+        # load the best checkpoint (for the evaluation that gathers across workers) before the
+        # chief had written it, and predict its share of the images with older weights.
+        agreed(strategy, lambda: None, what="writing the run")
         return self.history
 
     def load_checkpoint(self, which: str = "best") -> Path:

@@ -140,7 +140,8 @@ def test_the_chief_writes_a_complete_run(two_worker_run) -> None:
     test = trainer.split("test")
     alone = trainer.predict(test.load_images(trainer.config.image_size))
     assert [r["image_id"] for r in rows] == list(test.ids)
-    assert [float(r["probability"]) for r in rows] == pytest.approx(alone, abs=1e-5)
+    gathered = [float(r["probability"]) for r in rows]
+    assert gathered == pytest.approx(alone, abs=1e-5), f"gathered {gathered} vs one process {list(alone)}"
 
 
 @pytest.mark.slow
