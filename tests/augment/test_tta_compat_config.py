@@ -11,6 +11,7 @@ from lesionkit.augment.base import Compose
 from lesionkit.augment.primitives import AugmentError
 from lesionkit.augment.tta import dihedral_views, tta_views
 from lesionkit.config import ExperimentConfig
+from lesionkit.registry.errors import InvalidParameterError
 
 
 @pytest.mark.parametrize("backend", ("tf", "imgaug"))
@@ -84,7 +85,12 @@ def test_bad_parameters_say_what_is_wrong() -> None:
         lesionkit.augmenters.create("saturation", delta=0.1, factor=1.2)
     with pytest.raises(AugmentError, match="probability"):
         lesionkit.augmenters.create("flip", horizontal=2)
-    with pytest.raises(Exception, match="rotation"):
+    with pytest.raises(InvalidParameterError) as info:
         lesionkit.augmenters.create("affine", rotation=10)  # did-you-mean from the registry
+    assert type(info.value) is InvalidParameterError
+    assert str(info.value) == (
+        "augmenter 'affine' has no parameter 'rotation'. Did you mean 'rotate'? "
+        "Accepted: rotate, shear, scale, fill, backend"
+    )
     with pytest.raises(ValueError, match="cannot mix"):
         Compose([lesionkit.augmenters.create("flip"), lesionkit.augmenters.create("flip", backend="imgaug")])

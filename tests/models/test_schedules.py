@@ -68,16 +68,27 @@ def test_schedules_serialise_and_drive_an_optimizer(schedule: object) -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "params"),
+    ("name", "params", "message"),
     [
-        ("step_decay", {"learning_rate": LR, "steps_per_epoch": 0}),
-        ("step_decay", {"learning_rate": -1.0, "steps_per_epoch": 3}),
-        ("step_decay", {"learning_rate": LR, "steps_per_epoch": 3, "every": 0}),
-        ("cosine", {"learning_rate": LR, "steps_per_epoch": 3, "epochs": 0}),
-        ("cosine", {"learning_rate": LR, "steps_per_epoch": 3, "epochs": 2, "warmup_epochs": 2}),
-        ("cosine", {"learning_rate": LR, "steps_per_epoch": 3, "epochs": 2, "alpha": 2.0}),
+        ("step_decay", {"learning_rate": LR, "steps_per_epoch": 0}, "steps_per_epoch = 0: use an integer > 0"),
+        ("step_decay", {"learning_rate": -1.0, "steps_per_epoch": 3}, "learning_rate = -1.0: use a number > 0"),
+        ("step_decay", {"learning_rate": LR, "steps_per_epoch": 3, "every": 0}, "every = 0: use an integer > 0"),
+        ("cosine", {"learning_rate": LR, "steps_per_epoch": 3, "epochs": 0}, "epochs = 0: use an integer > 0"),
+        (
+            "cosine",
+            {"learning_rate": LR, "steps_per_epoch": 3, "epochs": 2, "warmup_epochs": 2},
+            "warm-up of 6 steps leaves nothing of 6 steps to decay; shorten warmup_epochs",
+        ),
+        (
+            "cosine",
+            {"learning_rate": LR, "steps_per_epoch": 3, "epochs": 2, "alpha": 2.0},
+            "alpha = 2.0: the final rate fraction must be in [0, 1]",
+        ),
     ],
 )
-def test_bad_parameters(name: str, params: dict) -> None:
-    with pytest.raises(ScheduleError):
+def test_bad_parameters(name: str, params: dict, message: str) -> None:
+    with pytest.raises(ScheduleError) as info:
         lesionkit.schedules.create(name, **params)
+    # Exactly the schedule's own error (not a registry or Keras error that happens to subclass it), word for word.
+    assert type(info.value) is ScheduleError
+    assert str(info.value) == message
