@@ -18,7 +18,7 @@ import time
 import numpy as np
 import sklearn.metrics as skm
 
-from lesionkit.evaluation.metrics import isic_metrics
+from lesionkit.evaluation.stats.metrics import isic_metrics
 
 
 def reference(y: np.ndarray, p: np.ndarray) -> dict[str, float]:

@@ -4,7 +4,7 @@ Writes ``--images`` JPEGs (synthetic lesions at ``--source-size`` px, like resiz
 photos) to a temporary folder, trains a tiny run for one epoch (the weights do not matter for
 speed), then times, on the same loaded model in the same process:
 
-- **lesionkit**: :func:`lesionkit.evaluation.predict.predict_files`, what ``lesionkit predict``
+- **lesionkit**: :func:`lesionkit.evaluation.prediction.predict.predict_files`, what ``lesionkit predict``
   runs (parallel decode with Pillow's JPEG draft mode, the next batch decoded while the model
   predicts, batched ``Trainer.predict``); with ``--tta N`` also N test-time views;
 - **plain loop**: what a user would write: for each batch, ``PIL.Image.open(f).convert("RGB")
@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> None:
     settings = configure_runtime("infer")  # what `lesionkit predict` does before importing TensorFlow
     import numpy as np
 
-    from lesionkit.evaluation.predict import predict_files
+    from lesionkit.evaluation.prediction.predict import predict_files
 
     print("runtime: " + ", ".join(f"{n}={s.env_value} ({s.source})" for n, s in settings.items()))
     with tempfile.TemporaryDirectory() as tmp:

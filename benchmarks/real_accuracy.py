@@ -222,7 +222,7 @@ def probability_scores(
 ) -> dict[str, float]:
     """Melanoma and/or seborrheic keratosis ROC AUC of probabilities ``probs`` for ISIC 2017 ``diagnosis`` codes."""
     from lesionkit.data.diagnoses import MELANOMA, SEBORRHEIC_KERATOSIS
-    from lesionkit.evaluation.metrics import binary_metrics
+    from lesionkit.evaluation.stats.metrics import binary_metrics
     from lesionkit.task import get_task
 
     task = get_task(task_name)

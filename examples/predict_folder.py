@@ -14,7 +14,7 @@ from pathlib import Path
 
 from lesionkit import Trainer
 from lesionkit.cli.cmd_predict import collect_images
-from lesionkit.evaluation.predict import predict_files, write_submission
+from lesionkit.evaluation.prediction.predict import predict_files, write_submission
 
 
 def main(argv: list[str] | None = None) -> Path:

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from lesionkit.evaluation.metrics import binary_metrics, threshold_for_sensitivity
-from lesionkit.evaluation.plots import plot_metrics_bar, plot_precision_recall, plot_roc
-from lesionkit.evaluation.scoring import CLASSES, read_ground_truth, read_submission, score_tables
+from lesionkit.evaluation.reports.plots import plot_metrics_bar, plot_precision_recall, plot_roc
+from lesionkit.evaluation.scoring.isic2017 import CLASSES, read_ground_truth, read_submission, score_tables
+from lesionkit.evaluation.stats.metrics import binary_metrics, threshold_for_sensitivity
 
 
 def write_demo_files(folder: Path, n: int = 120, seed: int = 0) -> tuple[Path, Path]:

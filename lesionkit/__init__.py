@@ -36,7 +36,7 @@ _REGISTRIES = (
 _LAZY = {
     "Trainer": ("lesionkit.training.trainer", "Trainer"),
     "Ensemble": ("lesionkit.training.ensemble", "Ensemble"),
-    "Report": ("lesionkit.evaluation.report", "Report"),
+    "Report": ("lesionkit.evaluation.reports.report", "Report"),
     "ExperimentConfig": ("lesionkit.config", "ExperimentConfig"),
     "ComponentSpec": ("lesionkit.config", "ComponentSpec"),
     "Registry": ("lesionkit.registry", "Registry"),
@@ -70,7 +70,7 @@ __all__ = [
 if TYPE_CHECKING:
     from lesionkit import presets
     from lesionkit.config import ComponentSpec, ExperimentConfig
-    from lesionkit.evaluation.report import Report
+    from lesionkit.evaluation.reports.report import Report
     from lesionkit.registries import (
         augmenters,
         backbones,

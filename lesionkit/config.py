@@ -29,6 +29,7 @@ from lesionkit.errors import ConfigError
 from lesionkit.models.freeze import POLICIES
 from lesionkit.models.runtime import PRECISIONS, STRATEGIES
 from lesionkit.registry import did_you_mean, one_of
+from lesionkit.task import FROM_DATASET, SPELLED_PREFIX, TaskError, parse_task
 
 # Each list of allowed values has one owner; these names are kept for code that read them here.
 TRAINABLE: tuple[str, ...] = tuple(POLICIES)
@@ -168,8 +169,19 @@ def _one_of(choices: tuple[str, ...]) -> Any:
 
 
 def _registered_task(inst: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value == FROM_DATASET:
+        return
+    if isinstance(value, str) and value.startswith(SPELLED_PREFIX):
+        try:
+            parse_task(value)
+        except TaskError as exc:
+            raise ConfigError(f"task: {exc}") from None
+        return
     if not isinstance(value, str) or value not in registries.tasks:
-        raise ConfigError(one_of("task", value, registries.tasks.names()) + " (tasks in lesionkit.tasks)")
+        raise ConfigError(
+            one_of("task", value, registries.tasks.names())
+            + f" (tasks in lesionkit.tasks, {FROM_DATASET!r}, or classes spelled out: 'classes:nevus,melanoma')"
+        )
 
 
 def _positive(kind: type[int] | type[float]) -> Any:
@@ -217,7 +229,7 @@ def _optional_positive_int(inst: Any, attribute: attrs.Attribute[Any], value: An
         _positive(int)(inst, attribute, value)
 
 
-#: The fields a metadata prior can use (``lesionkit.evaluation.metadata_prior.FIELDS``).
+#: The fields a metadata prior can use (``lesionkit.evaluation.posthoc.metadata_prior.FIELDS``).
 METADATA_FIELDS = ("age", "sex", "site")
 
 
@@ -262,7 +274,10 @@ class ExperimentConfig:
     Attributes:
         name: label for the run and reports.
         task: a name in ``lesionkit.tasks``: ``"melanoma"`` or ``"seborrheic_keratosis"``
-            (positive class vs the rest) or a plugin's.
+            (positive class vs the rest) or a plugin's; ``"from_dataset"``, every class the
+            dataset holds (a Trainer spells it out when it reads the dataset); or classes spelled
+            out, ``"classes:benign=nevus+other_benign,malignant=melanoma"``
+            (:meth:`lesionkit.task.Task.from_classes`).
         data_dir: dataset root; ``None`` lets the dataset pick (``$LESIONKIT_DATA``...).
         cache_dir: where resized images are cached; ``None`` uses the default.
         image_size: square input size in pixels (≥ 32).
@@ -288,7 +303,7 @@ class ExperimentConfig:
         metadata_prior: metadata fields (``age``, ``sex``, ``site``) of a prior fitted on the
             training split at the end of :meth:`~lesionkit.Trainer.fit` and combined with the
             image model's probabilities wherever a split has metadata
-            (:mod:`lesionkit.evaluation.metadata_prior`); empty: none.
+            (:mod:`lesionkit.evaluation.posthoc.metadata_prior`); empty: none.
         color_constancy: ``"shades_of_gray"`` (Minkowski p = 6) or ``"gray_world"``: each image's
             colour cast divided out by a layer inside the model, so training, evaluation,
             prediction and exported models all see it (:mod:`lesionkit.models.color_constancy`);

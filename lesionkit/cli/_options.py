@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from lesionkit.cli import CommandError
-from lesionkit.evaluation.defaults import DEFAULT_RESAMPLES
+from lesionkit.evaluation.stats.defaults import DEFAULT_RESAMPLES
 
 
 def add_override_options(parser: argparse.ArgumentParser) -> None:

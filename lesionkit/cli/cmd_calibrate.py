@@ -30,8 +30,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lesionkit.evaluation.calibration import expected_calibration_error
-    from lesionkit.evaluation.run_calibration import choose_run_operating_point, fit_run_temperature
+    from lesionkit.evaluation.posthoc.run_calibration import choose_run_operating_point, fit_run_temperature
+    from lesionkit.evaluation.stats.calibration import expected_calibration_error
 
     rule = rule_from_args(args)
     trainer, y, raw, views = validation_predictions(args, calibrated=False)

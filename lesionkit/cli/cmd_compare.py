@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from lesionkit.evaluation.defaults import DEFAULT_RESAMPLES, DEFAULT_SPECIFICITY
+from lesionkit.evaluation.stats.defaults import DEFAULT_RESAMPLES, DEFAULT_SPECIFICITY
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     import json
 
     from lesionkit.cli import CommandError
-    from lesionkit.evaluation.compare import compare_runs
+    from lesionkit.evaluation.reports.compare import compare_runs
     from lesionkit.io import atomic_write_text
 
     if args.bootstrap < 0 or not 0 < args.specificity < 1:

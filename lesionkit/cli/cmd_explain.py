@@ -26,8 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from lesionkit.cli import CommandError
     from lesionkit.cli.cmd_predict import collect_images
-    from lesionkit.evaluation.explain import explain_files
-    from lesionkit.evaluation.model_metadata import read_metadata
+    from lesionkit.evaluation.prediction.explain import explain_files
+    from lesionkit.evaluation.prediction.model_description import read_metadata
     from lesionkit.task import get_task
 
     files = collect_images(args.images, recursive=args.recursive)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from lesionkit.cli import CommandError
 
 if TYPE_CHECKING:  # `lesionkit --help` must run where only lesionkit is installed
-    from lesionkit.evaluation.metadata_prior import MetadataPrior
+    from lesionkit.evaluation.posthoc.metadata_prior import MetadataPrior
     from lesionkit.training.trainer import Trainer
 
 
@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lesionkit.evaluation.metadata_prior import FIELDS, MetadataPriorError
+    from lesionkit.evaluation.posthoc.metadata_prior import FIELDS, MetadataPriorError
     from lesionkit.training.trainer import Trainer
 
     fields = None
@@ -65,7 +65,7 @@ def _metadata_only_line(trainer: Trainer, prior: MetadataPrior) -> str:
     """How well the metadata alone ranks each class on validation: one-vs-rest ROC AUC."""
     import numpy as np
 
-    from lesionkit.evaluation.metrics import binary_metrics
+    from lesionkit.evaluation.stats.metrics import binary_metrics
 
     split = trainer.split("validation")
     labels = split.labels(trainer.config.task)

@@ -63,7 +63,7 @@ def collect_images(items: list[str], *, recursive: bool = False) -> list[Path]:
 
 def run(args: argparse.Namespace) -> int:
     from lesionkit.cli import CommandError
-    from lesionkit.evaluation.predict import predict_files, write_class_probabilities, write_submission
+    from lesionkit.evaluation.prediction.predict import predict_files, write_class_probabilities, write_submission
     from lesionkit.task import get_task
     from lesionkit.training.trainer import Trainer
 
@@ -129,8 +129,8 @@ def read_patient_metadata(csv: str | None, files: list[Path]) -> dict[str, tuple
 def run_exported(args: argparse.Namespace, files: list[Path], patients: dict[str, tuple[object, ...]] | None) -> int:
     """``lesionkit predict model.keras ...``: the exported model's metadata replaces the run directory."""
     from lesionkit.cli import CommandError
-    from lesionkit.evaluation.exported import predict_exported, write_predictions
-    from lesionkit.evaluation.model_metadata import read_metadata as read_model_metadata
+    from lesionkit.evaluation.prediction.exported import predict_exported, write_predictions
+    from lesionkit.evaluation.prediction.model_description import read_metadata as read_model_metadata
     from lesionkit.training.export import load_model
 
     if args.other:

@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from lesionkit.cli import CommandError
-    from lesionkit.evaluation.run_summary import find_runs, runs_table
+    from lesionkit.evaluation.reports.run_summary import find_runs, runs_table
 
     summaries = find_runs(args.dirs)
     if not summaries:

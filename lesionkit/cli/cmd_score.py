@@ -39,9 +39,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lesionkit.evaluation.metrics import MetricUndefinedWarning
-    from lesionkit.evaluation.scoring import ScoringWarning, SubmissionScore, score_submission
-    from lesionkit.evaluation.scoring_isic2018 import is_task3_file, score_task3
+    from lesionkit.evaluation.scoring.isic2017 import ScoringWarning, SubmissionScore, score_submission
+    from lesionkit.evaluation.scoring.isic2018 import is_task3_file, score_task3
+    from lesionkit.evaluation.stats.metrics import MetricUndefinedWarning
 
     shown = (ScoringWarning, MetricUndefinedWarning)
     with warnings.catch_warnings(record=True) as caught:

@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from lesionkit.evaluation.run_calibration import choose_run_operating_point
+    from lesionkit.evaluation.posthoc.run_calibration import choose_run_operating_point
 
     rule = rule_from_args(args)
     assert rule is not None  # the option group is required

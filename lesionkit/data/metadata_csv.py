@@ -1,6 +1,6 @@
 """Per-image metadata (age, sex, site) for images named by id, read from any release's metadata CSV.
 
-A model with a metadata prior (:mod:`lesionkit.evaluation.metadata_prior`) needs each image's
+A model with a metadata prior (:mod:`lesionkit.evaluation.posthoc.metadata_prior`) needs each image's
 age and sex at prediction time too. :func:`read_metadata_csv` reads the metadata CSV of ISIC
 2017 (``image_id,age_approximate,sex``), HAM10000 (``image_id,...,age,sex,localization``) or
 ISIC 2019 (``image,age_approx,anatom_site_general,...``), or a CSV of your own with an

@@ -23,7 +23,7 @@ texture)::
         --weights runs/joint --run-dir runs/joint128
 
 The joint presets also fit a metadata prior on the training split's ages and sexes
-(:mod:`lesionkit.evaluation.metadata_prior`), which every evaluation combines with the image
+(:mod:`lesionkit.evaluation.posthoc.metadata_prior`), which every evaluation combines with the image
 probabilities; ``lesionkit metadata-prior RUN`` adds one to any other run.
 
 Every recipe here is sized for two CPU cores: a ResNet-18 at 64 px (128 px for the last

@@ -15,7 +15,7 @@ from typing import Any
 
 import attrs
 
-from lesionkit.evaluation.report import COLUMN_TITLES, PAPER_COLUMNS, Report, _fmt
+from lesionkit.evaluation.reports.report import COLUMN_TITLES, PAPER_COLUMNS, Report, _fmt
 from lesionkit.presets.paper import PAPER_METHODS
 
 METHODS = PAPER_METHODS
@@ -48,7 +48,7 @@ class Reproduction:
 
     def save(self, directory: str | Path) -> Path:
         """Write ``paper_table_<task>.md`` and a ROC AUC bar chart into ``directory``."""
-        from lesionkit.evaluation.plots import plot_metrics_bar
+        from lesionkit.evaluation.reports.plots import plot_metrics_bar
         from lesionkit.io import atomic_write_text
 
         out = Path(directory)

@@ -170,7 +170,7 @@ class RunDir:
 
     @property
     def metadata_prior_file(self) -> Path:
-        """``metadata_prior.json``: the prior of :mod:`lesionkit.evaluation.metadata_prior`, when the run has one."""
+        """``metadata_prior.json``: the prior of :mod:`lesionkit.evaluation.posthoc.metadata_prior`, when the run has one."""
         return self.path / METADATA_PRIOR
 
     @property

@@ -21,8 +21,8 @@ import attrs
 import numpy as np
 
 from lesionkit.errors import ConfigError
-from lesionkit.evaluation.confidence import DEFAULT_RESAMPLES
-from lesionkit.evaluation.report import Report
+from lesionkit.evaluation.reports.report import Report
+from lesionkit.evaluation.stats.confidence import DEFAULT_RESAMPLES
 from lesionkit.training.trainer import Trainer
 
 __all__ = ["Ensemble", "EnsembleError"]
@@ -103,7 +103,7 @@ class Ensemble:
         The report carries no published reference row, temperature or frozen threshold: those
         belong to single runs (each member's own temperature and prior are in its probabilities).
         """
-        from lesionkit.evaluation.evaluate import evaluate_split
+        from lesionkit.evaluation.reports.evaluate import evaluate_split
 
         first = self.members[0]
         probabilities = self.predict_split(split, tta=tta)

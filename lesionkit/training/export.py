@@ -1,6 +1,6 @@
 """A trained model as one self-describing ``.keras`` file (or a TFLite file), and loading it back.
 
-An exported model carries :class:`~lesionkit.evaluation.model_metadata.ExportMetadata` (class
+An exported model carries :class:`~lesionkit.evaluation.prediction.model_description.ExportMetadata` (class
 names, task, image size, preprocessing, temperature, threshold, TTA) in a pass-through layer,
 so ``lesionkit predict model.keras`` needs nothing else.
 
@@ -21,7 +21,7 @@ from typing import Any
 
 from lesionkit.config import ExperimentConfig
 from lesionkit.errors import LesionkitError
-from lesionkit.evaluation.model_metadata import METADATA_LAYER, ExportMetadata, read_metadata
+from lesionkit.evaluation.prediction.model_description import METADATA_LAYER, ExportMetadata, read_metadata
 from lesionkit.io import atomic_path, atomic_write_bytes, atomic_write_text
 from lesionkit.runs import RunDir
 
@@ -52,7 +52,7 @@ def run_metadata(config: ExperimentConfig, model: Any, run: RunDir | None = None
     ``run`` has them; the TTA setting from the config.
     """
     from lesionkit import __version__
-    from lesionkit.evaluation.metadata_prior import MetadataPrior
+    from lesionkit.evaluation.posthoc.metadata_prior import MetadataPrior
     from lesionkit.task import get_task
 
     calibration = run.read_calibration() if run is not None else None

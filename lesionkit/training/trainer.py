@@ -25,11 +25,11 @@ import numpy as np
 from lesionkit import registries
 from lesionkit.config import ExperimentConfig
 from lesionkit.data.split import Dataset, Split
-from lesionkit.evaluation.calibration import TemperatureScaling
-from lesionkit.evaluation.confidence import DEFAULT_RESAMPLES
-from lesionkit.evaluation.metadata_prior import MetadataPrior
-from lesionkit.evaluation.operating_point import OperatingPoint
-from lesionkit.evaluation.report import Report
+from lesionkit.evaluation.posthoc.metadata_prior import MetadataPrior
+from lesionkit.evaluation.reports.report import Report
+from lesionkit.evaluation.stats.calibration import TemperatureScaling
+from lesionkit.evaluation.stats.confidence import DEFAULT_RESAMPLES
+from lesionkit.evaluation.stats.operating_point import OperatingPoint
 from lesionkit.models.cluster import WorkerRole, worker_role
 from lesionkit.runs import ResumePoint, RunDir, RunDirError, default_run_dir
 from lesionkit.runtime_env import ensure_runtime
@@ -63,7 +63,10 @@ class Trainer:
         if not isinstance(config, ExperimentConfig):
             config = ExperimentConfig.from_dict(config)
         config.validate_components()
+        config, dataset = assembly.resolve_task(config)
         self.config = config
+        if dataset is not None:
+            self.__dict__["dataset"] = dataset  # read once: the task's classes came from it
         self.reference = dict(reference) if reference else None
         self.history: dict[str, list[float]] = {}
         self.report_prefix = ""
@@ -263,7 +266,7 @@ class Trainer:
                 ``metadata_prior``, else ``("age", "sex")``.
 
         Every later :meth:`evaluate` (and :meth:`predict` given ``metadata=``) combines it with
-        the image probabilities (:mod:`lesionkit.evaluation.metadata_prior`).
+        the image probabilities (:mod:`lesionkit.evaluation.posthoc.metadata_prior`).
 
         Raises:
             MetadataPriorError: the split has no metadata for those fields.
@@ -306,7 +309,7 @@ class Trainer:
         config, prefix = assembly.external_data(run.read_config().evolve(run_dir=str(run.path)), data)
         trainer = cls(config, reference=None if data else run.read_reference())
         trainer.report_prefix = prefix
-        from lesionkit.evaluation.run_calibration import run_operating_point, run_temperature
+        from lesionkit.evaluation.posthoc.run_calibration import run_operating_point, run_temperature
 
         trainer.temperature, trainer.operating_point = run_temperature(run), run_operating_point(run)
         if run.metadata_prior_file.is_file():
@@ -352,8 +355,8 @@ class Trainer:
 
         With a :attr:`temperature` (fitted by ``lesionkit calibrate``), the probabilities then go through it.
         """
-        from lesionkit.evaluation.inference import predict
-        from lesionkit.evaluation.run_calibration import apply_run_temperature
+        from lesionkit.evaluation.posthoc.run_calibration import apply_run_temperature
+        from lesionkit.evaluation.prediction.inference import predict
 
         augmenter = assembly.tta_augmenter(self.config) if tta > 1 else None
         batch = batch_size or self.config.batch_size
@@ -400,7 +403,7 @@ class Trainer:
             bootstrap: resamples of the stratified-bootstrap intervals (seeded by the
                 config's seed; 0 = none).
         """
-        from lesionkit.evaluation.evaluate import evaluate_split, save_report
+        from lesionkit.evaluation.reports.evaluate import evaluate_split, save_report
 
         cfg, data = self.config, self.split(split)
         views = max(cfg.tta if tta is None else int(tta), 1)

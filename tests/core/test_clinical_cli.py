@@ -54,7 +54,7 @@ def test_evaluate_calibrate_threshold_and_evaluate_again(run_dir: Path, capsys) 
     calibrated = trainer.predict(images)
     trainer.temperature = None
     raw = trainer.predict(images)
-    from lesionkit.evaluation.calibration import apply_temperature
+    from lesionkit.evaluation.stats.calibration import apply_temperature
 
     np.testing.assert_allclose(calibrated, apply_temperature(raw, temperature["temperature"]), rtol=1e-9)
 

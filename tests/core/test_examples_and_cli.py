@@ -235,7 +235,7 @@ def test_example_predict_folder(sk_run: Path, tmp_path: Path, monkeypatch) -> No
     namespace = run_example("predict_folder.py", [], monkeypatch)
     out = namespace["main"]([str(sk_run), str(folder), "-o", str(tmp_path / "p.csv"), "--with", str(sk_run)])
     from lesionkit import Trainer
-    from lesionkit.evaluation.predict import predict_files
+    from lesionkit.evaluation.prediction.predict import predict_files
 
     _, expected, _ = predict_files(Trainer.from_run(sk_run), [folder / "ISIC_0000001.png"])
     lines = out.read_text().splitlines()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from lesionkit.cli import main
-from lesionkit.evaluation.run_summary import find_runs, summarize_run
+from lesionkit.evaluation.reports.run_summary import find_runs, summarize_run
 
 
 def make_run(

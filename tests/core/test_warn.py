@@ -9,7 +9,7 @@ import numpy as np
 
 from lesionkit.data.labels import read_metadata
 from lesionkit.errors import DataWarning
-from lesionkit.evaluation.metrics import MetricUndefinedWarning, binary_metrics
+from lesionkit.evaluation.stats.metrics import MetricUndefinedWarning, binary_metrics
 
 
 def test_a_metric_warning_points_at_the_caller() -> None:

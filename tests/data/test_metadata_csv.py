@@ -9,7 +9,7 @@ import pytest
 
 from lesionkit.data.metadata_csv import read_metadata_csv
 from lesionkit.errors import DataError, DataWarning
-from lesionkit.evaluation.metadata_prior import MetadataPrior
+from lesionkit.evaluation.posthoc.metadata_prior import MetadataPrior
 
 
 def test_ham10000_columns_feed_a_prior(tmp_path: Path) -> None:

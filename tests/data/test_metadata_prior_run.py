@@ -12,7 +12,7 @@ from conftest import make_isic_layout
 from lesionkit import Trainer
 from lesionkit.cli import main
 from lesionkit.config import ExperimentConfig
-from lesionkit.evaluation.metadata_prior import MetadataPrior
+from lesionkit.evaluation.posthoc.metadata_prior import MetadataPrior
 
 CONFIG = {
     "name": "with_prior",
@@ -157,7 +157,7 @@ def test_predict_metadata_needs_a_prior(run_dir: Path, tmp_path: Path, capsys) -
 
 
 def test_exported_model_carries_the_prior(run_dir: Path, tmp_path: Path, capsys) -> None:
-    from lesionkit.evaluation.model_metadata import read_metadata
+    from lesionkit.evaluation.prediction.model_description import read_metadata
     from lesionkit.training.export import load_model
 
     model_file = tmp_path / "with_prior.keras"

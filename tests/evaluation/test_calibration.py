@@ -14,7 +14,8 @@ from PIL import Image
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from lesionkit.errors import DataError
-from lesionkit.evaluation.calibration import (
+from lesionkit.evaluation.reports.plots import plot_reliability
+from lesionkit.evaluation.stats.calibration import (
     CalibrationWarning,
     TemperatureScaling,
     apply_temperature,
@@ -22,9 +23,8 @@ from lesionkit.evaluation.calibration import (
     calibration_bins,
     expected_calibration_error,
     fit_temperature,
-    plot_reliability,
 )
-from lesionkit.evaluation.metrics import MetricInputError
+from lesionkit.evaluation.stats.metrics import MetricInputError
 
 
 def over_confident(n: int, seed: int, sharpness: float = 3.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -12,20 +12,20 @@ import pytest
 from lesionkit.config import ExperimentConfig
 from lesionkit.data.split import Split
 from lesionkit.errors import DataError
-from lesionkit.evaluation.calibration import expected_calibration_error
-from lesionkit.evaluation.clinical_report import clinical_report
-from lesionkit.evaluation.compare import compare_runs
-from lesionkit.evaluation.confidence import UnpairedPredictionsError
-from lesionkit.evaluation.evaluate import evaluate_split, save_report
-from lesionkit.evaluation.metrics import binary_metrics
-from lesionkit.evaluation.run_calibration import (
+from lesionkit.evaluation.posthoc.run_calibration import (
     apply_run_temperature,
     choose_run_operating_point,
     fit_run_temperature,
     run_operating_point,
     run_temperature,
 )
-from lesionkit.evaluation.run_summary import runs_table, summarize_run
+from lesionkit.evaluation.reports.clinical_report import clinical_report
+from lesionkit.evaluation.reports.compare import compare_runs
+from lesionkit.evaluation.reports.evaluate import evaluate_split, save_report
+from lesionkit.evaluation.reports.run_summary import runs_table, summarize_run
+from lesionkit.evaluation.stats.calibration import expected_calibration_error
+from lesionkit.evaluation.stats.metrics import binary_metrics
+from lesionkit.evaluation.stats.paired import UnpairedPredictionsError
 from lesionkit.runs import RunDir
 
 N = 120
@@ -203,7 +203,7 @@ def test_model_card_after_evaluation(tmp_path):
     ):
         assert f"## {section}" in text
     assert "not calibrated" in text  # no temperature fitted: a limitation
-    from lesionkit.evaluation.model_card import write_model_card
+    from lesionkit.evaluation.reports.model_card import write_model_card
 
     md, js = write_model_card(run, tmp_path / "export")
     assert md.read_text() == text and json.loads(js.read_text())["data"]["splits"]["train"] == 300

@@ -18,18 +18,15 @@ from sklearn.metrics import (
 )
 
 from lesionkit.errors import LesionkitError
-from lesionkit.evaluation.confidence import (
-    Interval,
+from lesionkit.evaluation.stats.confidence import Interval, bootstrap_ci, resample_counts, sensitivity_at_specificity
+from lesionkit.evaluation.stats.metrics import MetricInputError
+from lesionkit.evaluation.stats.paired import (
     UnpairedPredictionsError,
-    bootstrap_ci,
     delong_auc,
     delong_test,
     paired_bootstrap,
     paired_cases,
-    resample_counts,
-    sensitivity_at_specificity,
 )
-from lesionkit.evaluation.metrics import MetricInputError
 
 
 def scored_cases(n: int, seed: int, separation: float = 1.0, prevalence: float = 0.3) -> tuple[np.ndarray, np.ndarray]:

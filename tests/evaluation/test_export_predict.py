@@ -16,8 +16,8 @@ from PIL import Image
 
 from lesionkit import Trainer
 from lesionkit.cli import main
-from lesionkit.evaluation.calibration import apply_temperature
-from lesionkit.evaluation.model_metadata import ExportMetadata, MetadataError, read_metadata
+from lesionkit.evaluation.prediction.model_description import ExportMetadata, MetadataError, read_metadata
+from lesionkit.evaluation.stats.calibration import apply_temperature
 from lesionkit.runs import RunDir
 
 TINY = {"name": "synthetic", "params": {"sizes": {"train": 16, "validation": 8, "test": 12}}}

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from lesionkit.data.synthetic import _rng, draw_lesion_with_mask
-from lesionkit.evaluation.gradcam import GradCAMError, gradcam, mass_inside, target_layer
+from lesionkit.evaluation.prediction.gradcam import GradCAMError, gradcam, mass_inside, target_layer
 
 SIZE = 32
 

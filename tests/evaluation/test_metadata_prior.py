@@ -10,7 +10,7 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from lesionkit.config import ConfigError, ExperimentConfig
-from lesionkit.evaluation.metadata_prior import MetadataPrior, MetadataPriorError
+from lesionkit.evaluation.posthoc.metadata_prior import MetadataPrior, MetadataPriorError
 
 CLASSES = ("nevus", "melanoma", "seborrheic_keratosis")
 

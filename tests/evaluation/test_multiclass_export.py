@@ -9,9 +9,9 @@ import pytest
 from PIL import Image
 
 from lesionkit import Trainer, load_model
-from lesionkit.evaluation.explain import explain_files, save_error_gallery
-from lesionkit.evaluation.exported import predict_exported
-from lesionkit.evaluation.model_metadata import read_metadata
+from lesionkit.evaluation.prediction.explain import explain_files, save_error_gallery
+from lesionkit.evaluation.prediction.exported import predict_exported
+from lesionkit.evaluation.prediction.model_description import read_metadata
 
 CLASSES = ("nevus", "melanoma", "seborrheic_keratosis")
 

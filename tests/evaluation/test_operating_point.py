@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lesionkit.errors import DataError
-from lesionkit.evaluation.metrics import MetricInputError
-from lesionkit.evaluation.operating_point import (
+from lesionkit.evaluation.stats.metrics import MetricInputError
+from lesionkit.evaluation.stats.operating_point import (
     OperatingPoint,
     ThresholdLeakError,
     choose_and_report,

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from lesionkit.evaluation.predict import predict_files
+from lesionkit.evaluation.prediction.predict import predict_files
 
 
 class MeanBrightness:

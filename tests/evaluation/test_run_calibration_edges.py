@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from lesionkit.errors import DataError
-from lesionkit.evaluation.run_calibration import (
+from lesionkit.evaluation.posthoc.run_calibration import (
     choose_run_operating_point,
     fit_run_temperature,
     run_operating_point,
@@ -64,7 +64,7 @@ def test_a_threshold_of_zero_stays_zero_under_a_new_temperature(run: RunDir) -> 
 
 
 def test_predictions_files_that_cannot_be_compared_say_why(tmp_path) -> None:
-    from lesionkit.evaluation.compare import read_predictions
+    from lesionkit.evaluation.reports.compare import read_predictions
 
     with pytest.raises(DataError, match="does not exist"):
         read_predictions(tmp_path / "none.csv")

@@ -11,9 +11,9 @@ import pytest
 from PIL import Image
 
 from lesionkit.errors import DataError
-from lesionkit.evaluation.confidence import Interval, bootstrap_ci
-from lesionkit.evaluation.metrics import MetricInputError
-from lesionkit.evaluation.subgroups import AGE_BANDS, _format_interval, age_band, subgroup_metrics
+from lesionkit.evaluation.stats.confidence import Interval, bootstrap_ci
+from lesionkit.evaluation.stats.metrics import MetricInputError
+from lesionkit.evaluation.stats.subgroups import AGE_BANDS, _format_interval, age_band, subgroup_metrics
 
 
 @pytest.fixture(scope="module")

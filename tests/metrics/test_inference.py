@@ -1,4 +1,4 @@
-"""evaluation/inference.py on its own: image batches, TTA averaging, non-finite probabilities."""
+"""evaluation/prediction/inference.py on its own: image batches, TTA averaging, non-finite probabilities."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from lesionkit.augment.tta import view_seed
-from lesionkit.evaluation.inference import as_image_batch, average_views, check_finite, predict
+from lesionkit.evaluation.prediction.inference import as_image_batch, average_views, check_finite, predict
 
 
 class Shift:

@@ -1,4 +1,4 @@
-"""lesionkit.evaluation.metrics: agreement with scikit-learn, the ISIC scorer and hand-computed cases."""
+"""lesionkit.evaluation.stats.metrics: agreement with scikit-learn, the ISIC scorer and hand-computed cases."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import sklearn.metrics as skm
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lesionkit.evaluation.metrics import (
+from lesionkit.evaluation.stats.metrics import (
     MetricInputError,
     MetricUndefinedWarning,
     binary_metrics,

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 from sklearn.metrics import confusion_matrix as sk_confusion_matrix
 
-from lesionkit.evaluation.metrics import (
+from lesionkit.evaluation.reports.report import Report
+from lesionkit.evaluation.stats.metrics import (
     MetricInputError,
     MetricUndefinedWarning,
     balanced_accuracy,
@@ -24,7 +25,6 @@ from lesionkit.evaluation.metrics import (
     one_vs_rest_auc,
     positive_class_metrics,
 )
-from lesionkit.evaluation.report import Report
 
 CLASSES3 = ("nevus", "melanoma", "seborrheic_keratosis")
 
@@ -129,7 +129,7 @@ def test_multiclass_report_tables_and_files(tmp_path: Path) -> None:
 
 
 def test_binary_report_is_unchanged(tmp_path: Path) -> None:
-    from lesionkit.evaluation.metrics import binary_metrics
+    from lesionkit.evaluation.stats.metrics import binary_metrics
 
     y, p = np.array([0, 1, 1, 0]), np.array([0.2, 0.7, 0.4, 0.6])
     report = Report("b", "test", "melanoma", binary_metrics(y, p), y, p, ids=("a", "b", "c", "d"))

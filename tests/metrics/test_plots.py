@@ -1,4 +1,4 @@
-"""lesionkit.evaluation.plots: each function writes a readable PNG atomically; bad input is refused."""
+"""lesionkit.evaluation.reports.plots: each function writes a readable PNG atomically; bad input is refused."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pytest
 from PIL import Image
 
 from lesionkit.errors import DataError, DataNotFoundError
-from lesionkit.evaluation.metrics import MetricInputError
-from lesionkit.evaluation.plots import plot_metrics_bar, plot_precision_recall, plot_roc, plot_training_curves
+from lesionkit.evaluation.reports.plots import plot_metrics_bar, plot_precision_recall, plot_roc, plot_training_curves
+from lesionkit.evaluation.stats.metrics import MetricInputError
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 RNG = np.random.default_rng(3)

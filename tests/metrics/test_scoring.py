@@ -1,4 +1,4 @@
-"""lesionkit.evaluation.scoring and `lesionkit score`: ISIC 2017 Part 3 CSVs built in tmp_path."""
+"""lesionkit.evaluation.scoring.isic2017 and `lesionkit score`: ISIC 2017 Part 3 CSVs built in tmp_path."""
 
 from __future__ import annotations
 
@@ -10,14 +10,14 @@ import pytest
 
 from lesionkit.cli import main
 from lesionkit.errors import DataNotFoundError
-from lesionkit.evaluation.metrics import MetricUndefinedWarning, isic_metrics
-from lesionkit.evaluation.scoring import (
+from lesionkit.evaluation.scoring.isic2017 import (
     ScoringError,
     ScoringWarning,
     read_ground_truth,
     read_submission,
     score_submission,
 )
+from lesionkit.evaluation.stats.metrics import MetricUndefinedWarning, isic_metrics
 
 HEADER = "image_id,melanoma,seborrheic_keratosis"
 RNG = np.random.default_rng(7)
@@ -217,7 +217,7 @@ def test_class_without_positives_scores_nan_with_a_warning(tmp_path, capsys):
 
 
 def test_one_task_submissions_are_scored_and_the_missing_task_named(truth, tmp_path, capsys):
-    from lesionkit.evaluation.predict import write_submission
+    from lesionkit.evaluation.prediction.predict import write_submission
 
     files = [tmp_path / f"{i}.jpg" for i in IDS]
     pred = tmp_path / "melanoma_only.csv"  # as `lesionkit predict` writes it for a melanoma run

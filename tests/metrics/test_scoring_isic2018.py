@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from lesionkit.cli import main
-from lesionkit.evaluation.scoring import ScoringError
-from lesionkit.evaluation.scoring_isic2018 import TASK3_COLUMNS, is_task3_file, score_task3
+from lesionkit.evaluation.scoring.isic2017 import ScoringError
+from lesionkit.evaluation.scoring.isic2018 import TASK3_COLUMNS, is_task3_file, score_task3
 
 isic_scoring = pytest.importorskip("isic_challenge_scoring.classification")
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from lesionkit.evaluation.scoring import ScoringError
-from lesionkit.evaluation.scoring_isic2018 import TASK3_COLUMNS, ScoringWarning, read_task3, score_task3
+from lesionkit.evaluation.scoring.isic2017 import ScoringError
+from lesionkit.evaluation.scoring.isic2018 import TASK3_COLUMNS, ScoringWarning, read_task3, score_task3
 
 HEADER = "image," + ",".join(TASK3_COLUMNS)
 ONE_HOT = [",".join("1.0" if c == k else "0.0" for c in range(7)) for k in range(7)]

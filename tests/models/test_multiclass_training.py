@@ -11,7 +11,7 @@ import pytest
 from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 
 from lesionkit.config import ComponentSpec, ExperimentConfig
-from lesionkit.evaluation.metrics import multiclass_metrics
+from lesionkit.evaluation.stats.metrics import multiclass_metrics
 
 
 @pytest.fixture(scope="module")

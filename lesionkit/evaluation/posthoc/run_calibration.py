@@ -33,8 +33,8 @@ from typing import Any
 import numpy as np
 
 from lesionkit.errors import DataError
-from lesionkit.evaluation.calibration import TemperatureScaling, apply_temperature, fit_temperature
-from lesionkit.evaluation.operating_point import OperatingPoint, choose_threshold
+from lesionkit.evaluation.stats.calibration import TemperatureScaling, apply_temperature, fit_temperature
+from lesionkit.evaluation.stats.operating_point import OperatingPoint, choose_threshold
 from lesionkit.runs import RunDir, RunDirError
 
 __all__ = [

@@ -1,13 +1,13 @@
 """Grad-CAM pictures: one overlay per image, and a gallery of a test report's most confident errors.
 
-An overlay draws the Grad-CAM map (:mod:`lesionkit.evaluation.gradcam`) of the predicted
+An overlay draws the Grad-CAM map (:mod:`lesionkit.evaluation.prediction.gradcam`) of the predicted
 class over the image, with the class probabilities in the title. The error gallery of a
 report shows the most confident false negatives (positives scored lowest) and false
 positives (negatives scored highest), each with its map, so the first look at a model's
 mistakes is one picture in the report folder.
 
 Example:
-    >>> from lesionkit.evaluation.explain import explain_files
+    >>> from lesionkit.evaluation.prediction.explain import explain_files
     >>> written, skipped = explain_files(model, files, "explained/", image_size=224,
     ...                                  class_names=("other", "melanoma"))  # doctest: +SKIP
 """
@@ -20,8 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from lesionkit.evaluation._plotting import new_figure, save_png
-from lesionkit.evaluation.report import Report
+from lesionkit.evaluation.reports._plotting import new_figure, save_png
+from lesionkit.evaluation.reports.report import Report
 
 #: File name of the error gallery in a test report folder.
 ERROR_GALLERY = "gradcam_errors.png"
@@ -79,8 +79,8 @@ def explain_files(
     """
     from lesionkit.data.images import load_image
     from lesionkit.errors import DataError
-    from lesionkit.evaluation.exported import calibrate, class_probabilities
-    from lesionkit.evaluation.gradcam import gradcam
+    from lesionkit.evaluation.prediction.exported import calibrate, class_probabilities
+    from lesionkit.evaluation.prediction.gradcam import gradcam
 
     out = Path(out_dir)
     written: list[Path] = []
@@ -174,7 +174,7 @@ def save_error_gallery(
     scored highest) below. Multi-class: the most confident misclassifications (true → predicted).
     ``images`` are the report's images in its order (0–255 RGB). A row without errors says so.
     """
-    from lesionkit.evaluation.gradcam import gradcam
+    from lesionkit.evaluation.prediction.gradcam import gradcam
 
     rows = _gallery_rows(report, per_kind)
     columns = max([len(indices) for _, indices, _, _ in rows] + [1])

@@ -2,7 +2,7 @@
 
 The model file (``lesionkit export RUN -o model.keras``) carries its class names, image size,
 temperature, decision threshold and test-time augmentation setting
-(:class:`~lesionkit.evaluation.model_metadata.ExportMetadata`). :func:`predict_exported`
+(:class:`~lesionkit.evaluation.prediction.model_description.ExportMetadata`). :func:`predict_exported`
 decodes and resizes the images in a batched, parallel ``tf.data`` pipeline (the model
 preprocesses them itself), averages the TTA views, applies the temperature, and
 thresholds; :func:`write_predictions` writes one probability column per class and the
@@ -10,7 +10,7 @@ decision.
 
 Example:
     >>> from lesionkit import load_model
-    >>> from lesionkit.evaluation.model_metadata import read_metadata
+    >>> from lesionkit.evaluation.prediction.model_description import read_metadata
     >>> model = load_model("melanoma.keras")  # doctest: +SKIP
     >>> result = predict_exported(model, read_metadata(model), files)  # doctest: +SKIP
     >>> write_predictions("predictions.csv", result)  # doctest: +SKIP
@@ -25,7 +25,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from lesionkit.evaluation.model_metadata import ExportMetadata
+from lesionkit.evaluation.prediction.model_description import ExportMetadata
 from lesionkit.io import atomic_write_text
 
 
@@ -91,7 +91,7 @@ def class_probabilities(model: Any, images: np.ndarray) -> np.ndarray:
 
 def calibrate(probabilities: np.ndarray, temperature: float | None) -> np.ndarray:
     """``probabilities`` with the temperature applied (two classes: to the positive column, as it was fitted)."""
-    from lesionkit.evaluation.calibration import apply_temperature
+    from lesionkit.evaluation.stats.calibration import apply_temperature
 
     if temperature is None:
         return probabilities
@@ -122,7 +122,7 @@ def predict_exported(
     """Calibrated class probabilities and decisions of an exported ``model`` for image ``files``.
 
     Args:
-        metadata: the model's own (:func:`~lesionkit.evaluation.model_metadata.read_metadata`).
+        metadata: the model's own (:func:`~lesionkit.evaluation.prediction.model_description.read_metadata`).
         tta: test-time views averaged; default the exported setting.
         patients: per-image metadata columns aligned with ``files`` (age, sex, site; e.g. from
             :func:`lesionkit.data.metadata_csv.read_metadata_csv`): with a model whose
@@ -131,7 +131,7 @@ def predict_exported(
 
     Files that cannot be decoded are skipped and named with the reason in ``skipped``.
     """
-    from lesionkit.evaluation.inference import average_views
+    from lesionkit.evaluation.prediction.inference import average_views
 
     views = metadata.tta if tta is None else max(int(tta), 1)
     augmenter = tta_augmenter(metadata) if views > 1 else None
@@ -157,7 +157,7 @@ def predict_exported(
     k = max(len(metadata.classes), 2)
     raw = np.concatenate(chunks) if chunks else np.zeros((0, k))
     if patients is not None and metadata.metadata_prior is not None and len(raw):
-        from lesionkit.evaluation.metadata_prior import MetadataPrior
+        from lesionkit.evaluation.posthoc.metadata_prior import MetadataPrior
 
         prior = MetadataPrior.from_dict(metadata.metadata_prior)
         raw = prior.apply(raw, {name: [column[i] for i in kept_rows] for name, column in patients.items()})

@@ -53,7 +53,7 @@ def target_layer(model: Any) -> str:
     recorded = getattr(model, TARGET_ATTRIBUTE, None)
     if isinstance(recorded, str) and recorded:
         return recorded
-    from lesionkit.evaluation.model_metadata import read_metadata
+    from lesionkit.evaluation.prediction.model_description import read_metadata
 
     metadata = read_metadata(model)
     if metadata is not None and metadata.gradcam_layer:

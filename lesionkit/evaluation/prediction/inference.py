@@ -6,7 +6,7 @@ tasks; a 1-output (sigmoid) model's matrix is ``(1 − p, p)``.
 
 Example:
     >>> import numpy as np
-    >>> from lesionkit.evaluation.inference import average_views
+    >>> from lesionkit.evaluation.prediction.inference import average_views
     >>> class Brighten:  # any augmenter: a callable (images, seed) -> images
     ...     def __call__(self, images, seed=0):
     ...         return np.minimum(images + 100, 255)

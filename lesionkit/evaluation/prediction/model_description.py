@@ -67,7 +67,7 @@ class ExportMetadata:
         gradcam_layer: the feature layer Grad-CAM reads (``"<backbone>/<layer>"``).
         lesionkit_version: the version that exported the model.
         metadata_prior: the run's age/sex/site prior
-            (:meth:`lesionkit.evaluation.metadata_prior.MetadataPrior.to_dict`), applied when
+            (:meth:`lesionkit.evaluation.posthoc.metadata_prior.MetadataPrior.to_dict`), applied when
             per-image metadata is given (``lesionkit predict model.keras --metadata CSV``), else None.
     """
 

@@ -5,7 +5,7 @@ A multi-class run's probabilities are written one column per class
 
 Example:
     >>> from lesionkit import Trainer
-    >>> from lesionkit.evaluation.predict import predict_files, write_submission
+    >>> from lesionkit.evaluation.prediction.predict import predict_files, write_submission
     >>> task, probabilities, skipped = predict_files(Trainer.from_run("runs/mel"), files)  # doctest: +SKIP
     >>> write_submission("predictions.csv", files, {task: probabilities})  # doctest: +SKIP
 """

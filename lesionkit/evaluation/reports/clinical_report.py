@@ -36,17 +36,16 @@ from typing import Any
 import attrs
 import numpy as np
 
-from lesionkit.evaluation.confidence import (
+from lesionkit.evaluation.stats.confidence import (
     DEFAULT_LEVEL,
     DEFAULT_RESAMPLES,
     BootstrapResult,
-    DeLongAUC,
     Interval,
     bootstrap_ci,
-    delong_auc,
 )
-from lesionkit.evaluation.operating_point import OperatingPoint, ThresholdMetrics, metrics_at_threshold
-from lesionkit.evaluation.subgroups import SubgroupTable, subgroup_metrics
+from lesionkit.evaluation.stats.operating_point import OperatingPoint, ThresholdMetrics, metrics_at_threshold
+from lesionkit.evaluation.stats.paired import DeLongAUC, delong_auc
+from lesionkit.evaluation.stats.subgroups import SubgroupTable, subgroup_metrics
 
 __all__ = [
     "AGE_COLUMNS",
@@ -181,7 +180,7 @@ class ClinicalReport:
 
     def save_plots(self, directory: str | Path) -> list[Path]:
         """``reliability.png`` and (with subgroups) ``subgroups.png`` in ``directory``."""
-        from lesionkit.evaluation.calibration import plot_reliability
+        from lesionkit.evaluation.reports.plots import plot_reliability
 
         out = Path(directory)
         written = [
@@ -289,7 +288,7 @@ def clinical_report(
 
 
 def _calibration(y: np.ndarray, p: np.ndarray) -> dict[str, float]:
-    from lesionkit.evaluation.calibration import brier_score, expected_calibration_error
+    from lesionkit.evaluation.stats.calibration import brier_score, expected_calibration_error
 
     return {
         "ece": expected_calibration_error(y, p, n_bins=ECE_BINS),

@@ -2,7 +2,7 @@
 
 Reads each run's saved predictions (``reports/<folder>/predictions.csv``, written by
 ``lesionkit evaluate``), pairs them by image id, and refuses runs evaluated on
-different images or labels (:class:`~lesionkit.evaluation.confidence.UnpairedPredictionsError`),
+different images or labels (:class:`~lesionkit.evaluation.stats.paired.UnpairedPredictionsError`),
 saying which.
 
 Example:
@@ -28,15 +28,9 @@ import attrs
 import numpy as np
 
 from lesionkit.errors import DataError
-from lesionkit.evaluation.confidence import (
-    DEFAULT_LEVEL,
-    DEFAULT_RESAMPLES,
-    PairedComparison,
-    delong_test,
-    paired_bootstrap,
-    paired_cases,
-)
-from lesionkit.evaluation.defaults import DEFAULT_SPECIFICITY
+from lesionkit.evaluation.stats.confidence import DEFAULT_LEVEL, DEFAULT_RESAMPLES
+from lesionkit.evaluation.stats.defaults import DEFAULT_SPECIFICITY
+from lesionkit.evaluation.stats.paired import PairedComparison, delong_test, paired_bootstrap, paired_cases
 from lesionkit.runs import RunDir
 
 __all__ = [

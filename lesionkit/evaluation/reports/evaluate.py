@@ -1,4 +1,4 @@
-"""Evaluating on one split: probabilities → metrics → :class:`~lesionkit.evaluation.report.Report`, saved with the run.
+"""Evaluating on one split: probabilities → metrics → :class:`~lesionkit.evaluation.reports.report.Report`, saved with the run.
 
 Example:
     >>> import numpy as np
@@ -21,10 +21,10 @@ import attrs
 import numpy as np
 
 from lesionkit.data.split import Split
-from lesionkit.evaluation.confidence import DEFAULT_RESAMPLES
-from lesionkit.evaluation.metadata_prior import MetadataPrior
-from lesionkit.evaluation.operating_point import OperatingPoint
-from lesionkit.evaluation.report import Report
+from lesionkit.evaluation.posthoc.metadata_prior import MetadataPrior
+from lesionkit.evaluation.reports.report import Report
+from lesionkit.evaluation.stats.confidence import DEFAULT_RESAMPLES
+from lesionkit.evaluation.stats.operating_point import OperatingPoint
 from lesionkit.runs import RunDir
 
 
@@ -45,18 +45,18 @@ def evaluate_split(
 ) -> Report:
     """The report of ``predict(images, tta)`` on ``split``: the paper's five metrics and the ISIC 2017 set,
     with intervals (``bootstrap`` resamples, 0 = off), calibration, the frozen ``operating_point`` and
-    subgroups (:func:`~lesionkit.evaluation.clinical_report.clinical_report`); ``temperature`` is the
+    subgroups (:func:`~lesionkit.evaluation.reports.clinical_report.clinical_report`); ``temperature`` is the
     record of the temperature ``predict`` applied (reported only).
 
     For a multi-class task ``predict`` returns the probability matrix ``(N, K)`` and the
-    report holds the multi-class metrics (:func:`~lesionkit.evaluation.metrics.multiclass_metrics`)
+    report holds the multi-class metrics (:func:`~lesionkit.evaluation.stats.metrics.multiclass_metrics`)
     and their intervals (balanced accuracy, accuracy, macro AUC).
 
     ``metadata_prior`` is the prior ``predict`` combined with the images' (reported only: a note
     says which fields, and how many of the split's images had metadata).
     """
-    from lesionkit.evaluation.clinical_report import clinical_report
-    from lesionkit.evaluation.metrics import binary_metrics, multiclass_metrics
+    from lesionkit.evaluation.reports.clinical_report import clinical_report
+    from lesionkit.evaluation.stats.metrics import binary_metrics, multiclass_metrics
     from lesionkit.task import get_task
 
     probabilities = predict(split.load_images(image_size), tta)
@@ -114,17 +114,17 @@ def save_report(
     and the run's model card (``split_counts``: images per split of the dataset, for the card).
 
     With the ``model`` and its ``images()``, a test report also gets the Grad-CAM gallery of its
-    most confident errors (:func:`lesionkit.evaluation.explain.save_error_gallery`).
+    most confident errors (:func:`lesionkit.evaluation.prediction.explain.save_error_gallery`).
     """
-    from lesionkit.evaluation.model_card import write_model_card
+    from lesionkit.evaluation.reports.model_card import write_model_card
 
     out = report.save(run.report_dir(folder))
     if model is not None and images is not None and report.split == "test":
-        from lesionkit.evaluation.explain import ERROR_GALLERY, save_error_gallery
+        from lesionkit.evaluation.prediction.explain import ERROR_GALLERY, save_error_gallery
 
         save_error_gallery(model, images(), report, out / ERROR_GALLERY)
     if run.history_file.is_file():
-        from lesionkit.evaluation.plots import plot_training_curves
+        from lesionkit.evaluation.reports.plots import plot_training_curves
 
         plot_training_curves(run.history_file, run.training_curves_file)
     write_model_card(run, split_counts=split_counts)

@@ -23,14 +23,22 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from lesionkit.errors import DataError, DataNotFoundError
-from lesionkit.evaluation._plotting import new_figure as _figure
-from lesionkit.evaluation._plotting import save_png as _save
-from lesionkit.evaluation.metrics import ISIC_SENSITIVITY_LEVELS, MetricInputError, _as_binary_inputs
+from lesionkit.evaluation.reports._plotting import new_figure as _figure
+from lesionkit.evaluation.reports._plotting import save_png as _save
+from lesionkit.evaluation.stats.calibration import Strategy, calibration_bins
+from lesionkit.evaluation.stats.metrics import ISIC_SENSITIVITY_LEVELS, MetricInputError, _as_binary_inputs
 
 if TYPE_CHECKING:
     pass
 
-__all__ = ["plot_confusion_matrix", "plot_metrics_bar", "plot_precision_recall", "plot_roc", "plot_training_curves"]
+__all__ = [
+    "plot_confusion_matrix",
+    "plot_metrics_bar",
+    "plot_precision_recall",
+    "plot_reliability",
+    "plot_roc",
+    "plot_training_curves",
+]
 
 Scores = Any  # array-like of scores, or {curve label: array-like}
 
@@ -78,7 +86,7 @@ def plot_roc(
     """
     from sklearn.metrics import roc_auc_score, roc_curve
 
-    from lesionkit.evaluation.metrics import specificity_at_sensitivity
+    from lesionkit.evaluation.stats.metrics import specificity_at_sensitivity
 
     fig = _figure()
     ax = fig.add_subplot()
@@ -330,4 +338,44 @@ def plot_confusion_matrix(
     ax.set_xticks(range(k), names, rotation=30, ha="right")
     ax.set_yticks(range(k), names)
     ax.set(title=title, xlabel="predicted", ylabel="true")
+    return _save(fig, path)
+
+
+def plot_reliability(
+    y_true: Any,
+    probs: Any,
+    path: str | Path,
+    *,
+    n_bins: int = 10,
+    strategy: Strategy = "equal_width",
+    title: str | None = None,
+) -> Path:
+    """Reliability diagram as a PNG: observed share per bin against mean probability, with the diagonal.
+
+    The bars' heights are the observed shares, drawn over each bin's range; the lower
+    panel counts the cases per bin. The title gives the ECE. Written atomically.
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> out = pathlib.Path(tempfile.mkdtemp()) / "reliability.png"
+        >>> plot_reliability([0, 0, 1, 1], [0.1, 0.3, 0.6, 0.9], out).read_bytes()[:4]
+        b'\\x89PNG'
+    """
+    bins = calibration_bins(y_true, probs, n_bins, strategy)
+    fig = _figure(5.5, 6.0)
+    top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
+    widths = np.maximum(bins.upper - bins.lower, 0.01)
+    full = bins.count > 0
+    top.bar(bins.lower[full], bins.observed[full], width=widths[full], align="edge", edgecolor="black", alpha=0.7)
+    top.plot(bins.mean_probability[full], bins.observed[full], "o", color="tab:red", label="bin mean")
+    top.plot([0, 1], [0, 1], "--", color="grey", label="perfect calibration")
+    top.set_ylim(0, 1)
+    top.set_ylabel("fraction positive" if bins.kind == "binary" else "accuracy")
+    top.legend(loc="upper left")
+    reading = "positive class" if bins.kind == "binary" else "top label"
+    top.set_title(f"{title + ': ' if title else ''}ECE {bins.ece:.3f} ({reading}, {strategy.replace('_', '-')} bins)")
+    bottom.bar(bins.lower, bins.count, width=widths, align="edge", edgecolor="black", color="tab:grey")
+    bottom.set_xlim(0, 1)
+    bottom.set_xlabel("predicted probability" if bins.kind == "binary" else "confidence")
+    bottom.set_ylabel("cases")
     return _save(fig, path)

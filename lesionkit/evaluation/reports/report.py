@@ -17,7 +17,7 @@ import attrs
 import numpy as np
 
 if TYPE_CHECKING:
-    from lesionkit.evaluation.clinical_report import ClinicalReport
+    from lesionkit.evaluation.reports.clinical_report import ClinicalReport
 
 PAPER_COLUMNS = ("accuracy", "recall", "precision", "f1", "roc_auc")
 COLUMN_TITLES = {
@@ -54,7 +54,7 @@ class Report:
         reference: a published row to print beside ours (e.g. the paper's).
         tta: test-time augmentation views averaged (1 = none).
         clinical: intervals, calibration, operating point and subgroups
-            (:mod:`lesionkit.evaluation.clinical_report`); shown by :meth:`table`, saved by :meth:`save`.
+            (:mod:`lesionkit.evaluation.reports.clinical_report`); shown by :meth:`table`, saved by :meth:`save`.
         classes: a multi-class task's class names, in column order (empty: binary report).
         positive: a multi-class task's positive classes, scored one vs rest with the
             ISIC 2017 set (``isic2017_3class``: melanoma and SK).
@@ -124,7 +124,7 @@ class Report:
     @property
     def confusion_matrix(self) -> np.ndarray:
         """Counts ``(K, K)`` of a multi-class report: row = true class, column = predicted (arg-max)."""
-        from lesionkit.evaluation.metrics import confusion_matrix
+        from lesionkit.evaluation.stats.metrics import confusion_matrix
 
         return confusion_matrix(self.y_true, self.probabilities, len(self.classes))
 
@@ -167,7 +167,7 @@ class Report:
 
         For a multi-class report, one such set per positive class (``{class: {...}}``).
         """
-        from lesionkit.evaluation.metrics import isic_metrics, positive_class_metrics
+        from lesionkit.evaluation.stats.metrics import isic_metrics, positive_class_metrics
 
         if self.is_multiclass:
             return positive_class_metrics(self.y_true, self.probabilities, self.classes, self.positive)
@@ -175,25 +175,25 @@ class Report:
 
     def threshold_for_sensitivity(self, sensitivity: float) -> float:
         """The probability threshold that reaches ``sensitivity`` on this split."""
-        from lesionkit.evaluation.metrics import threshold_for_sensitivity
+        from lesionkit.evaluation.stats.metrics import threshold_for_sensitivity
 
         return threshold_for_sensitivity(self.y_true, self.probabilities, sensitivity)
 
     def plot_roc(self, path: str | Path) -> Path:
         """ROC curve as a PNG (ISIC sensitivity levels marked)."""
-        from lesionkit.evaluation.plots import plot_roc
+        from lesionkit.evaluation.reports.plots import plot_roc
 
         return plot_roc(self.y_true, self.probabilities, path, label=self.name, title=f"ROC, {self.task}, {self.label}")
 
     def plot_precision_recall(self, path: str | Path) -> Path:
         """Precision-recall curve as a PNG."""
-        from lesionkit.evaluation.plots import plot_precision_recall
+        from lesionkit.evaluation.reports.plots import plot_precision_recall
 
         return plot_precision_recall(self.y_true, self.probabilities, path, label=self.name)
 
     def plot_metrics(self, path: str | Path) -> Path:
         """Bar chart of the paper's five metrics, ours beside the reference row."""
-        from lesionkit.evaluation.plots import plot_metrics_bar
+        from lesionkit.evaluation.reports.plots import plot_metrics_bar
 
         columns = self.columns
         bars = {self.name: {c: self.metrics[c] for c in columns}}
@@ -203,7 +203,7 @@ class Report:
 
     def plot_confusion_matrix(self, path: str | Path) -> Path:
         """The confusion matrix of a multi-class report as a PNG."""
-        from lesionkit.evaluation.plots import plot_confusion_matrix
+        from lesionkit.evaluation.reports.plots import plot_confusion_matrix
 
         return plot_confusion_matrix(self.confusion_matrix, self.classes, path, title=f"{self.task}, {self.label}")
 

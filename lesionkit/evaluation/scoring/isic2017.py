@@ -4,14 +4,14 @@ Both files are CSVs with the header ``image_id,melanoma,seborrheic_keratosis``:
 the ground truth holds 0/1 labels (written ``0.0``/``1.0``), a submission holds
 probabilities in [0, 1]. Files may use CRLF or LF line ends and may start with a
 UTF-8 byte-order mark; a submission's columns may come in any order. Each class
-is scored with :func:`lesionkit.evaluation.metrics.isic_metrics`; the challenge ranked
+is scored with :func:`lesionkit.evaluation.stats.metrics.isic_metrics`; the challenge ranked
 submissions by the mean of the two ROC AUCs (:attr:`SubmissionScore.mean_auc`).
 
 A submission may hold one task only: a class whose column is absent or empty in every
 row (as ``lesionkit predict`` writes for a melanoma run) is listed in
 :attr:`SubmissionScore.missing` and the other is scored; the mean AUC then is nan.
 A column empty in some rows only is an error. ISIC 2018 Task 3 files are scored by
-:mod:`lesionkit.evaluation.scoring_isic2018`.
+:mod:`lesionkit.evaluation.scoring.isic2018`.
 
 Example:
     >>> import pathlib, tempfile
@@ -42,7 +42,7 @@ import numpy as np
 
 from lesionkit.data.csvtable import read_csv
 from lesionkit.errors import DataError
-from lesionkit.evaluation.metrics import isic_metrics
+from lesionkit.evaluation.stats.metrics import isic_metrics
 from lesionkit.warn import warn
 
 __all__ = [

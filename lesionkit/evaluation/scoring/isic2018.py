@@ -36,8 +36,8 @@ import numpy as np
 
 from lesionkit.data.csvtable import read_csv
 from lesionkit.data.diagnoses import UnknownDiagnosisError, diagnosis_code
-from lesionkit.evaluation.metrics import MetricUndefinedWarning, confusion_matrix, multiclass_metrics
-from lesionkit.evaluation.scoring import ScoringError, ScoringWarning
+from lesionkit.evaluation.scoring.isic2017 import ScoringError, ScoringWarning
+from lesionkit.evaluation.stats.metrics import MetricUndefinedWarning, confusion_matrix, multiclass_metrics
 from lesionkit.warn import warn
 
 __all__ = ["TASK3_COLUMNS", "Task3Score", "is_task3_file", "read_task3", "score_task3"]

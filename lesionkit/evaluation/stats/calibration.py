@@ -30,15 +30,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any, Literal
 
 import attrs
 import numpy as np
 
 from lesionkit.errors import DataError
-from lesionkit.evaluation._plotting import new_figure, save_png
-from lesionkit.evaluation.metrics import MetricInputError, _as_binary_inputs
+from lesionkit.evaluation.stats.metrics import MetricInputError, _as_binary_inputs
 from lesionkit.warn import warn
 
 __all__ = [
@@ -50,7 +48,6 @@ __all__ = [
     "calibration_bins",
     "expected_calibration_error",
     "fit_temperature",
-    "plot_reliability",
 ]
 
 Strategy = Literal["equal_width", "equal_mass"]
@@ -78,7 +75,7 @@ def _check_probabilities(p: np.ndarray) -> None:
 
 
 def _multiclass_inputs(y_true: Any, probs: Any) -> tuple[np.ndarray, np.ndarray]:
-    from lesionkit.evaluation.confidence import _as_multiclass_inputs
+    from lesionkit.evaluation.stats.confidence import _as_multiclass_inputs
 
     return _as_multiclass_inputs(y_true, probs)
 
@@ -183,46 +180,6 @@ def brier_score(y_true: Any, probs: Any) -> float:
     y, s = _as_binary_inputs(y_true, p)
     _check_probabilities(s)
     return float(np.mean((s - y) ** 2))
-
-
-def plot_reliability(
-    y_true: Any,
-    probs: Any,
-    path: str | Path,
-    *,
-    n_bins: int = 10,
-    strategy: Strategy = "equal_width",
-    title: str | None = None,
-) -> Path:
-    """Reliability diagram as a PNG: observed share per bin against mean probability, with the diagonal.
-
-    The bars' heights are the observed shares, drawn over each bin's range; the lower
-    panel counts the cases per bin. The title gives the ECE. Written atomically.
-
-    Example:
-        >>> import tempfile, pathlib
-        >>> out = pathlib.Path(tempfile.mkdtemp()) / "reliability.png"
-        >>> plot_reliability([0, 0, 1, 1], [0.1, 0.3, 0.6, 0.9], out).read_bytes()[:4]
-        b'\\x89PNG'
-    """
-    bins = calibration_bins(y_true, probs, n_bins, strategy)
-    fig = new_figure(5.5, 6.0)
-    top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
-    widths = np.maximum(bins.upper - bins.lower, 0.01)
-    full = bins.count > 0
-    top.bar(bins.lower[full], bins.observed[full], width=widths[full], align="edge", edgecolor="black", alpha=0.7)
-    top.plot(bins.mean_probability[full], bins.observed[full], "o", color="tab:red", label="bin mean")
-    top.plot([0, 1], [0, 1], "--", color="grey", label="perfect calibration")
-    top.set_ylim(0, 1)
-    top.set_ylabel("fraction positive" if bins.kind == "binary" else "accuracy")
-    top.legend(loc="upper left")
-    reading = "positive class" if bins.kind == "binary" else "top label"
-    top.set_title(f"{title + ': ' if title else ''}ECE {bins.ece:.3f} ({reading}, {strategy.replace('_', '-')} bins)")
-    bottom.bar(bins.lower, bins.count, width=widths, align="edge", edgecolor="black", color="tab:grey")
-    bottom.set_xlim(0, 1)
-    bottom.set_xlabel("predicted probability" if bins.kind == "binary" else "confidence")
-    bottom.set_ylabel("cases")
-    return save_png(fig, path)
 
 
 # ---------------------------------------------------------------------------- temperature scaling

@@ -28,8 +28,8 @@ import attrs
 import numpy as np
 
 from lesionkit.errors import DataError
-from lesionkit.evaluation.confidence import DEFAULT_LEVEL, Interval, _check_level, _z
-from lesionkit.evaluation.metrics import MetricInputError, _as_binary_inputs, threshold_for_sensitivity
+from lesionkit.evaluation.stats.confidence import DEFAULT_LEVEL, Interval, _check_level, _z
+from lesionkit.evaluation.stats.metrics import MetricInputError, _as_binary_inputs, threshold_for_sensitivity
 
 __all__ = [
     "RULES",
@@ -133,7 +133,7 @@ def choose_threshold(
     between v and the next lower score of any case (just below v if there is none).
     So on this split ``score > threshold`` reaches at least the target sensitivity,
     and no higher threshold does: the best specificity that meets the target, the
-    ISIC 2017 rule (:func:`lesionkit.evaluation.metrics.threshold_for_sensitivity`).
+    ISIC 2017 rule (:func:`lesionkit.evaluation.stats.metrics.threshold_for_sensitivity`).
 
     ``rule="youden"``: the ROC point (``score >= v`` for a distinct score v) that
     maximises Youden's J = sensitivity + specificity − 1, the strictest one on ties,

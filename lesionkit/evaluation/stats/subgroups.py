@@ -3,7 +3,7 @@
 A model can do well overall and badly on the few images of, say, patients over 75 or
 lesions on the palms and soles. :func:`subgroup_metrics` splits the cases by each
 metadata column, and reports for every group its size, its positives and each
-metric with a stratified bootstrap interval (:func:`lesionkit.evaluation.confidence.bootstrap_ci`).
+metric with a stratified bootstrap interval (:func:`lesionkit.evaluation.stats.confidence.bootstrap_ci`).
 Groups that are too small (fewer than ``min_size`` cases, 30 by default) or that lack
 positives or negatives are kept in the table, flagged, so nobody reads a number from
 12 images as a finding; a metric a group cannot define (ROC AUC without positives)
@@ -11,7 +11,7 @@ is nan. Missing values form their own group, ``"unknown"``.
 
 A percentile interval of a share that is 0 or 1 within a group is degenerate (the
 resamples cannot vary what never happened); at a frozen threshold,
-:func:`lesionkit.evaluation.operating_point.metrics_at_threshold` on the group's cases
+:func:`lesionkit.evaluation.stats.operating_point.metrics_at_threshold` on the group's cases
 gives Wilson intervals instead.
 
 Age (column ``age_approximate`` by default) is banded: ``<30``, ``30-44``, ``45-59``,
@@ -40,8 +40,8 @@ import attrs
 import numpy as np
 
 from lesionkit.errors import DataError
-from lesionkit.evaluation._plotting import new_figure, save_png
-from lesionkit.evaluation.confidence import (
+from lesionkit.evaluation.reports._plotting import new_figure, save_png
+from lesionkit.evaluation.stats.confidence import (
     DEFAULT_LEVEL,
     DEFAULT_RESAMPLES,
     Interval,
@@ -51,7 +51,7 @@ from lesionkit.evaluation.confidence import (
     _percentile,
     resample_counts,
 )
-from lesionkit.evaluation.metrics import MetricInputError, _as_binary_inputs
+from lesionkit.evaluation.stats.metrics import MetricInputError, _as_binary_inputs
 
 __all__ = [
     "AGE_BANDS",
@@ -292,9 +292,9 @@ def subgroup_metrics(
             ``Split.metadata``: ``age_approximate``, ``sex``, ``anatom_site_general``).
         columns: which columns to use (default: all, in the mapping's order).
         age_column: the column to band into age groups (None: no banding).
-        metrics: any of :data:`lesionkit.evaluation.confidence.BINARY_METRICS`.
+        metrics: any of :data:`lesionkit.evaluation.stats.confidence.BINARY_METRICS`.
         threshold: sensitivity/specificity count score > threshold as positive
-            (use an :class:`~lesionkit.evaluation.operating_point.OperatingPoint`'s threshold).
+            (use an :class:`~lesionkit.evaluation.stats.operating_point.OperatingPoint`'s threshold).
         min_size: groups with fewer cases are flagged.
 
     Raises:
