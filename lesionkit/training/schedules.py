@@ -20,6 +20,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from lesionkit.errors import LesionkitError
+from lesionkit.warn import warn
 
 if TYPE_CHECKING:
     from lesionkit.training.keras_schedules import StepDecay, WarmupCosine
@@ -58,6 +59,32 @@ def positive_number(name: str, value: Any, kind: type = float, allow_zero: bool 
         bound = ">= 0" if allow_zero else "> 0"
         raise ScheduleError(f"{name} = {value!r}: use {'an integer' if kind is int else 'a number'} {bound}")
     return kind(value)
+
+
+def fitted_warmup_steps(warmup_steps: int, total_steps: int, *, warmup_epochs: float) -> int:
+    """``warmup_steps``, or a quarter of the run (with a warning) when the warm-up would fill all of it.
+
+    A preset's warm-up is written for its own epochs; a shorter run (``--epochs 1``, a time
+    plan) keeps a schedule that warms up and then decays instead of refusing to start.
+
+    Example:
+        >>> fitted_warmup_steps(3, 12, warmup_epochs=1.0)
+        3
+        >>> import warnings
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore")
+        ...     fitted_warmup_steps(9, 6, warmup_epochs=3.0)
+        1
+    """
+    if warmup_steps < total_steps or total_steps <= 1:
+        return warmup_steps
+    fitted = total_steps // 4
+    warn(
+        f"warmup_epochs = {warmup_epochs:g} ({warmup_steps} steps) is not shorter than the whole run "
+        f"({total_steps} steps): warming up for {fitted} steps (a quarter of the run) instead; "
+        f"set schedule.params.warmup_epochs to choose another length"
+    )
+    return fitted
 
 
 def step_decay(
@@ -105,11 +132,7 @@ def cosine(
     if alpha > 1:
         raise ScheduleError(f"alpha = {alpha!r}: the final rate fraction must be in [0, 1]")
     total_steps = steps_per_epoch * epochs
-    warmup_steps = int(round(warmup * steps_per_epoch))
-    if warmup_steps >= total_steps and total_steps > 1:
-        raise ScheduleError(
-            f"warm-up of {warmup_steps} steps leaves nothing of {total_steps} steps to decay; shorten warmup_epochs"
-        )
+    warmup_steps = fitted_warmup_steps(int(round(warmup * steps_per_epoch)), total_steps, warmup_epochs=warmup)
     from lesionkit.training.keras_schedules import WarmupCosine
 
     return WarmupCosine(rate, total_steps=total_steps, warmup_steps=warmup_steps, alpha=alpha)

@@ -76,11 +76,6 @@ def test_schedules_serialise_and_drive_an_optimizer(schedule: object) -> None:
         ("cosine", {"learning_rate": LR, "steps_per_epoch": 3, "epochs": 0}, "epochs = 0: use an integer > 0"),
         (
             "cosine",
-            {"learning_rate": LR, "steps_per_epoch": 3, "epochs": 2, "warmup_epochs": 2},
-            "warm-up of 6 steps leaves nothing of 6 steps to decay; shorten warmup_epochs",
-        ),
-        (
-            "cosine",
             {"learning_rate": LR, "steps_per_epoch": 3, "epochs": 2, "alpha": 2.0},
             "alpha = 2.0: the final rate fraction must be in [0, 1]",
         ),
