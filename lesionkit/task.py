@@ -25,6 +25,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -43,6 +44,12 @@ from lesionkit.data.diagnoses import (
     SEBORRHEIC_KERATOSIS,
     SQUAMOUS_CELL_CARCINOMA,
     VASCULAR_LESION,
+    UnknownDiagnosisError,
+    class_code,
+    class_name,
+    diagnosis_code,
+    diagnosis_name,
+    vocabulary_size,
 )
 from lesionkit.errors import DataError, LesionkitError
 
@@ -105,10 +112,12 @@ class Task:
         if not self.classes or len(set(self.classes)) != len(self.classes):
             raise TaskError(f"{where}: classes must be distinct names, got {self.classes!r}")
         for code, index in self.label_of.items():
-            if not 0 <= code < len(DIAGNOSES):
-                raise TaskError(f"{where}: {code} is not a diagnosis code (0..{len(DIAGNOSES) - 1})")
+            if not 0 <= code < vocabulary_size():
+                raise TaskError(f"{where}: {code} is not a diagnosis code (0..{len(DIAGNOSES) - 1}) or an own class's")
             if not 0 <= index < len(self.classes):
-                raise TaskError(f"{where}: {DIAGNOSES[code]} maps to class {index}, but it has {len(self.classes)}")
+                raise TaskError(
+                    f"{where}: {diagnosis_name(code)} maps to class {index}, but it has {len(self.classes)}"
+                )
         if not self.positive and len(self.classes) == 2:
             object.__setattr__(self, "positive", (self.classes[1],))
         unknown = [p for p in self.positive if p not in self.classes]
@@ -127,6 +136,63 @@ class Task:
         """
         mapping = {code: int(code == positive_code) for code in range(len(DIAGNOSES))}
         return cls(name, ("other", DIAGNOSES[positive_code]), mapping, **kwargs)
+
+    @classmethod
+    def from_classes(cls, classes: Iterable[str] | Mapping[str, Iterable[str]]) -> Task:
+        """A task over class names: each name a class, or a mapping that groups them.
+
+        ``classes`` lists class names (a dataset's ``classes``: known diagnoses in any
+        spelling, or one's own names such as ``other_benign``), or maps each new class to the
+        names it groups (``{"benign": [...], "malignant": [...]}``). The task is named by its
+        spelling (:attr:`name`, ``classes:...``), which a config's ``task`` takes and
+        :func:`get_task` reads back, so a run directory remembers it. With two classes the
+        second is positive and ROC AUC ranks checkpoints; with more, balanced accuracy.
+
+        Raises:
+            TaskError: no classes, a name given twice, or a name that cannot be a class.
+
+        Example:
+            >>> t = Task.from_classes(["naevus", "Melanoma", "BCC", "other benign"])
+            >>> t.name
+            'classes:nevus,melanoma,basal_cell_carcinoma,other_benign'
+            >>> t.classes[2], t.primary_metric
+            ('basal_cell_carcinoma', 'balanced_accuracy')
+            >>> g = Task.from_classes({"benign": ["nevus", "other_benign"], "malignant": ["mel", "bcc"]})
+            >>> g.name, g.positive, g.labels([class_code("other_benign"), MELANOMA]).tolist()
+            ('classes:benign=nevus+other_benign,malignant=melanoma+basal_cell_carcinoma', ('malignant',), [0, 1])
+        """
+        groups: Mapping[str, Iterable[str]] = (
+            classes if isinstance(classes, Mapping) else {name: (name,) for name in _names(classes)}
+        )
+        names: list[str] = []
+        members: list[tuple[int, ...]] = []
+        label_of: dict[int, int] = {}
+        try:
+            for index, (group, grouped) in enumerate(groups.items()):
+                codes = tuple(class_code(m) for m in _names(grouped))
+                if not codes:
+                    raise TaskError(f"class {group!r} groups no names; give it at least one")
+                for code in codes:
+                    if code in label_of:
+                        raise TaskError(f"{diagnosis_name(code)!r} is given twice; give each name one class")
+                    label_of[code] = index
+                members.append(codes)
+                names.append(_class_title(group))
+        except UnknownDiagnosisError as exc:
+            raise TaskError(str(exc)) from None
+        if not names:
+            raise TaskError("a task needs at least one class; got none")
+        parts = [
+            name if codes == (class_code(name),) else f"{name}=" + "+".join(diagnosis_name(c) for c in codes)
+            for name, codes in zip(names, members, strict=True)
+        ]
+        return cls(
+            SPELLED_PREFIX + ",".join(parts),
+            tuple(names),
+            label_of,
+            primary_metric="roc_auc" if len(names) == 2 else "balanced_accuracy",
+            description="classes of one's own data: " + ", ".join(parts),
+        )
 
     @property
     def num_classes(self) -> int:
@@ -157,17 +223,18 @@ class Task:
         """
         codes = np.asarray(diagnosis_codes if isinstance(diagnosis_codes, np.ndarray) else list(diagnosis_codes))
         codes = codes.astype(np.int64, copy=False).reshape(-1)
-        table = np.full(len(DIAGNOSES), -1, dtype=np.int64)
+        size = vocabulary_size()
+        table = np.full(size, -1, dtype=np.int64)
         for code, index in self.label_of.items():
             table[code] = index
-        valid = (codes >= 0) & (codes < len(DIAGNOSES))
+        valid = (codes >= 0) & (codes < size)
         out = np.full(codes.shape, -1, dtype=np.int64)
         out[valid] = table[codes[valid]]
         unmapped = out < 0
         if unmapped.any():
             counts = Counter(int(c) for c in codes[unmapped])
             listed = ", ".join(
-                f"{DIAGNOSES[c] if 0 <= c < len(DIAGNOSES) else f'code {c}'} ({n} image{'s' * (n != 1)})"
+                f"{diagnosis_name(c) if 0 <= c < size else f'code {c}'} ({n} image{'s' * (n != 1)})"
                 for c, n in sorted(counts.items())
             )
             raise DataError(
@@ -224,6 +291,46 @@ DX8_TASK = Task(
 )
 
 
+#: The config's ``task`` that means "every class of the dataset": resolved once the dataset is read.
+FROM_DATASET = "from_dataset"
+#: How a task made by :meth:`Task.from_classes` is spelled: ``classes:a,b`` or ``classes:g=a+b,h=c``.
+SPELLED_PREFIX = "classes:"
+
+
+def _class_title(name: str) -> str:
+    """A class's name: the canonical diagnosis name of a known diagnosis, else the name cleaned."""
+    try:
+        return DIAGNOSES[diagnosis_code(name)]
+    except UnknownDiagnosisError:
+        return class_name(name)
+
+
+@functools.lru_cache(maxsize=64)
+def parse_task(spelled: str) -> Task:
+    """The task a ``classes:...`` spelling names (see :meth:`Task.from_classes`).
+
+    Raises:
+        TaskError: not such a spelling, or one that names no valid task (says which part).
+
+    Example:
+        >>> parse_task("classes:benign=nevus+other_benign,malignant=melanoma").num_classes
+        2
+    """
+    if not spelled.startswith(SPELLED_PREFIX):
+        raise TaskError(
+            f"task {spelled!r}: a spelled-out task starts with {SPELLED_PREFIX!r}, e.g. 'classes:nevus,melanoma'"
+        )
+    groups: dict[str, tuple[str, ...]] = {}
+    for part in spelled[len(SPELLED_PREFIX) :].split(","):
+        name, sep, grouped = part.partition("=")
+        if not name.strip() or (sep and not grouped.strip()):
+            raise TaskError(f"task {spelled!r}: part {part!r} is empty; write 'name' or 'name=member+member'")
+        if name.strip() in groups:
+            raise TaskError(f"task {spelled!r}: class {name.strip()!r} is given twice; give each class once")
+        groups[name.strip()] = tuple(m.strip() for m in grouped.split("+")) if sep else (name.strip(),)
+    return Task.from_classes(groups)
+
+
 def get_task(task: Task | str) -> Task:
     """``task`` itself, or the task registered under that name.
 
@@ -236,6 +343,13 @@ def get_task(task: Task | str) -> Task:
     """
     if isinstance(task, Task):
         return task
+    if task.startswith(SPELLED_PREFIX):
+        return parse_task(task)
+    if task == FROM_DATASET:
+        raise TaskError(
+            f"task {FROM_DATASET!r} takes its classes from the dataset: a Trainer resolves it when it reads "
+            "the dataset; elsewhere use lesionkit.data.split.dataset_task(dataset)"
+        )
     from lesionkit.registries import tasks
 
     found = tasks.get(task)

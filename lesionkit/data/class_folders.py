@@ -1,10 +1,15 @@
 """Labels from folder names: the ``root/<class>/image.jpg`` layout many image collections use.
 
-Two layouts are recognised, with class folders named by diagnosis (``nevus``,
-``melanoma``, ``seborrheic_keratosis``; also ``sk``, ``0``/``1``/``2``, any case)::
+Two layouts are recognised; every folder holding images is a class::
 
     root/melanoma/ISIC_0000002.jpg            split drawn by the folder dataset
     root/train/melanoma/ISIC_0000002.jpg      splits given: train/, validation/, test/
+
+A folder named by a known diagnosis, in any spelling (``naevus``, ``Melanoma``, ``bcc``,
+``basal cell carcinoma``, ``sk``, ``AK``...; ``0``/``1``/``2`` are ISIC 2017's codes), is that
+diagnosis; any other name (``other_benign``, ``benign``) is a class of its own
+(:func:`~lesionkit.data.diagnoses.class_code`). Without split folders, at least two class
+folders make the layout (one folder such as ``images/`` is not a classification).
 
 Image ids are file names without their extension and must be unique across the
 tree. Anything unexpected — a folder that is neither a split nor a class, an
@@ -14,7 +19,7 @@ every offending path.
 Example:
     >>> import pathlib, tempfile
     >>> root = pathlib.Path(tempfile.mkdtemp())
-    >>> for path in ("Melanoma/a.jpg", "nevus/b.jpg", "nevus/c.png"):
+    >>> for path in ("Melanoma/a.jpg", "naevus/b.jpg", "naevus/c.png"):
     ...     (root / path).parent.mkdir(exist_ok=True)
     ...     _ = (root / path).write_bytes(b"")
     >>> layout = read_class_folders(root)
@@ -24,26 +29,32 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 
 import attrs
 import numpy as np
 
+from lesionkit.data.diagnoses import DIAGNOSES, UnknownDiagnosisError, class_code
 from lesionkit.data.images import IMAGE_SUFFIXES
-from lesionkit.data.split import CLASS_NAMES, MELANOMA, NEVUS, SEBORRHEIC_KERATOSIS
 from lesionkit.errors import DataError, DataProblems
 
 SPLITS = ("train", "validation", "test")
 
-#: Accepted names of class folders and diagnosis values (lower case).
-DIAGNOSES: Mapping[str, int] = {name: code for code, name in enumerate(CLASS_NAMES)} | {
-    "0": NEVUS,
-    "1": MELANOMA,
-    "2": SEBORRHEIC_KERATOSIS,
-    "sk": SEBORRHEIC_KERATOSIS,
-    "seborrheic keratosis": SEBORRHEIC_KERATOSIS,
-}
+
+def folder_class_code(name: str) -> int:
+    """The code of a class folder's name or a ``diagnosis`` cell: ``0``/``1``/``2`` are ISIC 2017's
+    nevus/melanoma/seborrheic keratosis, a diagnosis in any spelling its code, any other name its own class.
+
+    Raises:
+        UnknownDiagnosisError: a name that cannot be a class (empty, or with ``, = + :``).
+
+    Example:
+        >>> from lesionkit.data.diagnoses import diagnosis_name
+        >>> [diagnosis_name(folder_class_code(n)) for n in ("2", "Naevus", "SCC", "other benign")]
+        ['seborrheic_keratosis', 'nevus', 'squamous_cell_carcinoma', 'other_benign']
+    """
+    value = str(name).strip()
+    return int(value) if value in ("0", "1", "2") else class_code(value)
 
 
 @attrs.frozen(eq=False)
@@ -65,15 +76,13 @@ def _images(folder: Path) -> list[Path]:
 
 
 def has_class_folders(root: Path) -> bool:
-    """Whether ``root`` has a class folder (or a split folder holding one)."""
+    """Whether ``root`` holds two or more folders of images, or split folders holding such folders."""
     if not root.is_dir():
         return False
-    for sub in _subfolders(root):
-        if sub.name.lower() in DIAGNOSES:
-            return True
-        if sub.name in SPLITS and any(s.name.lower() in DIAGNOSES for s in _subfolders(sub)):
-            return True
-    return False
+    subfolders = _subfolders(root)
+    if any(sub.name in SPLITS and any(_images(c) for c in _subfolders(sub)) for sub in subfolders):
+        return True
+    return sum(1 for sub in subfolders if _images(sub)) >= 2
 
 
 def read_class_folders(root: str | Path) -> ClassFolderLayout:
@@ -97,13 +106,15 @@ def read_class_folders(root: str | Path) -> ClassFolderLayout:
             continue
         problems += [f"{p}: image outside a class folder; move it into one" for p in _images(folder)]
         for class_folder in _subfolders(folder):
-            code = DIAGNOSES.get(class_folder.name.lower())
-            if code is None:
-                problems.append(
-                    f"{class_folder}: not a class folder; name class folders {', '.join(CLASS_NAMES)} (or sk, 0/1/2)"
-                )
+            try:
+                code = folder_class_code(class_folder.name)
+            except UnknownDiagnosisError as exc:
+                problems.append(f"{class_folder}: not a class folder name ({exc}); rename it")
                 continue
-            for image in _images(class_folder):
+            images = _images(class_folder)
+            if not images:
+                problems.append(f"{class_folder}: class folder without images; add images or remove it")
+            for image in images:
                 if image.stem in first:
                     problems.append(f"{image}: image id {image.stem!r} repeats {first[image.stem]}")
                     continue
@@ -115,7 +126,10 @@ def read_class_folders(root: str | Path) -> ClassFolderLayout:
     if problems:
         raise DataProblems(f"{root}: {len(problems)} problem(s) in the class-folder layout", problems)
     if not ids:
-        raise DataError(f"{root}: no images in its class folders ({', '.join(sorted(set(IMAGE_SUFFIXES)))})")
+        raise DataError(
+            f"{root}: no images in its class folders ({', '.join(sorted(set(IMAGE_SUFFIXES)))}); "
+            f"sort them into one folder per class, e.g. {DIAGNOSES[0]}/ and {DIAGNOSES[1]}/"
+        )
     return ClassFolderLayout(
         tuple(ids), tuple(paths), np.asarray(diagnosis, dtype=np.int64), np.asarray(split) if by_split else None
     )

@@ -4,9 +4,16 @@ The CSV (default ``labels.csv`` in the folder) has an ``image_id`` column (a
 file name, with or without its extension, relative to the image folder) and
 the labels in one of two forms:
 
-- a ``diagnosis`` column: ``nevus``/``melanoma``/``seborrheic_keratosis`` (or
-  ``0``/``1``/``2``); any other name is refused with its line;
+- a ``diagnosis`` column: the class of each image, in your own taxonomy. A known
+  diagnosis in any spelling (``naevus``, ``Melanoma``, ``BCC``, ``basal cell carcinoma``,
+  ``sk``, ``AK``...; ``0``/``1``/``2`` are ISIC 2017's codes) maps to the shared code of
+  :mod:`lesionkit.data.diagnoses`; any other name (``other_benign``, ``benign``) is a class of
+  its own. A name close to a known diagnosis (``melanomma``) is warned about;
 - the ISIC columns ``melanoma`` and ``seborrheic_keratosis`` (0/1, never both).
+
+:attr:`FolderDataset.classes` names the classes found; task ``from_dataset`` (the
+``own_data`` preset) trains on all of them, and ``Task.from_classes`` groups them
+(:mod:`lesionkit.task`).
 
 An optional ``split`` column (``train``/``validation``/``test``) assigns rows to
 splits; without it the rows are split by a seeded, class-stratified draw
@@ -38,11 +45,22 @@ from typing import Literal
 import numpy as np
 
 from lesionkit.data.cache import cached_images
-from lesionkit.data.class_folders import DIAGNOSES, SPLITS, has_class_folders, read_class_folders
+from lesionkit.data.class_folders import SPLITS, folder_class_code, has_class_folders, read_class_folders
 from lesionkit.data.csvtable import parse_binary, read_csv
+from lesionkit.data.diagnoses import (
+    ALIASES,
+    DIAGNOSES,
+    MELANOMA,
+    NEVUS,
+    SEBORRHEIC_KERATOSIS,
+    UnknownDiagnosisError,
+    is_own_class,
+)
 from lesionkit.data.images import IMAGE_SUFFIXES
-from lesionkit.data.split import CLASS_NAMES, MELANOMA, NEVUS, SEBORRHEIC_KERATOSIS, Split
+from lesionkit.data.split import Split, ordered_class_names
 from lesionkit.errors import DataError, DataNotFoundError, DataProblems
+from lesionkit.registry import did_you_mean
+from lesionkit.warn import warn
 
 
 class FolderDataset:
@@ -55,6 +73,10 @@ class FolderDataset:
         cache_dir: where resized images are cached.
         validation_fraction, test_fraction: shares for the seeded split when the CSV has no ``split`` column.
         seed: seed of that split.
+
+    Attributes:
+        classes: the class names of the images, known diagnoses first (in code order), then
+            one's own names alphabetically, e.g. ``('nevus', 'melanoma', 'other_benign')``.
 
     Raises:
         DataNotFoundError: folder or CSV missing. DataError: bad rows, unknown
@@ -82,7 +104,7 @@ class FolderDataset:
             raise DataNotFoundError(
                 f"label CSV {self.csv} not found (folder dataset at {self.root}); "
                 "put a CSV with image_id and diagnosis (or melanoma,seborrheic_keratosis) columns there, pass "
-                "labels=..., or sort the images into class folders (nevus/, melanoma/, seborrheic_keratosis/)"
+                "labels=..., or sort the images into two or more class folders (e.g. nevus/, melanoma/, other_benign/)"
             )
         if self.layout == "class_folders" and image_dir is not None:
             raise ValueError(
@@ -105,6 +127,8 @@ class FolderDataset:
             ids, paths, diagnosis, split = layout.ids, layout.paths, layout.diagnosis, layout.split
         else:
             ids, paths, diagnosis, split, metadata = self._read()
+        self.classes = ordered_class_names(diagnosis)
+        _warn_near_misses(self.classes, self.root)
         if split is None:
             split = _stratified_split(diagnosis, validation_fraction, test_fraction, seed)
         self._rows = {s: np.flatnonzero(split == s) for s in SPLITS if np.any(split == s)}
@@ -167,11 +191,10 @@ class FolderDataset:
         for record in table.records(problems):
             line, image_id, cell = record.line, record.image_id, record.cells
             if "diagnosis" in cell:
-                code = DIAGNOSES.get(cell["diagnosis"].lower())
-                if code is None:
-                    problems.append(
-                        f"line {line}: {image_id} diagnosis={cell['diagnosis']!r}; use one of {', '.join(CLASS_NAMES)} or 0/1/2"
-                    )
+                try:
+                    code = folder_class_code(cell["diagnosis"])
+                except UnknownDiagnosisError as exc:
+                    problems.append(f"line {line}: {image_id} diagnosis={cell['diagnosis']!r}: {exc}")
                     continue
             else:
                 mel, sk = parse_binary(cell["melanoma"]), parse_binary(cell["seborrheic_keratosis"])
@@ -213,6 +236,15 @@ def detect_layout(root: Path, labels: str = "labels.csv") -> Literal["csv", "cla
     if (root / labels).is_file():
         return "csv"
     return "class_folders" if has_class_folders(root) else None
+
+
+def _warn_near_misses(classes: tuple[str, ...], root: Path) -> None:
+    """Warn about own class names that look like a misspelt diagnosis: they would train as classes of their own."""
+    known = (*DIAGNOSES, *ALIASES)
+    for name in classes:
+        hint = did_you_mean(name, known)
+        if hint and is_own_class(folder_class_code(name)):
+            warn(f"{root}: class {name!r} is no known diagnosis, so it is a class of its own.{hint}")
 
 
 def _stratified_split(diagnosis: np.ndarray, validation: float, test: float, seed: int) -> np.ndarray:

@@ -21,16 +21,14 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import attrs
 import numpy as np
 
-from lesionkit.data.diagnoses import DIAGNOSES, MELANOMA, NEVUS, SEBORRHEIC_KERATOSIS
+from lesionkit.data.diagnoses import DIAGNOSES, MELANOMA, NEVUS, SEBORRHEIC_KERATOSIS, diagnosis_name, is_own_class
 from lesionkit.errors import DataError
-
-if TYPE_CHECKING:
-    from lesionkit.task import Task
+from lesionkit.task import Task, get_task
 
 __all__ = [
     "CLASS_NAMES",
@@ -41,6 +39,9 @@ __all__ = [
     "Split",
     "SplitError",
     "binary_labels",
+    "dataset_classes",
+    "dataset_task",
+    "ordered_class_names",
 ]
 
 
@@ -61,8 +62,6 @@ def binary_labels(diagnosis: np.ndarray, task: Task | str) -> np.ndarray:
         >>> binary_labels(np.array([0, 1, 2]), "melanoma").tolist()
         [0, 1, 0]
     """
-    from lesionkit.task import get_task
-
     return get_task(task).labels(diagnosis)
 
 
@@ -103,8 +102,6 @@ class Split:
             UnknownComponentError: no task of that name.
             DataError: diagnoses the task has no class for (counted per diagnosis).
         """
-        from lesionkit.task import get_task
-
         return get_task(task).labels(self.diagnosis)
 
     def counts(self) -> dict[str, int]:
@@ -119,8 +116,6 @@ class Split:
             >>> split.class_counts("dx7")["melanoma"], split.class_counts("melanoma")
             (2, {'other': 1, 'melanoma': 2})
         """
-        from lesionkit.task import get_task
-
         resolved = get_task(task)
         counts = np.bincount(resolved.labels(self.diagnosis), minlength=resolved.num_classes)
         return {name: int(n) for name, n in zip(resolved.classes, counts, strict=True)}
@@ -139,3 +134,45 @@ class Dataset(Protocol):
     def split(self, name: str) -> Split:
         """One split; an unknown name raises ``KeyError`` listing the ones that exist."""
         ...
+
+
+def ordered_class_names(codes: object) -> tuple[str, ...]:
+    """The names of the codes that occur: shared diagnoses in code order, then own classes alphabetically.
+
+    Example:
+        >>> from lesionkit.data.diagnoses import class_code
+        >>> ordered_class_names([class_code("other_benign"), 3, 0, 3])
+        ('nevus', 'basal_cell_carcinoma', 'other_benign')
+    """
+    present = sorted({int(c) for c in np.asarray(codes, dtype=np.int64).ravel()})
+    known = [diagnosis_name(c) for c in present if not is_own_class(c)]
+    return (*known, *sorted(diagnosis_name(c) for c in present if is_own_class(c)))
+
+
+def dataset_classes(dataset: Dataset) -> tuple[str, ...]:
+    """The class names of a dataset's images: its ``classes`` where it names them, else those its splits hold."""
+    declared = getattr(dataset, "classes", None)
+    if declared:
+        return tuple(str(c) for c in declared)
+    codes = [dataset.split(name).diagnosis for name in dataset.split_names()]
+    return ordered_class_names(np.concatenate(codes) if codes else np.zeros(0, np.int64))
+
+
+def dataset_task(dataset: Dataset) -> Task:
+    """A task with one class per class of ``dataset`` (what task ``from_dataset`` resolves to).
+
+    Raises:
+        DataError: the dataset holds fewer than two classes.
+
+    Example:
+        >>> import lesionkit
+        >>> dataset_task(lesionkit.datasets.create("synthetic", sizes={"train": 30})).name
+        'classes:nevus,melanoma,seborrheic_keratosis'
+    """
+    classes = dataset_classes(dataset)
+    if len(classes) < 2:
+        raise DataError(
+            f"{dataset!r} holds {len(classes)} class(es) ({', '.join(classes) or 'none'}); "
+            "a task from its classes needs two or more: add images of another class"
+        )
+    return Task.from_classes(classes)

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from lesionkit.presets.dermoscopy import NEEDS_WEIGHTS, dermo_configs
+from lesionkit.presets.own_data import OWN_DATA_DESCRIPTION, own_data_config
 from lesionkit.presets.paper import (
     METHOD_DESCRIPTIONS,
     PAPER_AUGMENTATION,
@@ -82,6 +83,7 @@ def _builtin_presets() -> list[Preset]:
         needs = NEEDS_WEIGHTS.get(name, "")
         description = config.description + (f"\n\nRequires weights= {needs}." if needs else "")
         out.append(Preset(name, config, description, requires_weights=needs))
+    out.append(Preset("own_data", own_data_config(), OWN_DATA_DESCRIPTION))
     return out
 
 

@@ -186,7 +186,9 @@ def plan_call(
     for param in missing:
         source = by_name.get(param)
         if source is not None and source.when == "config":
-            raise InvalidParameterError(f"{label} needs a {param}: set {param} in the config (the {inj.option} option)")
+            raise InvalidParameterError(
+                f"{label} needs a {param}: set {param} in the config (the {source.option} option)"
+            )
     if missing:
         raise InvalidParameterError(
             f"{label} needs parameter(s) {', '.join(map(repr, missing))}: set them in {prefix}. "

@@ -24,8 +24,8 @@ import numpy as np
 
 from lesionkit import registries
 from lesionkit.config import ExperimentConfig
-from lesionkit.data.split import Dataset, Split
-from lesionkit.task import get_task
+from lesionkit.data.split import Dataset, Split, dataset_task
+from lesionkit.task import FROM_DATASET, get_task
 
 # -- data ----------------------------------------------------------------------------------
 
@@ -38,6 +38,19 @@ def dataset_from_config(cfg: ExperimentConfig) -> Dataset:
     """
     injected = {"data_dir": cfg.data_dir, "cache_dir": cfg.cache_dir}
     return registries.datasets.build(cfg.dataset.name, cfg.dataset.params, injected=injected, where="dataset")
+
+
+def resolve_task(cfg: ExperimentConfig) -> tuple[ExperimentConfig, Dataset | None]:
+    """``cfg`` with task ``from_dataset`` spelled out as the dataset's classes, and the dataset read for it.
+
+    The spelled task (``classes:nevus,melanoma,other_benign``) is what the run directory keeps,
+    so the run, its reports and its export know their classes without the data. Any other task:
+    ``(cfg, None)``, nothing read.
+    """
+    if cfg.task != FROM_DATASET:
+        return cfg, None
+    dataset = dataset_from_config(cfg)
+    return cfg.evolve(task=dataset_task(dataset).name), dataset
 
 
 def external_data(cfg: ExperimentConfig, data: Mapping[str, Any] | None) -> tuple[ExperimentConfig, str]:

@@ -108,3 +108,57 @@ def test_describe_and_summary_of_a_task_record() -> None:
     assert text.startswith("tasks.seborrheic_keratosis = Task(name='seborrheic_keratosis'")
     assert "origin: built-in" in text and text.endswith("(ISIC 2017 part 3, task 2)")
     assert lesionkit.tasks.summary("melanoma") == "melanoma vs every other diagnosis (ISIC 2017 part 3, task 1)"
+
+
+def test_a_task_from_class_names_maps_synonyms_and_own_classes() -> None:
+    task = Task.from_classes(["Naevus", "mel", "basal cell carcinoma", "SCC", "AK", "sk", "other benign"])
+    assert task.classes == (
+        "nevus",
+        "melanoma",
+        "basal_cell_carcinoma",
+        "squamous_cell_carcinoma",
+        "actinic_keratosis",
+        "seborrheic_keratosis",
+        "other_benign",
+    )
+    codes = [dx.NEVUS, dx.SQUAMOUS_CELL_CARCINOMA, dx.class_code("other_benign")]
+    assert task.labels(codes).tolist() == [0, 3, 6]
+    assert task.primary_metric == "balanced_accuracy" and not task.is_binary
+    with pytest.raises(DataError, match=r"no class for 1 image\(s\): dermatofibroma \(1 image\)"):
+        task.labels([dx.DERMATOFIBROMA])
+
+
+def test_a_grouping_of_class_names_is_a_binary_task_that_round_trips_its_spelling() -> None:
+    task = Task.from_classes({"benign": ["naevus", "other_benign"], "malignant": ["melanoma", "bcc"]})
+    assert task.classes == ("benign", "malignant") and task.positive == ("malignant",) and task.is_binary
+    assert task.primary_metric == "roc_auc"
+    assert task.labels([dx.class_code("other_benign"), dx.BASAL_CELL_CARCINOMA, dx.NEVUS]).tolist() == [0, 1, 0]
+    assert get_task(task.name) == task  # the spelling is the task: a run's config.json brings it back
+    config = ExperimentConfig(task=task.name)
+    assert ExperimentConfig.from_json(config.to_json()).task == task.name
+
+
+@pytest.mark.parametrize(
+    ("spelled", "message"),
+    [
+        ("classes:a=nevus,b=naevus", "'nevus' is given twice"),
+        ("classes:a,a", "class 'a' is given twice"),
+        ("classes:a=,b", "part 'a=' is empty"),
+        ("classes:", "part '' is empty"),
+    ],
+)
+def test_a_bad_spelled_task_says_which_part(spelled: str, message: str) -> None:
+    with pytest.raises(TaskError, match=message):
+        get_task(spelled)
+    with pytest.raises(ConfigError, match=message):
+        ExperimentConfig(task=spelled)
+
+
+def test_task_from_dataset_is_a_config_value_that_only_a_dataset_resolves() -> None:
+    from lesionkit.data.split import dataset_task
+
+    assert ExperimentConfig(task="from_dataset").task == "from_dataset"
+    with pytest.raises(TaskError, match="takes its classes from the dataset"):
+        get_task("from_dataset")
+    synthetic = lesionkit.datasets.create("synthetic", sizes={"train": 12, "validation": 6})
+    assert dataset_task(synthetic).classes == ("nevus", "melanoma", "seborrheic_keratosis")

@@ -51,13 +51,13 @@ def test_isic_columns_and_stratified_split(folder: Path) -> None:
 
 
 def test_bad_rows_all_listed(folder: Path) -> None:
-    rows = ["image_id,diagnosis", "lesion_000,nevus", "lesion_000,nevus", "lesion_001,basal cell", "missing_9,nevus"]
+    rows = ["image_id,diagnosis", "lesion_000,nevus", "lesion_000,nevus", "lesion_001,benign:other", "missing_9,nevus"]
     (folder / "labels.csv").write_text("\n".join(rows))
     with pytest.raises(DataError) as info:
         lesionkit.datasets.create("folder", data_dir=str(folder))
     text = str(info.value)
     assert "line 3: duplicate image_id 'lesion_000'" in text
-    assert "line 4: lesion_001 diagnosis='basal cell'" in text
+    assert "line 4: lesion_001 diagnosis='benign:other': class name 'benign:other'" in text
     assert "line 5: no image 'missing_9'" in text
 
 
@@ -91,12 +91,38 @@ def test_class_folder_problems_are_all_listed(tmp_path: Path, jpeg_writer) -> No
     root = tmp_path / "messy"
     jpeg_writer(root / "melanoma" / "a.jpg", 0)
     jpeg_writer(root / "nevus" / "a.png", 1)  # same id in another class
-    jpeg_writer(root / "basal_cell" / "b.jpg", 2)
+    (root / "empty").mkdir()
     jpeg_writer(root / "stray.jpg", 3)
     with pytest.raises(DataError) as info:
         lesionkit.datasets.create("folder", data_dir=str(root))
     text = str(info.value)
     assert "3 problem(s) in the class-folder layout" in text
     assert "stray.jpg: image outside a class folder" in text
-    assert "basal_cell: not a class folder" in text
+    assert "empty: class folder without images" in text
     assert "a.png: image id 'a' repeats" in text
+
+
+def test_any_taxonomy_in_the_diagnosis_column(folder: Path) -> None:
+    from lesionkit.data.diagnoses import BASAL_CELL_CARCINOMA, NEVUS, class_code
+
+    names = ["Naevus", "BCC", "other benign", "basal cell carcinoma"]
+    rows = ["image_id,diagnosis"] + [f"lesion_{i:03d},{names[i % 4]}" for i in range(12)]
+    (folder / "labels.csv").write_text("\n".join(rows))
+    ds = lesionkit.datasets.create("folder", data_dir=str(folder), validation_fraction=0.0, test_fraction=0.0)
+    assert ds.classes == ("nevus", "basal_cell_carcinoma", "other_benign")
+    codes = [NEVUS, BASAL_CELL_CARCINOMA, class_code("other_benign"), BASAL_CELL_CARCINOMA]
+    assert ds.split("train").diagnosis.tolist() == [codes[i % 4] for i in range(12)]
+
+
+def test_a_misspelt_diagnosis_is_its_own_class_with_a_warning(tmp_path: Path, jpeg_writer) -> None:  # type: ignore[no-untyped-def]
+    for i, name in enumerate(["melanomma", "melanomma", "nevus", "nevus"]):
+        jpeg_writer(tmp_path / "d" / name / f"x{i}.jpg", i)
+    with pytest.warns(UserWarning, match="class 'melanomma' is no known diagnosis.*Did you mean 'melanoma'"):
+        ds = lesionkit.datasets.create("folder", data_dir=str(tmp_path / "d"))
+    assert ds.classes == ("nevus", "melanomma")
+
+
+def test_one_folder_of_images_is_not_a_class_layout(tmp_path: Path, jpeg_writer) -> None:  # type: ignore[no-untyped-def]
+    jpeg_writer(tmp_path / "d" / "images" / "a.jpg", 0)
+    with pytest.raises(DataNotFoundError, match="two or more class folders"):
+        lesionkit.datasets.create("folder", data_dir=str(tmp_path / "d"))
