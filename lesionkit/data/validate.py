@@ -212,11 +212,11 @@ def validate_isic2017(
 def validate_folder(
     root: str | Path, *, labels: str = "labels.csv", decode: bool = True, progress: bool = True
 ) -> ValidationReport:
-    """Check a ``folder`` dataset (images + label CSV): rows, files and every image decodes."""
+    """Check a ``folder`` dataset (class folders or images + label CSV): rows, files, every image; counts per class."""
     from lesionkit.data.folder import FolderDataset
 
     root = Path(root).expanduser()
-    report = ValidationReport(str(root))
+    report = ValidationReport(str(root), columns=())
     try:
         ds = FolderDataset(root, labels, progress=False)
     except DataProblems as exc:  # every one of them, each naming its file
@@ -228,8 +228,9 @@ def validate_folder(
     paths: list[Path] = []
     for name in ds.split_names():
         split = ds.split(name)
-        report.counts[name] = split.counts()
+        report.counts[name] = diagnosis_counts(split.diagnosis)
         paths.extend(Path(p) for p in split.paths or ())
+    report.columns = ds.classes  # the folder's own taxonomy, not ISIC 2017's three
     listed = {p.resolve() for p in paths}
     from lesionkit.data.images import IMAGE_SUFFIXES
 

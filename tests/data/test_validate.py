@@ -90,9 +90,20 @@ def test_folder_dataset(tmp_path: Path, jpeg_writer, capsys: pytest.CaptureFixtu
     assert main(["validate", str(root), "--no-progress"]) == 1  # img3 has no row
     out = capsys.readouterr().out
     assert "img3.jpg: image has no row in labels.csv" in out and "1 problem(s)" in out
-    (root / "labels.csv").write_text("image_id,diagnosis\nimg0,nevus\nimg1,wart\n")
+    (root / "labels.csv").write_text("image_id,diagnosis\nimg0,nevus\nimg1,wart:plantar\n")
     assert main(["validate", str(root), "--dataset", "folder", "--no-progress"]) == 1
-    assert "line 3: img1 diagnosis='wart'" in capsys.readouterr().out
+    assert "line 3: img1 diagnosis='wart:plantar'" in capsys.readouterr().out
+
+
+def test_a_folder_in_its_own_taxonomy_is_counted_per_class(tmp_path: Path, jpeg_writer, capsys) -> None:  # type: ignore[no-untyped-def]
+    root = tmp_path / "clinic"
+    for i, folder in enumerate(["naevus", "naevus", "BCC", "other benign"]):
+        jpeg_writer(root / "train" / folder / f"x{i}.jpg", i)
+    assert main(["validate", str(root), "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    header, train = [line.split() for line in out.split("diagnosis:\n")[1].splitlines()[:2]]
+    assert header == ["split", "nevus", "basal_cell_carcinoma", "other_benign", "total"]
+    assert train == ["train", "2", "1", "1", "4"]
 
 
 def test_class_folders_are_recognised(tmp_path: Path, jpeg_writer, capsys: pytest.CaptureFixture[str]) -> None:
