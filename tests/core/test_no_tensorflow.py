@@ -51,7 +51,7 @@ from lesionkit.training.schedules import ScheduleError
 failures = 0
 for error, call in [
     (ScheduleError, lambda: lesionkit.schedules.create("step_decay", learning_rate=-1.0, steps_per_epoch=3)),
-    (ScheduleError, lambda: lesionkit.schedules.create("cosine", learning_rate=1.0, steps_per_epoch=3, epochs=2, warmup_epochs=2)),
+    (ScheduleError, lambda: lesionkit.schedules.create("cosine", learning_rate=1.0, steps_per_epoch=3, epochs=2, alpha=2.0)),
     (LossError, lambda: lesionkit.losses.create("focal", gamma=-1.0)),
     (OptimizerError, lambda: lesionkit.optimizers.create("sgd", momentum=1.5)),
 ]:
