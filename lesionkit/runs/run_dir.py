@@ -38,16 +38,23 @@ import datetime as _dt
 import io
 import json
 import math
-import os
-import shutil
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from lesionkit.config import ExperimentConfig
-from lesionkit.errors import LesionkitError
 from lesionkit.io import atomic_write_text
-from lesionkit.runs.checkpoint import CheckpointError, load_arrays, save_arrays
+from lesionkit.runs.checkpoint import (
+    BEST,
+    OPTIMIZER,
+    WEIGHTS,
+    CheckpointError,
+    load_arrays,
+    prune_epoch_folders,
+    write_epoch_folder,
+)
+from lesionkit.runs.records import RunDirError, finite_number, positive_number, present, read_record, write_json
+from lesionkit.runs.report_folders import ReportFolder
 from lesionkit.warn import warn
 
 CONFIG = "config.json"
@@ -58,9 +65,6 @@ HISTORY = "history.csv"
 LOGS = "logs"
 REPORTS = "reports"
 CHECKPOINTS = "checkpoints"
-BEST = "best"
-WEIGHTS = "model.npz"
-OPTIMIZER = "optimizer.npz"
 TRAINING_CURVES = "training_curves.png"
 CALIBRATION = "calibration.json"
 METADATA_PRIOR = "metadata_prior.json"
@@ -69,10 +73,6 @@ MODEL_CARD = "model_card.md"
 MODEL_CARD_JSON = "model_card.json"
 #: Epoch checkpoints kept (older ones are deleted once a newer one is complete).
 KEEP_LAST = 2
-
-
-class RunDirError(LesionkitError):
-    """A run directory that cannot be used as asked (exists already, nothing to resume, no checkpoint)."""
 
 
 class ResumePoint(NamedTuple):
@@ -86,30 +86,6 @@ def default_run_dir(name: str) -> Path:
     """``./runs/<name>-<YYYYmmdd-HHMMSS>``."""
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     return Path("runs") / f"{name}-{stamp}"
-
-
-def _write_json(path: Path, data: Any) -> None:
-    atomic_write_text(path, json.dumps(data, indent=2) + "\n")
-
-
-def _present(record: Mapping[str, Any], key: str, path: Path) -> None:
-    if key not in record:
-        raise RunDirError(f"{path}: the record lacks {key!r} (it has {sorted(record)})")
-
-
-def _finite_number(record: Mapping[str, Any], key: str, path: Path) -> float:
-    _present(record, key, path)
-    value = record[key]
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise RunDirError(f"{path}: {key} must be a finite number; got {value!r}")
-    return float(value)
-
-
-def _positive_number(record: Mapping[str, Any], key: str, path: Path) -> float:
-    value = _finite_number(record, key, path)
-    if value <= 0:
-        raise RunDirError(f"{path}: {key} must be > 0; got {value!r}")
-    return value
 
 
 class RunDir:
@@ -188,9 +164,15 @@ class RunDir:
         """``model_card.json``: the same model card as data."""
         return self.path / MODEL_CARD_JSON
 
-    def report_dir(self, folder: str) -> Path:
-        """``reports/<folder>/`` (e.g. ``test``, ``test-tta8``, ``folder-ph2-test``)."""
-        return self.reports_dir / folder
+    def report_dir(self, folder: str | ReportFolder) -> Path:
+        """``reports/<folder>/`` (e.g. ``test``, ``test-tta8``, ``folder-ph2-test``; :class:`ReportFolder`)."""
+        return self.reports_dir / (folder.name if isinstance(folder, ReportFolder) else folder)
+
+    def report_folders(self) -> dict[str, ReportFolder]:
+        """``{name: ReportFolder}`` of the report folders the run holds, sorted by name."""
+        if not self.reports_dir.is_dir():
+            return {}
+        return {p.name: ReportFolder.parse(p.name) for p in sorted(self.reports_dir.iterdir()) if p.is_dir()}
 
     def resume_command(self) -> str:
         """The shell command that continues this run from its last checkpoint."""
@@ -207,7 +189,7 @@ class RunDir:
         self.check_empty()
         self.path.mkdir(parents=True, exist_ok=True)
         config.save(self.config_file)
-        _write_json(self.environment_file, dict(environment))
+        write_json(self.environment_file, dict(environment))
 
     def check_empty(self) -> None:
         """Refuse to start a fresh run in a directory that holds files (it is never overwritten)."""
@@ -254,7 +236,7 @@ class RunDir:
         else:
             from lesionkit.runs.environment import environment
 
-            self.create(config, environment(config.seed))
+            self.create(config, environment(config.seed, config))
             row = dict(reference) if reference else None
         self.write_reference(row)
         return row
@@ -294,7 +276,7 @@ class RunDir:
     def write_reference(self, metrics: Mapping[str, float] | None, label: str = "paper") -> None:
         """Keep a published metrics row with the run, so reports of it print the row again."""
         if metrics:
-            _write_json(self.reference_file, {"label": label, "metrics": {k: float(v) for k, v in metrics.items()}})
+            write_json(self.reference_file, {"label": label, "metrics": {k: float(v) for k, v in metrics.items()}})
 
     def read_reference(self) -> dict[str, float] | None:
         """The reference row kept with the run; ``None`` for runs without one (older ones too)."""
@@ -316,9 +298,9 @@ class RunDir:
         Raises:
             RunDirError: the record has no positive, finite ``temperature`` or no ``chosen_on``.
         """
-        _positive_number(record, "temperature", self.calibration_file)
-        _present(record, "chosen_on", self.calibration_file)
-        _write_json(self.calibration_file, dict(record))
+        positive_number(record, "temperature", self.calibration_file)
+        present(record, "chosen_on", self.calibration_file)
+        write_json(self.calibration_file, dict(record))
 
     def read_calibration(self) -> dict[str, Any] | None:
         """The run's temperature record (``temperature``, ``kind``, ``chosen_on``, ``n_cases``,
@@ -327,9 +309,9 @@ class RunDir:
         Raises:
             RunDirError: the file is unreadable or its temperature is not a positive number.
         """
-        record = self._read_record(self.calibration_file, "`lesionkit calibrate RUN`")
+        record = read_record(self.calibration_file, "`lesionkit calibrate RUN`")
         if record is not None:
-            _positive_number(record, "temperature", self.calibration_file)
+            positive_number(record, "temperature", self.calibration_file)
         return record
 
     def write_operating_point(self, record: Mapping[str, Any]) -> None:
@@ -339,9 +321,9 @@ class RunDir:
         Raises:
             RunDirError: the record has no finite ``threshold`` or no ``chosen_on``.
         """
-        _finite_number(record, "threshold", self.operating_point_file)
-        _present(record, "chosen_on", self.operating_point_file)
-        _write_json(self.operating_point_file, dict(record))
+        finite_number(record, "threshold", self.operating_point_file)
+        present(record, "chosen_on", self.operating_point_file)
+        write_json(self.operating_point_file, dict(record))
 
     def read_operating_point(self) -> dict[str, Any] | None:
         """The run's frozen threshold record, or ``None`` when none was chosen.
@@ -351,21 +333,10 @@ class RunDir:
         Raises:
             RunDirError: the file is unreadable or its threshold is not a finite number.
         """
-        record = self._read_record(self.operating_point_file, "`lesionkit threshold RUN`")
+        record = read_record(self.operating_point_file, "`lesionkit threshold RUN`")
         if record is not None:
-            _finite_number(record, "threshold", self.operating_point_file)
+            finite_number(record, "threshold", self.operating_point_file)
         return record
-
-    def _read_record(self, path: Path, remake: str) -> dict[str, Any] | None:
-        if not path.is_file():
-            return None
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise RunDirError(f"{path} is unreadable ({exc}); delete it and run {remake} again") from None
-        if not isinstance(data, dict):
-            raise RunDirError(f"{path} holds {type(data).__name__}, not an object; delete it and run {remake} again")
-        return data
 
     # -- state and history ---------------------------------------------------------------
 
@@ -421,43 +392,17 @@ class RunDir:
         Raises:
             CheckpointError: the write failed (disk full...); says which checkpoint is intact.
         """
-        root = self.checkpoints_dir
-        final = root / f"epoch-{epoch:04d}"
-        tmp = root / f".epoch-{epoch:04d}.part"
         try:
-            root.mkdir(parents=True, exist_ok=True)
-            shutil.rmtree(tmp, ignore_errors=True)
-            tmp.mkdir()
-            save_arrays(tmp / WEIGHTS, weights)
-            if slots:
-                save_arrays(tmp / OPTIMIZER, slots)
-            shutil.rmtree(final, ignore_errors=True)
-            os.replace(tmp, final)
-            if best:
-                self._link_best(final)
-            _write_json(self.state_file, {**state, "epoch": epoch, "checkpoint": final.name})
+            folder = write_epoch_folder(self.checkpoints_dir, epoch, weights, slots, best=best)
+            write_json(self.state_file, {**state, "epoch": epoch, "checkpoint": folder})
         except OSError as exc:
-            shutil.rmtree(tmp, ignore_errors=True)
             previous = self.read_state()
             intact = f"epoch {previous['epoch']} is intact" if previous else "no earlier checkpoint exists"
             raise CheckpointError(
-                f"could not write the checkpoint of epoch {epoch} into {root} ({exc}); {intact}. "
+                f"could not write the checkpoint of epoch {epoch} into {self.checkpoints_dir} ({exc}); {intact}. "
                 f"Free disk space, then `{self.resume_command()}`"
             ) from exc
-        for old in sorted(root.glob("epoch-*"))[:-KEEP_LAST]:
-            shutil.rmtree(old, ignore_errors=True)
-
-    def _link_best(self, folder: Path) -> None:
-        root = self.checkpoints_dir
-        best_tmp = root / f".{BEST}.part"
-        shutil.rmtree(best_tmp, ignore_errors=True)
-        best_tmp.mkdir()
-        try:  # a hard link costs nothing; the epoch folder is deleted later, the link stays
-            os.link(folder / WEIGHTS, best_tmp / WEIGHTS)
-        except OSError:
-            shutil.copy2(folder / WEIGHTS, best_tmp / WEIGHTS)
-        shutil.rmtree(root / BEST, ignore_errors=True)
-        os.replace(best_tmp, root / BEST)
+        prune_epoch_folders(self.checkpoints_dir, KEEP_LAST)  # only once state.json points at the new one
 
     def weights_file(self, which: str = "best") -> Path:
         """The weights file of the ``"best"`` checkpoint (else the last) or the ``"last"`` one.

@@ -35,6 +35,7 @@ from lesionkit.runs import ResumePoint, RunDir, RunDirError, default_run_dir
 from lesionkit.runtime_env import ensure_runtime
 from lesionkit.task import get_task
 from lesionkit.training import assembly
+from lesionkit.training.preflight import check_before_fit
 
 
 class Trainer:
@@ -182,6 +183,7 @@ class Trainer:
         strategy, run = self.strategy, self.run
 
         def check() -> Split:
+            check_before_fit(cfg)  # weights and augmenters: before the image cache and the run directory
             train = self.split("train")  # missing or broken data fails here, before the run directory is made
             run.check_open(cfg, resume=resume)
             return train
@@ -382,8 +384,9 @@ class Trainer:
             >>> Trainer({"name": "x", "dataset": "synthetic"}).report_folder("test", tta=8)
             'test-tta8'
         """
-        name = split if tta <= 1 else f"{split}-tta{tta}"
-        return f"{self.report_prefix}-{name}" if self.report_prefix else name
+        from lesionkit.runs.report_folders import ReportFolder
+
+        return ReportFolder(split, tta, self.report_prefix).name
 
     def evaluate(
         self, split: str = "test", *, tta: int | None = None, save: bool = True, bootstrap: int = DEFAULT_RESAMPLES

@@ -13,7 +13,7 @@ import pytest
 from lesionkit.config import ExperimentConfig
 from lesionkit.errors import LesionkitError
 from lesionkit.runs import CheckpointError, RunDir, RunDirError
-from lesionkit.runs import run_dir as run_dir_module
+from lesionkit.runs import checkpoint as checkpoint_module
 from lesionkit.runs.checkpoint import load_arrays, save_arrays
 
 CFG = ExperimentConfig(name="unit", dataset="synthetic", epochs=3)
@@ -152,7 +152,7 @@ def test_a_failed_write_leaves_the_previous_checkpoint(tmp_path: Path, monkeypat
         path.write_bytes(b"PK\x03\x04 half a zip")  # part of the file made it to disk...
         raise OSError(28, "No space left on device")  # ...then the disk filled up
 
-    monkeypatch.setattr(run_dir_module, "save_arrays", disk_full)
+    monkeypatch.setattr(checkpoint_module, "save_arrays", disk_full)
     with pytest.raises(CheckpointError, match="epoch 2.*No space left.*epoch 1 is intact.*--resume"):
         run.save_checkpoint([np.zeros(3), np.zeros((2, 2))], [], 2, best=True, state={})
     assert sorted(os.listdir(run.checkpoints_dir)) == ["best", "epoch-0001"]  # no partial folder left

@@ -19,7 +19,7 @@ import pytest
 from lesionkit.cli import main
 from lesionkit.config import ComponentSpec, ExperimentConfig
 from lesionkit.runs import CheckpointError, RunDir
-from lesionkit.runs import run_dir as run_dir_module
+from lesionkit.runs import checkpoint as checkpoint_module
 from lesionkit.training.trainer import Trainer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -151,7 +151,7 @@ def test_disk_full_during_a_checkpoint_keeps_the_previous_one(
     tmp_path: Path, tiny_registered: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     run = RunDir(tmp_path / "full")
-    real = run_dir_module.save_arrays
+    real = checkpoint_module.save_arrays
 
     def fills_up_in_epoch_two(path: Path, arrays: Any) -> None:
         if "epoch-0002" not in str(path):
@@ -159,12 +159,12 @@ def test_disk_full_during_a_checkpoint_keeps_the_previous_one(
         path.write_bytes(b"PK\x03\x04 part of a zip")  # half written, then the disk is full
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(run_dir_module, "save_arrays", fills_up_in_epoch_two)
+    monkeypatch.setattr(checkpoint_module, "save_arrays", fills_up_in_epoch_two)
     with pytest.raises(CheckpointError, match="epoch 2.*No space left on device.*epoch 1 is intact"):
         Trainer(_config(run.path)).fit(verbose=0)
     assert run.read_state()["epoch"] == 1
     assert sorted(p.name for p in run.checkpoints_dir.iterdir()) == ["best", "epoch-0001"]
-    monkeypatch.setattr(run_dir_module, "save_arrays", real)
+    monkeypatch.setattr(checkpoint_module, "save_arrays", real)
     restored = Trainer.from_run(run.path, weights="last")  # loadable, and it is epoch 1's
     assert np.all(np.isfinite(restored.predict(np.zeros((2, 32, 32, 3), np.uint8))))
     history = Trainer.from_run(run.path, weights="none").fit(resume=True, verbose=0)

@@ -23,8 +23,6 @@ import numpy as np
 from lesionkit.evaluation.reports._plotting import new_figure, save_png
 from lesionkit.evaluation.reports.report import Report
 
-#: File name of the error gallery in a test report folder.
-ERROR_GALLERY = "gradcam_errors.png"
 #: Most confident errors of each kind the gallery shows.
 GALLERY_PER_KIND = 4
 #: Opacity of the heat map over the image.

@@ -36,6 +36,7 @@ from typing import Any
 import attrs
 import numpy as np
 
+from lesionkit.evaluation.reports.report_files import RELIABILITY, SUBGROUPS
 from lesionkit.evaluation.stats.confidence import (
     DEFAULT_LEVEL,
     DEFAULT_RESAMPLES,
@@ -174,23 +175,18 @@ class ClinicalReport:
         """The report as Markdown sections (appended to report.md)."""
         parts = ["## Intervals, operating point and calibration", "", "```", *self.lines(), "```"]
         if self.subgroups is not None:
-            parts += ["", "## Subgroups", "", "```", self.subgroups.table(), "```", "", "![subgroups](subgroups.png)"]
-        parts += ["", "![reliability](reliability.png)"]
+            parts += ["", "## Subgroups", "", "```", self.subgroups.table(), "```", "", f"![subgroups]({SUBGROUPS})"]
+        parts += ["", f"![reliability]({RELIABILITY})"]
         return "\n".join(parts)
 
-    def save_plots(self, directory: str | Path) -> list[Path]:
-        """``reliability.png`` and (with subgroups) ``subgroups.png`` in ``directory``."""
+    def save_plots(self, reliability: str | Path, subgroups: str | Path) -> list[Path]:
+        """The reliability diagram, and (with subgroups) the subgroup plot, at the paths given."""
         from lesionkit.evaluation.reports.plots import plot_reliability
 
-        out = Path(directory)
-        written = [
-            plot_reliability(
-                self.y_true, self.probabilities, out / "reliability.png", n_bins=ECE_BINS, title=self.split
-            )
-        ]
+        written = [plot_reliability(self.y_true, self.probabilities, reliability, n_bins=ECE_BINS, title=self.split)]
         if self.subgroups is not None:
             metric = "roc_auc" if "roc_auc" in self.subgroups.metrics else self.subgroups.metrics[0]
-            written.append(self.subgroups.plot(out / "subgroups.png", metric=metric))
+            written.append(self.subgroups.plot(subgroups, metric=metric))
         return written
 
 

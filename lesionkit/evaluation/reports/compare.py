@@ -19,19 +19,19 @@ Example:
 
 from __future__ import annotations
 
-import csv
 import math
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 import attrs
-import numpy as np
 
 from lesionkit.errors import DataError
+from lesionkit.evaluation.reports.report_files import Predictions, ReportFiles, read_predictions
 from lesionkit.evaluation.stats.confidence import DEFAULT_LEVEL, DEFAULT_RESAMPLES
 from lesionkit.evaluation.stats.defaults import DEFAULT_SPECIFICITY
 from lesionkit.evaluation.stats.paired import PairedComparison, delong_test, paired_bootstrap, paired_cases
 from lesionkit.runs import RunDir
+from lesionkit.runs.report_folders import ReportFolder
 
 __all__ = [
     "DEFAULT_SPECIFICITY",
@@ -41,45 +41,6 @@ __all__ = [
     "compare_runs",
     "read_predictions",
 ]
-
-#: The fixed specificity of the Δsensitivity comparison.
-PREDICTIONS = "predictions.csv"
-
-
-class Predictions(NamedTuple):
-    """One report's predictions: image ids, 0/1 labels, positive-class probabilities, and where from."""
-
-    ids: tuple[str, ...]
-    labels: np.ndarray
-    probabilities: np.ndarray
-    source: str
-
-
-def read_predictions(path: str | Path) -> Predictions:
-    """A report's ``predictions.csv`` (``image_id,label,probability``).
-
-    Raises:
-        DataError: the file is missing, lacks those columns, or has a row that does not parse (named).
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"{path} does not exist")
-    ids: list[str] = []
-    labels: list[int] = []
-    probs: list[float] = []
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in ("image_id", "label", "probability") if c not in (reader.fieldnames or [])]
-        if missing:
-            raise DataError(f"{path}: no column(s) {missing}; expected image_id,label,probability (a binary report)")
-        for line, row in enumerate(reader, start=2):
-            try:
-                ids.append(row["image_id"])
-                labels.append(int(row["label"]))
-                probs.append(float(row["probability"]))
-            except (TypeError, ValueError):
-                raise DataError(f"{path}, line {line}: {row!r} does not parse; evaluate the run again") from None
-    return Predictions(tuple(ids), np.asarray(labels), np.asarray(probs), str(path))
 
 
 @attrs.frozen
@@ -201,13 +162,14 @@ def compare_runs(
     loaded = []
     for path in (run_a, run_b):
         run = RunDir(path)
-        file = run.report_dir(folder) / PREDICTIONS
-        if not file.is_file():
-            split, _, rest = folder.partition("-tta")
-            tta = f" --tta {rest}" if rest.isdigit() else ""
-            hint = f"`lesionkit evaluate {run.path} --split {split}{tta}`" if run.is_run() else "a run directory"
-            raise DataError(f"{run.path} has no report {folder!r} ({file} is missing); run {hint} first")
-        loaded.append(read_predictions(file)._replace(source=str(run.path)))
+        files = ReportFiles.of_run(run, folder)
+        if not files.predictions_file.is_file():
+            options = ReportFolder.parse(folder).evaluate_command_options
+            hint = f"`lesionkit evaluate {run.path} {options}`" if run.is_run() else "a run directory"
+            raise DataError(
+                f"{run.path} has no report {folder!r} ({files.predictions_file} is missing); run {hint} first"
+            )
+        loaded.append(files.read_predictions()._replace(source=str(run.path)))
     return compare_predictions(
         loaded[0], loaded[1], folder=folder, specificity=specificity, n_resamples=n_resamples, seed=seed
     )

@@ -26,6 +26,7 @@ from lesionkit.evaluation.reports.report import Report
 from lesionkit.evaluation.stats.confidence import DEFAULT_RESAMPLES
 from lesionkit.evaluation.stats.operating_point import OperatingPoint
 from lesionkit.runs import RunDir
+from lesionkit.runs.report_folders import ReportFolder
 
 
 def evaluate_split(
@@ -104,7 +105,7 @@ def evaluate_split(
 def save_report(
     report: Report,
     run: RunDir,
-    folder: str,
+    folder: str | ReportFolder,
     *,
     split_counts: Mapping[str, int] | None = None,
     model: Any = None,
@@ -117,12 +118,14 @@ def save_report(
     most confident errors (:func:`lesionkit.evaluation.prediction.explain.save_error_gallery`).
     """
     from lesionkit.evaluation.reports.model_card import write_model_card
+    from lesionkit.evaluation.reports.report_files import ReportFiles
 
-    out = report.save(run.report_dir(folder))
+    files = ReportFiles.of_run(run, folder)
+    out = files.write(report)
     if model is not None and images is not None and report.split == "test":
-        from lesionkit.evaluation.prediction.explain import ERROR_GALLERY, save_error_gallery
+        from lesionkit.evaluation.prediction.explain import save_error_gallery
 
-        save_error_gallery(model, images(), report, out / ERROR_GALLERY)
+        save_error_gallery(model, images(), report, files.error_gallery_file)
     if run.history_file.is_file():
         from lesionkit.evaluation.reports.plots import plot_training_curves
 

@@ -3,8 +3,8 @@
 It says what the model is for and not for, what data it was trained and evaluated on
 (images per split), its metrics with confidence intervals, its calibration, its frozen
 operating point, its metrics by subgroup, and its known limitations, all read from the
-run directory (config, state, ``calibration.json``, ``operating_point.json`` and the
-reports' ``metrics.json``). Nothing in it is typed in by hand, so it cannot drift from
+run directory (config, state, the run's temperature and operating point, and its reports
+through :class:`~lesionkit.evaluation.reports.report_files.ReportFiles`). Nothing in it is typed in by hand, so it cannot drift from
 the run.
 
 Example:
@@ -29,6 +29,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from lesionkit.evaluation.reports.report_files import ReportFiles, SavedReport
 from lesionkit.io import atomic_write_text
 from lesionkit.runs import RunDir
 
@@ -60,41 +61,34 @@ def _read_json(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def _reports(run: RunDir) -> dict[str, dict[str, Any]]:
-    """``{folder: metrics.json}`` of every report of the run (unreadable ones left out)."""
-    out: dict[str, dict[str, Any]] = {}
-    if run.reports_dir.is_dir():
-        for folder in sorted(p for p in run.reports_dir.iterdir() if p.is_dir()):
-            data = _read_json(folder / "metrics.json")
-            if data is not None:
-                out[folder.name] = data
-    return out
+def _reports(run: RunDir) -> dict[str, SavedReport]:
+    """``{folder: SavedReport}`` of every report of the run (unreadable ones left out)."""
+    read = {name: files.read() for name, files in ReportFiles.in_run(run).items()}
+    return {name: saved for name, saved in read.items() if saved is not None}
 
 
-def _primary(reports: Mapping[str, Mapping[str, Any]]) -> str | None:
+def _primary(reports: Mapping[str, SavedReport]) -> str | None:
     """The report the card's headline comes from: ``test``, else another test report, else any."""
     if "test" in reports:
         return "test"
-    tests = [k for k, v in reports.items() if v.get("split") == "test"]
+    tests = [k for k, v in reports.items() if v.split == "test"]
     return tests[0] if tests else next(iter(reports), None)
 
 
-def _report_summary(folder: str, data: Mapping[str, Any]) -> dict[str, Any]:
-    metrics = data.get("metrics") or {}
-    intervals = data.get("intervals") or {}
-    point = data.get("operating_point") or {}
+def _report_summary(saved: SavedReport) -> dict[str, Any]:
+    metrics, intervals, point = saved.metrics, saved.intervals, saved.operating_point
     out: dict[str, Any] = {
-        "folder": folder,
-        "split": data.get("split"),
-        "tta": data.get("tta", 1),
-        "n_cases": data.get("n_cases"),
-        "n_positive": data.get("n_positive"),
+        "folder": saved.folder,
+        "split": saved.split,
+        "tta": saved.tta,
+        "n_cases": saved.n_cases,
+        "n_positive": saved.n_positive,
         "roc_auc": metrics.get("roc_auc"),
         "roc_auc_ci": intervals.get("roc_auc_ci"),
         "roc_auc_delong_ci": intervals.get("roc_auc_delong_ci"),
-        "average_precision": (data.get("isic2017") or {}).get("average_precision"),
+        "average_precision": saved.isic2017.get("average_precision"),
         "average_precision_ci": intervals.get("average_precision_ci"),
-        "balanced_accuracy": (data.get("bootstrap") or {}).get("balanced_accuracy", metrics.get("balanced_accuracy")),
+        "balanced_accuracy": saved.bootstrap.get("balanced_accuracy", metrics.get("balanced_accuracy")),
         "balanced_accuracy_ci": intervals.get("balanced_accuracy_ci"),
         "ci_level": intervals.get("ci_level"),
         "n_resamples": intervals.get("n_resamples"),
@@ -104,7 +98,7 @@ def _report_summary(folder: str, data: Mapping[str, Any]) -> dict[str, Any]:
             out[name] = point.get(name)
             out[f"{name}_ci"] = point.get(f"{name}_ci")
         out["threshold"] = (point.get("operating_point") or {}).get("threshold")
-    calibration = data.get("calibration") or {}
+    calibration = saved.calibration
     out["calibration"] = {k: calibration.get(k) for k in ("ece", "ece_equal_mass", "brier", "temperature")}
     return out
 
@@ -122,9 +116,9 @@ def model_card(run: RunDir, *, split_counts: Mapping[str, int] | None = None) ->
     counts = dict(split_counts) if split_counts is not None else (previous.get("data") or {}).get("splits")
     reports = _reports(run)
     primary = _primary(reports)
-    summaries = [_report_summary(folder, data) for folder, data in reports.items()]
+    summaries = [_report_summary(saved) for saved in reports.values()]
     headline = next((s for s in summaries if s["folder"] == primary), None)
-    subgroups = (reports[primary].get("subgroups") if primary else None) or None
+    subgroups = (reports[primary].subgroups if primary else None) or None
     card: dict[str, Any] = {
         "name": config.name,
         "task": config.task,

@@ -3,7 +3,7 @@
 A binary task's report holds positive-class probabilities and the paper's five
 metrics. A multi-class task's report (``classes`` set) holds the probability matrix
 ``(N, K)``, its headline metrics (:data:`MULTICLASS_COLUMNS`), a per-class table and
-the confusion matrix (as text and ``confusion_matrix.png``).
+the confusion matrix (as text and a plot).
 """
 
 from __future__ import annotations
@@ -207,14 +207,8 @@ class Report:
 
         return plot_confusion_matrix(self.confusion_matrix, self.classes, path, title=f"{self.task}, {self.label}")
 
-    def save(self, directory: str | Path) -> Path:
-        """Write metrics.json, report.md, predictions.csv and the plots into ``directory``."""
-        import json
-
-        from lesionkit.io import atomic_write_text
-
-        out = Path(directory)
-        out.mkdir(parents=True, exist_ok=True)
+    def to_dict(self) -> dict[str, Any]:
+        """What ``metrics.json`` holds: metrics, the ISIC 2017 set, the reference row and the clinical section."""
         data = {
             "name": self.name,
             "split": self.split,
@@ -231,30 +225,16 @@ class Report:
                 "per_class": self.per_class(),
                 "confusion_matrix": self.confusion_matrix.tolist(),
             }
-        atomic_write_text(out / "metrics.json", json.dumps(data, indent=2, default=float) + "\n")
-        clinical = f"\n{self.clinical.markdown()}\n" if self.clinical is not None else ""
-        atomic_write_text(
-            out / "report.md", f"# {self.name}: {self.task}, {self.label}\n\n{self.markdown()}\n{clinical}"
-        )
-        if self.is_multiclass:
-            rows = ["image_id,label," + ",".join(self.classes)] + [
-                f"{i},{int(y)}," + ",".join(f"{v:.6f}" for v in p)
-                for i, y, p in zip(self.ids, self.y_true, self.probabilities)
-            ]
-        else:
-            rows = ["image_id,label,probability"] + [
-                f"{i},{int(y)},{p:.6f}" for i, y, p in zip(self.ids, self.y_true, self.probabilities)
-            ]
-        atomic_write_text(out / "predictions.csv", "\n".join(rows) + "\n")
-        if self.is_multiclass:
-            self.plot_confusion_matrix(out / "confusion_matrix.png")
-        elif len(set(np.asarray(self.y_true).tolist())) == 2:
-            self.plot_roc(out / "roc.png")
-            self.plot_precision_recall(out / "precision_recall.png")
-        self.plot_metrics(out / "metrics.png")
-        if self.clinical is not None:
-            self.clinical.save_plots(out)
-        return out
+        return data
+
+    def save(self, directory: str | Path) -> Path:
+        """Write the report's files (metrics, tables, predictions, plots) into ``directory``.
+
+        :class:`~lesionkit.evaluation.reports.report_files.ReportFiles` owns the files and reads them back.
+        """
+        from lesionkit.evaluation.reports.report_files import ReportFiles
+
+        return ReportFiles(directory).write(self)
 
 
 def _text_table(head: list[str], body: list[list[str]]) -> str:

@@ -28,7 +28,9 @@ from typing import Any
 
 import attrs
 
+from lesionkit.evaluation.reports.report_files import ReportFiles
 from lesionkit.runs import RunDir
+from lesionkit.runs.report_folders import ReportFolder
 
 
 @attrs.frozen
@@ -80,21 +82,6 @@ def _read_json(path: Path) -> Any:
         return json.load(handle)
 
 
-def _auc(metrics_file: Path, metric: str = "roc_auc") -> float:
-    try:
-        return float(_read_json(metrics_file)["metrics"][metric])
-    except (OSError, ValueError, KeyError, TypeError):
-        return math.nan
-
-
-def _auc_ci(metrics_file: Path, metric: str) -> tuple[float, float] | None:
-    try:
-        low, high = _read_json(metrics_file)["intervals"][f"{metric}_ci"]
-        return float(low), float(high)
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-
-
 def _metric_and_monitor(task: str) -> tuple[str, str]:
     """The metric a run of ``task`` is summarised by, and the validation key training logged it as."""
     from lesionkit.errors import LesionkitError
@@ -122,11 +109,13 @@ def summarize_run(run_dir: str | Path) -> RunSummary:
     metric, monitor = _metric_and_monitor(task)
     # Without a validation split the checkpoint callback ranks epochs by training AUC: not shown as validation.
     best = state.get("best_score") if state.get("monitor", "val_auc") == monitor else None
-    tta_reports = {}
-    for folder in run.reports_dir.glob("test-tta*"):
-        views = folder.name.removeprefix("test-tta")
-        if views.isdigit():
-            tta_reports[int(views)] = _auc(folder / "metrics.json", metric)
+    reports = {folder: ReportFiles.of_run(run, folder).read() for folder in run.report_folders().values()}
+    plain = reports.get(ReportFolder("test"))
+    tta_reports = {
+        folder.tta: saved.value(metric) if saved is not None else math.nan
+        for folder, saved in reports.items()
+        if folder.split == "test" and folder.tta > 1 and not folder.prefix
+    }
     best_tta = max(tta_reports, key=lambda n: (not math.isnan(tta_reports[n]), tta_reports[n]), default=1)
     return RunSummary(
         path=path,
@@ -135,8 +124,8 @@ def summarize_run(run_dir: str | Path) -> RunSummary:
         epochs_done=int(state.get("epoch", 0)),
         epochs=int(config.get("epochs", 0)),
         best_val_auc=math.nan if best is None else float(best),
-        test_auc=_auc(run.report_dir("test") / "metrics.json", metric),
-        test_auc_ci=_auc_ci(run.report_dir("test") / "metrics.json", metric),
+        test_auc=plain.value(metric) if plain is not None else math.nan,
+        test_auc_ci=plain.interval(metric) if plain is not None else None,
         test_auc_tta=tta_reports.get(best_tta, math.nan),
         tta=best_tta,
         metric=metric,
