@@ -150,6 +150,35 @@ class ComponentSpec:
             raise ConfigError(f"{path}: {exc}") from None
 
 
+def _thaw_spec(value: Any) -> Any:
+    """A component value (or tuple of them) as plain, editable dicts and lists."""
+    if isinstance(value, ComponentSpec):
+        return value.to_dict()
+    if isinstance(value, str):
+        return {"name": value, "params": {}}
+    if isinstance(value, (tuple, list)):
+        return [_thaw_spec(v) for v in value]
+    return _thaw(value)
+
+
+def _with_nested(container: Any, path: list[str], value: Any, key: str) -> Any:
+    """``container`` with the value at ``path`` (dict keys, list indices) set to ``value``."""
+    if not path:
+        return value
+    head, rest = path[0], path[1:]
+    if isinstance(container, list):
+        if not head.isdigit() or int(head) >= len(container):
+            raise ConfigError(
+                f"{key}: {head!r} is not an index of a list of {len(container)} (use 0 to {len(container) - 1})"
+            )
+        container[int(head)] = _with_nested(container[int(head)], rest, value, key)
+        return container
+    if not isinstance(container, dict):
+        raise ConfigError(f"{key}: {head!r} is inside {container!r}, which has no keys; set the part before it")
+    container[head] = _with_nested(container.get(head, {}), rest, value, key)
+    return container
+
+
 def _spec(value: Any) -> ComponentSpec:
     return ComponentSpec.from_dict(value)
 
@@ -398,14 +427,64 @@ class ExperimentConfig:
             raise ConfigError(f"{path}: {exc}") from None
 
     def evolve(self, **changes: Any) -> ExperimentConfig:
-        """A copy with ``changes`` applied; unknown keys are errors with suggestions."""
+        """A copy with ``changes`` applied; unknown keys are errors with suggestions.
+
+        A dotted key changes one value inside a component (``--set KEY=VALUE`` spells them the
+        same way); a parameter named on its own is refused with the dotted key to use.
+
+        Example:
+            >>> cfg = ExperimentConfig(schedule={"name": "cosine", "params": {"warmup_epochs": 2}})
+            >>> cfg.evolve(**{"schedule.params.warmup_epochs": 0}).schedule.params["warmup_epochs"]
+            0
+            >>> cfg.evolve(warmup_epochs=0)
+            Traceback (most recent call last):
+            ...
+            lesionkit.errors.ConfigError: unknown config key 'warmup_epochs': it is a parameter of schedule 'cosine'; set schedule.params.warmup_epochs (on the command line: --set schedule.params.warmup_epochs=VALUE)
+        """
         known = [f.name for f in attrs.fields(type(self))]
-        for key in changes:
-            if key not in known:
+        plain: dict[str, Any] = {}
+        for key, value in changes.items():
+            if key in known:
+                plain[key] = value
+            elif "." in key and key.partition(".")[0] in known:
+                field = key.partition(".")[0]
+                current = plain.get(field, getattr(self, field))
+                plain[field] = _with_nested(_thaw_spec(current), key.split(".")[1:], value, key)
+            else:
+                owner = self._component_taking(key)
+                if owner:
+                    raise ConfigError(
+                        f"unknown config key {key!r}: it is a parameter of {owner}; set {owner.split()[0]}.params.{key} "
+                        f"(on the command line: --set {owner.split()[0]}.params.{key}=VALUE)"
+                    )
                 raise ConfigError(
                     f"unknown config key {key!r}.{did_you_mean(key, known)} Known keys: {', '.join(known)}"
                 )
-        return attrs.evolve(self, **changes)
+        return attrs.evolve(self, **plain)
+
+    def _component_taking(self, key: str) -> str:
+        """``"schedule 'cosine'"`` when one of this config's components has (or takes) a parameter ``key``; else ``""``."""
+        import inspect
+
+        named = [
+            ("dataset", registries.datasets, self.dataset),
+            ("backbone", registries.backbones, self.backbone),
+            ("head", registries.heads, self.head),
+            ("loss", registries.losses, self.loss),
+            ("optimizer", registries.optimizers, self.optimizer),
+            ("schedule", registries.schedules, self.schedule),
+        ]
+        for field, _registry, spec in named:
+            if key in spec.params:
+                return f"{field} {spec.name!r}"
+        for field, registry, spec in named:
+            try:  # the factory's signature; a plugin that fails to load is reported elsewhere
+                taken = inspect.signature(registry.get(spec.name)).parameters
+            except Exception:
+                continue
+            if key in taken and key not in registry.injected_names:
+                return f"{field} {spec.name!r}"
+        return ""
 
     # -- checks against the registries --------------------------------------------------
 
@@ -449,4 +528,7 @@ class ExperimentConfig:
             try:
                 registry.check(spec.name, spec.params, provided=provided, where=key)
             except UnknownComponentError as exc:
-                raise ConfigError(f"{key}.name: {exc}") from None
+                raise ConfigError(
+                    f"{key}.name: {exc}. One registered in your own module needs that module imported first "
+                    f"(on the command line: --import MODULE)"
+                ) from None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from lesionkit.evaluation.stats.defaults import DEFAULT_RESAMPLES, DEFAULT_SPECIFICITY
 
@@ -45,9 +46,21 @@ def run(args: argparse.Namespace) -> int:
     from lesionkit.cli import CommandError
     from lesionkit.evaluation.reports.compare import compare_runs
     from lesionkit.io import atomic_write_text
+    from lesionkit.runs import RunDir
 
     if args.bootstrap < 0 or not 0 < args.specificity < 1:
         raise CommandError("--bootstrap must be >= 0 and --specificity in (0, 1), e.g. 0.9")
+    for path in (args.run_a, args.run_b):
+        if not RunDir(path).is_run():
+            what = (
+                "a folder but not a lesionkit run directory (no config.json)"
+                if Path(path).is_dir()
+                else "no such folder"
+            )
+            raise CommandError(
+                f"{path}: {what}; give two run directories of `lesionkit fit`, each evaluated on the same split "
+                f"(`lesionkit evaluate RUN --split {args.split.partition('-tta')[0]}`)"
+            )
     result = compare_runs(
         args.run_a,
         args.run_b,

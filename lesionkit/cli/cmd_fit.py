@@ -40,6 +40,9 @@ def run(args: argparse.Namespace) -> int:
                 overrides.get("dataset", _preset_dataset(args.preset)), args.extra_data_dir
             )
         trainer = Trainer.from_preset(args.preset, **overrides)
+    from lesionkit.training.preflight import check_before_fit
+
+    check_before_fit(trainer.config)  # before anything is printed, cached or created
     print(f"lesionkit: {trainer.config.name}: {trainer.config.description}")
     if args.evaluate and args.evaluate not in (names := trainer.dataset.split_names()):
         # Said before training, not after it: the run would be finished and the report lost.
@@ -52,7 +55,14 @@ def run(args: argparse.Namespace) -> int:
     budget = None
     if args.minutes is not None:
         trainer, budget = _plan_for_minutes(trainer, args.minutes, resume=args.resume)
-    trainer.fit(resume=args.resume, callbacks=[budget] if budget else [])
+    existed = trainer.run_dir.is_dir()
+    fresh = not args.resume and not (existed and any(trainer.run_dir.iterdir()))
+    try:
+        trainer.fit(resume=args.resume, callbacks=[budget] if budget else [])
+    except BaseException:
+        if fresh:
+            _remove_unstarted_run(trainer, keep_folder=existed)
+        raise
     if budget is not None and budget.stopped_early:
         epochs = len(trainer.history.get("loss", []))
         print(
@@ -80,6 +90,37 @@ def _plan_for_minutes(trainer: Any, minutes: float, *, resume: bool) -> tuple[An
     plan = plan_for_budget(trainer, minutes * 60)
     print(f"lesionkit: --minutes {minutes:g}: {plan.describe()}")
     return plan.trainer(), plan.budget()
+
+
+def _remove_unstarted_run(trainer: Any, *, keep_folder: bool) -> None:
+    """Remove what this fit wrote into its run directory if it failed before any checkpoint.
+
+    Left behind, ``runs`` would list it and ``fit --weights`` or ``--resume`` would take it for a
+    run, then say it has no checkpoint. A directory with a checkpoint is kept: it can be resumed.
+    ``keep_folder``: the (empty) folder was there before the fit; only its new contents go.
+    """
+    import shutil
+    import sys
+
+    from lesionkit.runs import RunDirError
+
+    run = trainer.run
+    if not run.path.is_dir() or trainer.role.is_multi_worker:  # another worker may still be writing
+        return
+    try:
+        run.weights_file("last")
+        return  # an epoch finished: `fit --resume` continues it
+    except RunDirError:
+        pass
+    for item in list(run.path.iterdir()) if keep_folder else [run.path]:
+        if item.is_dir():
+            shutil.rmtree(item, ignore_errors=True)
+        else:
+            item.unlink(missing_ok=True)
+    print(
+        f"lesionkit: the fit stopped before its first checkpoint; removed {run.path} (nothing to resume)",
+        file=sys.stderr,
+    )
 
 
 def _preset_dataset(name: str) -> object:

@@ -36,5 +36,7 @@ def run(args: argparse.Namespace) -> int:
             else:
                 print(f"  {entry.name.ljust(width)}  {entry.origin}")
     if broken:
+        # Exit 1: a script or CI job that checks its plugins load must see the failure.
         print(f"\n{broken} broken plugin(s): they are skipped; fix or uninstall them.")
+        return 1
     return 0

@@ -67,6 +67,10 @@ def run(args: argparse.Namespace) -> int:
     from lesionkit.task import get_task
     from lesionkit.training.trainer import Trainer
 
+    # Every file argument is checked before TensorFlow is imported (seconds, and its banner).
+    check_model_source(args.run_dir)
+    if args.other:
+        check_model_source(args.other)
     files = collect_images(args.images, recursive=args.recursive)
     metadata = read_patient_metadata(args.metadata, files)
     if args.run_dir.endswith(".keras"):
@@ -103,6 +107,27 @@ def run(args: argparse.Namespace) -> int:
         + (f" ({skipped_count} images skipped)" if skipped_count else "")
     )
     return 0 if written else 2
+
+
+def check_model_source(source: str) -> None:
+    """``source`` is a lesionkit ``.keras`` export or a run directory, checked without TensorFlow."""
+    from lesionkit.cli import CommandError
+    from lesionkit.cli._model_file import check_model_file
+    from lesionkit.runs import RunDir
+
+    path = Path(source)
+    if source.endswith(".keras") or path.is_file():
+        check_model_file(path)
+    elif not path.is_dir():
+        raise CommandError(
+            f"{source}: no such run directory or model file; give a run directory of `lesionkit fit` or a "
+            f"model written by `lesionkit export RUN -o model.keras`"
+        )
+    elif not RunDir(path).is_run():
+        raise CommandError(
+            f"{source}: a folder but not a lesionkit run directory (no config.json); give a run directory of "
+            f"`lesionkit fit` or a model written by `lesionkit export`"
+        )
 
 
 def read_patient_metadata(csv: str | None, files: list[Path]) -> dict[str, tuple[object, ...]] | None:

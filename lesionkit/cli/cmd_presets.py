@@ -7,7 +7,12 @@ import argparse
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("presets", help="list the ready-made experiments")
-    p.add_argument("pattern", nargs="?", default="*", help="shell-style filter, e.g. 'melanoma_*'")
+    p.add_argument(
+        "pattern",
+        nargs="?",
+        default="*",
+        help="part of a name (e.g. melanoma, 3class) or a shell-style pattern (e.g. 'melanoma_*')",
+    )
     p.add_argument("--describe", metavar="NAME", help="show one preset's full documentation")
     p.set_defaults(func=run)
 
@@ -18,7 +23,16 @@ def run(args: argparse.Namespace) -> int:
     if args.describe:
         print(presets.describe(args.describe))
         return 0
-    names = presets.names(args.pattern)
+    pattern = args.pattern if any(c in args.pattern for c in "*?[") else f"*{args.pattern}*"
+    names = presets.names(pattern)
+    if not names:
+        from lesionkit.cli import CommandError
+        from lesionkit.registry import did_you_mean
+
+        raise CommandError(
+            f"no preset matches {args.pattern!r}.{did_you_mean(args.pattern, presets.names())} "
+            f"`lesionkit presets` lists them all"
+        )
     width = max((len(n) for n in names), default=0)
     for name in names:
         print(f"{name.ljust(width)}  {presets.summary(name)}")

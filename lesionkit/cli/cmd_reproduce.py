@@ -15,7 +15,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--methods", nargs="+", help="a subset of: resnet50_scratch resnet101_scratch conv5 conv4_conv5 (default: all)"
     )
-    add_override_options(p)
+    add_override_options(p, run_dir=False)  # one run directory per method, under --root
     p.set_defaults(func=run)
 
 
@@ -24,8 +24,8 @@ def run(args: argparse.Namespace) -> int:
     from lesionkit.presets.reproduce import METHODS, reproduce
 
     overrides = overrides_from_args(args)
-    if "run_dir" in overrides:
-        raise CommandError("--run-dir: reproduce makes one run directory per method under --root; set --root instead")
+    if "run_dir" in overrides:  # --set run_dir=...
+        raise CommandError("run_dir: reproduce makes one run directory per method under --root; set --root instead")
     methods = tuple(args.methods or METHODS)
     result = reproduce(args.task, root=args.root, methods=methods, **overrides)
     print(result.markdown())

@@ -100,10 +100,11 @@ def test_plugins_command_lists_origin_and_broken(site: Path, capsys) -> None:
     make_distribution(site, "broken_plugin", "2.0", "[lesionkit.heads]\nbroken_head = broken_plugin:head\n")
     from lesionkit.cli import main
 
-    assert main(["plugins", "heads"]) == 0
+    assert main(["plugins", "heads"]) == 1  # a broken entry fails the command (a CI check sees it)
     out = capsys.readouterr().out
     assert "softmax" in out and "built-in" in out
     assert "broken_head" in out and "BROKEN" in out and "libfoo" in out
+    assert "1 broken plugin(s)" in out
 
 
 def test_import_lesionkit_is_cheap_and_survives_broken_plugins(tmp_path: Path) -> None:
