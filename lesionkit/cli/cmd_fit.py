@@ -118,7 +118,8 @@ def _remove_unstarted_run(trainer: Any, *, keep_folder: bool) -> None:
         else:
             item.unlink(missing_ok=True)
     print(
-        f"lesionkit: the fit stopped before its first checkpoint; removed {run.path} (nothing to resume)",
+        f"lesionkit: the fit stopped before its first checkpoint; "
+        f"{'emptied' if keep_folder else 'removed'} {run.path} (nothing to resume)",
         file=sys.stderr,
     )
 

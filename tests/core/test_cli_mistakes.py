@@ -215,7 +215,7 @@ def test_a_fit_that_fails_before_its_first_checkpoint_leaves_no_run(
     from lesionkit.training.trainer import Trainer
 
     def failing_fit(self: Trainer, **kwargs: Any) -> None:
-        self.run.path.mkdir(parents=True)  # what RunDir.open writes first
+        self.run.path.mkdir(parents=True, exist_ok=True)  # what RunDir.open writes first
         self.config.save(self.run.config_file)
         raise DataError("a.png: cannot decode")
 
@@ -229,6 +229,7 @@ def test_a_fit_that_fails_before_its_first_checkpoint_leaves_no_run(
     empty.mkdir()
     assert cli.main([*argv, "--run-dir", str(empty)]) == 2
     assert empty.is_dir() and not any(empty.iterdir())  # your folder stays; what the fit wrote goes
+    assert f"emptied {empty}" in capsys.readouterr().err
 
 
 def test_a_fit_that_fails_after_a_checkpoint_keeps_it_for_resume(
