@@ -183,7 +183,7 @@ def test_reproduce_command_one_method(tmp_path: Path, capsys) -> None:
     assert (tmp_path / "seborrheic_keratosis_conv5" / "state.json").is_file()
     assert main(["reproduce", "--task", "melanoma", "--methods", "conv6", "--root", str(tmp_path / "r2")]) == 2
     assert "unknown method(s) conv6" in capsys.readouterr().err
-    assert main(["reproduce", "--task", "melanoma", "--run-dir", str(tmp_path / "r3")]) == 2
+    assert main(["reproduce", "--task", "melanoma", "--set", f"run_dir={tmp_path / 'r3'}"]) == 2
     assert "set --root instead" in capsys.readouterr().err
     assert not (tmp_path / "r2").exists()  # refused before anything trained
 
