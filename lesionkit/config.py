@@ -27,7 +27,7 @@ from lesionkit import registries
 from lesionkit.data.balancing import BALANCE_MODES
 from lesionkit.errors import ConfigError
 from lesionkit.models.freeze import POLICIES
-from lesionkit.models.runtime import PRECISIONS, STRATEGIES
+from lesionkit.models.runtime import PRECISION_SETTINGS, PRECISIONS, STRATEGIES
 from lesionkit.registry import did_you_mean, one_of
 from lesionkit.task import FROM_DATASET, SPELLED_PREFIX, TaskError, parse_task
 
@@ -320,7 +320,9 @@ class ExperimentConfig:
         learning_rate: initial learning rate passed to the schedule.
         batch_size: images per training step in all; under a distribution strategy the
             global batch, split across the replicas of every worker.
-        precision: ``"float32"``, ``"mixed_float16"`` or ``"mixed_bfloat16"``.
+        precision: ``"float32"``, ``"mixed_float16"``, ``"mixed_bfloat16"``, or ``"auto"`` (the
+            default): the policy ``lesionkit tune`` measured faster on this host for the
+            backbone and image size, else float32 (:func:`lesionkit.models.runtime.config_precision`).
         jit_compile: compile the train step with XLA.
         distribute: ``"default"`` (one device), ``"mirrored"`` or ``"multi_worker_mirrored"``
             (``docs/scaling.md``).
@@ -360,7 +362,7 @@ class ExperimentConfig:
     batch_size: int = attrs.field(default=32, validator=_positive(int))
     seed: int = attrs.field(default=0, validator=_is_int)
     run_dir: str | None = attrs.field(default=None, converter=_optional_path)
-    precision: str = attrs.field(default="float32", validator=_one_of(PRECISIONS))
+    precision: str = attrs.field(default="auto", validator=_one_of(PRECISION_SETTINGS))
     jit_compile: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
     distribute: str = attrs.field(default="default", validator=_one_of(DISTRIBUTE))
     tta: int = attrs.field(default=1, validator=_positive(int))

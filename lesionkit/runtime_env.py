@@ -38,6 +38,7 @@ import dataclasses
 import datetime as _dt
 import hashlib
 import json
+import math
 import os
 import platform
 import sys
@@ -183,12 +184,17 @@ class Profile:
         measured: when (ISO time).
         measurements: the rows the choice was made from (img/s per candidate), kept for
             ``lesionkit info``.
+        precision: the faster dtype policy per backbone and input size, e.g.
+            ``{"resnet18@64": "mixed_bfloat16"}`` (:func:`choose_precision`); a config's
+            ``precision="auto"`` uses it (:func:`resolve_precision`). Empty in profiles
+            measured without it.
     """
 
     host: Host
     settings: dict[str, dict[str, Any]]
     measured: str = ""
     measurements: tuple[dict[str, Any], ...] = ()
+    precision: dict[str, str] = dataclasses.field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -197,6 +203,7 @@ class Profile:
             "measured": self.measured,
             "settings": self.settings,
             "measurements": list(self.measurements),
+            "precision": dict(self.precision),
         }
 
 
@@ -229,7 +236,13 @@ def _parse_profile(data: Any, where: str) -> Profile:
             raise RuntimeSettingsError(f"{where}: no settings for {purpose!r}")
         settings[purpose] = {n: _check_value(n, block.get(n), f"{where} [{purpose}]") for n in ENV_VARS}
     rows = data.get("measurements") or []
-    return Profile(host=host, settings=settings, measured=str(data.get("measured", "")), measurements=tuple(rows))
+    return Profile(
+        host=host,
+        settings=settings,
+        measured=str(data.get("measured", "")),
+        measurements=tuple(rows),
+        precision=_check_precision_table(data.get("precision") or {}, where),
+    )
 
 
 def save_profile(profile: Profile, path: str | Path | None = None) -> Path:
@@ -238,6 +251,7 @@ def save_profile(profile: Profile, path: str | Path | None = None) -> Path:
     for purpose in PURPOSES:  # never cache something load_profile would reject
         for name in ENV_VARS:
             _check_value(name, profile.settings[purpose][name], f"profile [{purpose}]")
+    _check_precision_table(profile.precision, "profile")
     atomic_write_text(target, json.dumps(profile.to_dict(), indent=2) + "\n")
     return target
 
@@ -525,7 +539,10 @@ def configure_runtime(
 
 
 def profile_from_measurements(
-    host: Host, settings: Mapping[str, Mapping[str, Any]], measurements: list[dict[str, Any]]
+    host: Host,
+    settings: Mapping[str, Mapping[str, Any]],
+    measurements: list[dict[str, Any]],
+    precision: Mapping[str, str] | None = None,
 ) -> Profile:
     """A :class:`Profile` of ``host`` stamped with the current time."""
     return Profile(
@@ -533,6 +550,7 @@ def profile_from_measurements(
         settings={p: dict(settings[p]) for p in PURPOSES},
         measured=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         measurements=tuple(measurements),
+        precision=dict(precision or {}),
     )
 
 
@@ -596,3 +614,146 @@ def choose_settings(rows: list[dict[str, Any]]) -> dict[str, dict[str, bool | in
         "train": {**{k: best_train[k] for k in keys}, "jit_compile": xla},
         "infer": {**{k: best_infer[k] for k in keys}, "jit_compile": False},
     }
+
+
+# -- precision -----------------------------------------------------------------------------
+
+#: What a config's ``precision="auto"`` means: the host profile's measured choice, else this.
+DEFAULT_PRECISION = "float32"
+#: The precision ``lesionkit tune`` measures against float32.
+LOW_PRECISION = "mixed_bfloat16"
+#: How much faster ``mixed_bfloat16`` must train before a profile picks it (noise margin).
+PRECISION_MARGIN = 1.05
+#: The dtype policies a profile may record (those of :data:`lesionkit.models.runtime.PRECISIONS`).
+_POLICIES = ("float32", "mixed_float16", "mixed_bfloat16")
+
+
+def precision_key(backbone: str, image_size: int) -> str:
+    """The profile's key for a backbone at an input size.
+
+    Example:
+        >>> precision_key("resnet18", 64)
+        'resnet18@64'
+    """
+    return f"{backbone}@{int(image_size)}"
+
+
+def _split_key(key: str) -> tuple[str, int] | None:
+    backbone, _, size = key.rpartition("@")
+    return (backbone, int(size)) if backbone and size.isdigit() else None
+
+
+def _check_precision_table(table: Any, where: str) -> dict[str, str]:
+    if not isinstance(table, Mapping):
+        raise RuntimeSettingsError(f"{where}: precision should map 'backbone@size' to a dtype policy; got {table!r}")
+    for key, value in table.items():
+        if not isinstance(key, str) or _split_key(key) is None:
+            raise RuntimeSettingsError(f"{where}: precision key {key!r} should look like 'resnet18@64'")
+        if value not in _POLICIES:
+            raise RuntimeSettingsError(
+                f"{where}: precision[{key!r}] = {value!r} should be one of {', '.join(_POLICIES)}"
+            )
+    return {str(k): str(v) for k, v in table.items()}
+
+
+def choose_precision(rows: list[dict[str, Any]]) -> dict[str, str]:
+    """The faster dtype policy per backbone and input size, from measured rows.
+
+    Each row holds ``backbone``, ``image_size``, ``precision`` and, when it could be
+    measured, ``train`` (img/s) and ``loss`` (after the timed steps). ``mixed_bfloat16`` is
+    chosen where its loss is finite and it trained at least :data:`PRECISION_MARGIN` times
+    as fast as float32; float32 otherwise, including where either measurement failed.
+
+    Example:
+        >>> rows = [{"backbone": "resnet50", "image_size": 128, "precision": "float32", "train": 10.0, "loss": 0.7},
+        ...         {"backbone": "resnet50", "image_size": 128, "precision": "mixed_bfloat16", "train": 14.0,
+        ...          "loss": 0.7},
+        ...         {"backbone": "resnet18", "image_size": 64, "precision": "float32", "train": 90.0, "loss": 0.7},
+        ...         {"backbone": "resnet18", "image_size": 64, "precision": "mixed_bfloat16", "train": 91.0,
+        ...          "loss": 0.7}]
+        >>> choose_precision(rows)
+        {'resnet18@64': 'float32', 'resnet50@128': 'mixed_bfloat16'}
+    """
+
+    def rate(row: dict[str, Any]) -> float | None:
+        value, loss = row.get("train"), row.get("loss")
+        usable = isinstance(value, (int, float)) and isinstance(loss, (int, float)) and math.isfinite(loss)
+        return float(value) if usable else None  # type: ignore[arg-type]
+
+    rates: dict[str, dict[str, float | None]] = {}
+    for row in rows:
+        key = precision_key(str(row["backbone"]), int(row["image_size"]))
+        rates.setdefault(key, {})[str(row["precision"])] = rate(row)
+    chosen = {}
+    for key in sorted(rates):
+        full, low = rates[key].get(DEFAULT_PRECISION), rates[key].get(LOW_PRECISION)
+        faster = full is not None and low is not None and low >= PRECISION_MARGIN * full
+        chosen[key] = LOW_PRECISION if faster else DEFAULT_PRECISION
+    return chosen
+
+
+@dataclasses.dataclass(frozen=True)
+class PrecisionChoice:
+    """The dtype policy a model is built under, and why.
+
+    Attributes:
+        value: ``"float32"``, ``"mixed_float16"`` or ``"mixed_bfloat16"``.
+        source: ``"config"`` (you set it), ``"profile"`` (``lesionkit tune`` measured it
+            faster on this host) or ``"default"`` (nothing measured: float32).
+        entry: the profile's key used (``"resnet18@64"``), for ``"profile"`` only.
+    """
+
+    value: str
+    source: str
+    entry: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The form recorded in ``environment.json``."""
+        return dataclasses.asdict(self)
+
+
+def resolve_precision(
+    configured: str,
+    backbone: str,
+    image_size: int,
+    *,
+    profile: Profile | str | None = "cached",
+    host: Host | None = None,
+) -> PrecisionChoice:
+    """The dtype policy for a config's ``precision``: yours when you set one, else measured, else float32.
+
+    ``configured="auto"`` (the config's default) looks up this host's profile: the entry of
+    this backbone at this size, else the same backbone at the nearest measured size (the
+    smaller on a tie); without one (no profile, or no entry for the backbone) it is
+    float32. Any other value is yours and wins.
+
+    Args:
+        configured: the config's ``precision``.
+        backbone: the backbone's registry name (``"resnet18"``).
+        image_size: the input side in pixels.
+        profile: a :class:`Profile`, ``None``, or ``"cached"`` for this host's (:func:`load_profile`).
+        host: the host (default: detected).
+
+    Example:
+        >>> p = Profile(Host("x", (), 2, "x86_64"), {}, precision={"resnet50@128": "mixed_bfloat16"})
+        >>> resolve_precision("auto", "resnet50", 96, profile=p)
+        PrecisionChoice(value='mixed_bfloat16', source='profile', entry='resnet50@128')
+        >>> resolve_precision("auto", "resnet18", 64, profile=p).source
+        'default'
+        >>> resolve_precision("float32", "resnet50", 128, profile=p).source
+        'config'
+    """
+    if configured != "auto":
+        return PrecisionChoice(configured, "config")
+    if profile == "cached":
+        profile = load_profile(host)
+    table = profile.precision if isinstance(profile, Profile) else {}
+    sizes = []  # (distance, size, key) of each entry of this backbone
+    for key in table:
+        parsed = _split_key(key)
+        if parsed is not None and parsed[0] == backbone:
+            sizes.append((abs(parsed[1] - int(image_size)), parsed[1], key))
+    if not sizes:
+        return PrecisionChoice(DEFAULT_PRECISION, "default")
+    key = min(sizes)[2]
+    return PrecisionChoice(table[key], "profile", key)

@@ -38,6 +38,13 @@ def _memory_gib() -> float | None:
     return None
 
 
+def _measured_precision(host: Any) -> dict[str, str]:
+    from lesionkit.runtime_env import load_profile
+
+    profile = load_profile(host)
+    return dict(profile.precision) if profile is not None else {}
+
+
 def run(args: argparse.Namespace) -> int:
     from lesionkit.runtime_env import configure_runtime, profile_path
 
@@ -65,6 +72,8 @@ def run(args: argparse.Namespace) -> int:
         },
         "runtime": settings.to_dict(),
         "profile_file": str(profile_path(host)),
+        # What a config's precision="auto" becomes, per backbone@size (lesionkit tune measures it).
+        "precision": _measured_precision(host),
     }
     if args.measure:
         from lesionkit.models.throughput import measure
@@ -90,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {s.name:<17} {value:<6} from {s.source:<10} ({s.env_var})")
     if not settings.applied:
         print("  (TensorFlow was imported before these could apply)")
+    measured = ", ".join(f"{k} {v}" for k, v in info["precision"].items()) or "none measured"
+    print(f"\nprecision=\"auto\" (the default): {measured}; float32 for any other backbone")
     if args.measure:
         m = info["measured"]
         train = m.get("train_xla", m.get("train"))

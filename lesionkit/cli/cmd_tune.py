@@ -7,8 +7,13 @@ import json
 import os
 import subprocess
 import sys
+from typing import Any
 
 from lesionkit.cli import CommandError
+
+#: What ``lesionkit tune`` measures float32 vs mixed_bfloat16 on by default: the dermoscopy
+#: recipes' ResNet-18 at 64 px, and a ResNet-50 at 128 px.
+PRECISION_MODELS: tuple[str, ...] = ("resnet18@64", "resnet50@128")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,7 +25,10 @@ def register(sub: argparse._SubParsersAction) -> None:
             "candidate setting (oneDNN off/on, inter-op threads 1 or one per core), each in a fresh "
             "process, then training with XLA for the fastest of them. The fastest setting per purpose is cached "
             "as this host's runtime profile, which every later lesionkit command uses unless you set "
-            "the variables yourself. See docs/performance.md."
+            "the variables yourself. Then, with that training setting, it trains each --precision-models "
+            "backbone at its size under float32 and mixed_bfloat16 and records the faster (mixed_bfloat16 only "
+            "when at least 5 % faster with a finite loss): configs with precision=auto (the default) use it. "
+            "See docs/performance.md."
         ),
     )
     p.add_argument("--image-size", type=int, default=64, help="image side measured (default 64)")
@@ -28,10 +36,41 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seconds", type=float, default=3.0, help="seconds per measured rate (default 3)")
     p.add_argument("--no-xla", action="store_true", help="do not measure XLA (it compiles slowly on CPUs)")
     p.add_argument("--dry-run", action="store_true", help="measure and print, but do not write the profile")
+    p.add_argument(
+        "--precision-models",
+        nargs="+",
+        type=_model_key,
+        default=list(PRECISION_MODELS),
+        metavar="BACKBONE@SIZE",
+        help=f"backbones and sizes whose precision is measured (default: {' '.join(PRECISION_MODELS)})",
+    )
+    p.add_argument("--no-precision", action="store_true", help="do not measure float32 vs mixed_bfloat16")
     p.set_defaults(func=run)
 
 
+def _model_key(text: str) -> str:
+    backbone, _, size = text.rpartition("@")
+    if not backbone or not size.isdigit() or int(size) < 32:
+        raise argparse.ArgumentTypeError(f"{text!r}: write a backbone and its image size, e.g. resnet18@64")
+    return text
+
+
 def _measure(candidate: dict[str, bool | int], args: argparse.Namespace, *, xla: bool = False) -> dict[str, float]:
+    cmd = ["--size", str(args.image_size), "--batch", str(args.batch_size), "--seconds", str(args.seconds)]
+    return _child(candidate, cmd + (["--xla-only"] if xla else []))
+
+
+def _measure_precision(
+    candidate: dict[str, bool | int], model: str, precision: str, args: argparse.Namespace
+) -> dict[str, float]:
+    """Training img/s and final loss of ``model`` (``backbone@size``) under ``precision``, in a fresh process."""
+    backbone, _, size = model.rpartition("@")
+    cmd = ["--backbone", backbone, "--size", size, "--precision", precision]
+    return _child(candidate, [*cmd, "--batch", str(args.batch_size), "--seconds", str(args.seconds)])
+
+
+def _child(candidate: dict[str, bool | int], arguments: list[str]) -> dict[str, float]:
+    """Run ``lesionkit.models.throughput`` with ``arguments`` and the candidate's variables; its JSON line."""
     from lesionkit.runtime_env import ENV_VARS, SET_BY_LESIONKIT_VAR
 
     env = dict(os.environ)
@@ -39,9 +78,7 @@ def _measure(candidate: dict[str, bool | int], args: argparse.Namespace, *, xla:
     for name, value in candidate.items():
         env[ENV_VARS[name]] = str(int(value))
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    cmd = [sys.executable, "-m", "lesionkit.models.throughput", "--size", str(args.image_size)]
-    cmd += ["--batch", str(args.batch_size), "--seconds", str(args.seconds)]
-    cmd += ["--xla-only"] if xla else []
+    cmd = [sys.executable, "-m", "lesionkit.models.throughput", *arguments]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if out.returncode != 0:
         tail = out.stderr.strip().splitlines()[-1:] or ["(no output)"]
@@ -51,8 +88,27 @@ def _measure(candidate: dict[str, bool | int], args: argparse.Namespace, *, xla:
     return rates
 
 
+def _precision_rows(train: dict[str, bool | int], args: argparse.Namespace) -> list[dict[str, Any]]:
+    """float32 and mixed_bfloat16 training rows of each ``--precision-models`` entry, printed as they come."""
+    from lesionkit.runtime_env import DEFAULT_PRECISION, LOW_PRECISION
+
+    print(f"precision with the training setting ({', '.join(f'{k}={v}' for k, v in train.items())}):")
+    print(f"{'model':>14} {'precision':>15} {'train':>8} {'loss':>8}  (img/s)")
+    rows = []
+    for model in args.precision_models:
+        backbone, _, size = model.rpartition("@")
+        for policy in (DEFAULT_PRECISION, LOW_PRECISION):
+            measured = _measure_precision(train, model, policy, args)
+            rows.append({"backbone": backbone, "image_size": int(size), "precision": policy, **measured})
+            rate = f"{measured['train']:.1f}" if "train" in measured else "-"
+            loss = f"{measured['loss']:.4g}" if "loss" in measured else "-"
+            print(f"{model:>14} {policy:>15} {rate:>8} {loss:>8}", flush=True)
+    return rows
+
+
 def run(args: argparse.Namespace) -> int:
     from lesionkit.runtime_env import (
+        choose_precision,
         choose_settings,
         detect_host,
         profile_from_measurements,
@@ -92,10 +148,16 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from None
     for purpose, settings in chosen.items():
         print(f"{purpose}: " + ", ".join(f"{k}={v}" for k, v in settings.items()))
+    precision_rows: list[dict[str, Any]] = []
+    if not args.no_precision:
+        precision_rows = _precision_rows({k: chosen["train"][k] for k in candidates[0]}, args)
+    precision = choose_precision(precision_rows)
+    for key, value in precision.items():
+        print(f"precision for {key}: {value}")
     if args.dry_run:
         print("(dry run: profile not written)")
         return 0
-    profile = profile_from_measurements(host, chosen, rows)
+    profile = profile_from_measurements(host, chosen, rows + precision_rows, precision)
     path = save_profile(profile, profile_path(host))
     print(f"profile written: {path}")
     return 0

@@ -26,7 +26,10 @@ Strategies:
 
 Precision policies: ``"float32"``, ``"mixed_float16"`` (GPUs with tensor cores; Keras scales
 the loss automatically in ``compile``), ``"mixed_bfloat16"`` (TPUs, recent GPUs and CPUs).
-lesionkit's heads keep their output layer in float32 under every policy.
+lesionkit's heads keep their output layer in float32 under every policy. A config's
+``precision="auto"`` (the default) is resolved by :func:`config_precision`: the policy
+``lesionkit tune`` measured faster for that backbone and input size on this host
+(:func:`lesionkit.runtime_env.resolve_precision`), else float32.
 
 :data:`STRATEGIES` and :data:`PRECISIONS` are the one lists of those names
 (``ExperimentConfig.distribute`` and ``precision`` are checked against them), so this
@@ -48,6 +51,9 @@ from lesionkit.registry import did_you_mean
 STRATEGIES: tuple[str, ...] = ("default", "mirrored", "multi_worker_mirrored")
 #: Names of ``precision``: Keras global dtype policies.
 PRECISIONS: tuple[str, ...] = ("float32", "mixed_float16", "mixed_bfloat16")
+#: What a config's ``precision`` may say: a policy, or ``"auto"`` for the one ``lesionkit tune``
+#: measured faster on this host for the config's backbone and size (:func:`config_precision`).
+PRECISION_SETTINGS: tuple[str, ...] = ("auto", *PRECISIONS)
 
 
 _T = TypeVar("_T")
@@ -137,6 +143,19 @@ def current_precision() -> str:
     import keras
 
     return keras.config.dtype_policy().name
+
+
+def config_precision(cfg: Any) -> str:
+    """The dtype policy a config's model is built under: its ``precision``, with ``"auto"`` resolved.
+
+    Example:
+        >>> from lesionkit.config import ExperimentConfig
+        >>> config_precision(ExperimentConfig(precision="mixed_bfloat16"))
+        'mixed_bfloat16'
+    """
+    from lesionkit.runtime_env import resolve_precision
+
+    return resolve_precision(cfg.precision, cfg.backbone.name, cfg.image_size).value
 
 
 @contextlib.contextmanager

@@ -8,8 +8,11 @@ import sys
 from typing import Any
 
 
-def environment(seed: int) -> dict[str, Any]:
+def environment(seed: int, config: Any = None) -> dict[str, Any]:
     """Versions of everything that can change a result, the plugins loaded, the seed, the runtime settings.
+
+    With the run's ``config``, also the dtype policy its model is built under and where it
+    came from (``precision``: your config, this host's profile, or the default).
 
     Example:
         >>> sorted(environment(0))[:3]  # doctest: +SKIP
@@ -36,5 +39,14 @@ def environment(seed: int) -> dict[str, Any]:
         "seed": seed,
         # oneDNN, thread pools and XLA in force, and where each came from (lesionkit.runtime_env).
         "runtime": runtime.to_dict() if (runtime := active_settings()) is not None else None,
+        "precision": _precision(config),
         "started": _dt.datetime.now().isoformat(timespec="seconds"),
     }
+
+
+def _precision(config: Any) -> dict[str, Any] | None:
+    if config is None:
+        return None
+    from lesionkit.runtime_env import resolve_precision
+
+    return resolve_precision(config.precision, config.backbone.name, config.image_size).to_dict()

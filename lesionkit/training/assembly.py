@@ -177,14 +177,15 @@ def model_from_config(cfg: ExperimentConfig, head: Any, strategy: Any) -> Any:
 
     from lesionkit.models.assemble import build_classifier
     from lesionkit.models.freeze import apply_freeze_policy
-    from lesionkit.models.runtime import precision_policy
+    from lesionkit.models.runtime import config_precision, precision_policy
     from lesionkit.training.transfer import resolve_backbone_weights
 
     keras.utils.set_random_seed(cfg.seed)
     size = cfg.image_size
     weights = resolve_backbone_weights(cfg)  # a run directory or .keras file becomes its backbone's weights file
-    # Layers take the dtype policy current when they are built (heads keep float32 outputs).
-    with precision_policy(cfg.precision), strategy.scope():
+    # Layers take the dtype policy current when they are built (heads keep float32 outputs);
+    # precision="auto" is the one this host's runtime profile measured faster.
+    with precision_policy(config_precision(cfg)), strategy.scope():
         injected = {"input_shape": (size, size, 3), "weights": weights}
         backbone = registries.backbones.build(
             cfg.backbone.name, cfg.backbone.params, injected=injected, where="backbone"
@@ -243,7 +244,7 @@ def compile_model(
     takes ``class_counts`` gets the training split's (after balancing). The metrics are
     the task's (:func:`~lesionkit.training.keras_metrics.task_metrics`).
     """
-    from lesionkit.models.runtime import precision_policy
+    from lesionkit.models.runtime import config_precision, precision_policy
     from lesionkit.runtime_env import active_settings
     from lesionkit.training.keras_metrics import task_metrics
 
@@ -252,7 +253,7 @@ def compile_model(
     jit_compile = cfg.jit_compile or (runtime is not None and runtime.jit_compile)
 
     # Optimizer slots and metric variables must live under the same strategy as the model.
-    with precision_policy(cfg.precision), strategy.scope():
+    with precision_policy(config_precision(cfg)), strategy.scope():
         injected = {"learning_rate": cfg.learning_rate, "steps_per_epoch": steps_per_epoch, "epochs": cfg.epochs}
         schedule = registries.schedules.build(
             cfg.schedule.name, cfg.schedule.params, injected=injected, where="schedule"

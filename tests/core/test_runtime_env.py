@@ -204,7 +204,8 @@ def test_tune_caches_the_fastest_setting_per_purpose(
 
     monkeypatch.setenv("LESIONKIT_CACHE", str(tmp_path))
     monkeypatch.setattr(cmd_tune, "_measure", fake)
-    assert main(["tune", "--seconds", "0.1"]) == 0
+    # float32 vs mixed_bfloat16 has its own test (test_runtime_precision.py)
+    assert main(["tune", "--seconds", "0.1", "--no-precision"]) == 0
     assert "profile written" in capsys.readouterr().out
     saved = rt.load_profile()
     assert saved is not None and len(saved.measurements) == len(rt.tuning_candidates())
