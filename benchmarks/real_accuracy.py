@@ -10,7 +10,7 @@ the paper's test-set rows:
 - ``best``: ``isic2017_3class_joint_long`` (needs ``--ham10000``), one three-class ResNet-18
   from scratch for both tasks on ISIC 2017 + HAM10000 training images, 40 epochs at 64 px, the
   whole budget: the best recipe measured;
-- ``scratch``: ``isic2017_3class_best``, the same kind of model on ISIC 2017's images alone;
+- ``scratch``: ``isic2017_3class_scratch``, the same kind of model on ISIC 2017's images alone;
 - ``dermo``: ``ham10000_dx7`` (HAM10000 pretraining, needs ``--ham10000``), then
   ``isic2017_3class_dermo`` fine-tuned from it;
 - ``joint``: ``isic2017_3class_joint`` (ISIC 2017 + HAM10000 training images, 64 px, 30 % of
@@ -83,7 +83,7 @@ STAGES: dict[str, tuple[Stage, ...]] = {
         Stage("seborrheic_keratosis_resnet50_scratch", "isic2017", 0.5, ("seborrheic_keratosis_auc",)),
     ),
     "best": (Stage("isic2017_3class_joint_long", "joint", 1.0, TASK_KEYS),),
-    "scratch": (Stage("isic2017_3class_best", "isic2017", 1.0, TASK_KEYS),),
+    "scratch": (Stage("isic2017_3class_scratch", "isic2017", 1.0, TASK_KEYS),),
     "dermo": (
         Stage("ham10000_dx7", "ham10000", 0.45),
         Stage("isic2017_3class_dermo", "isic2017", 0.55, TASK_KEYS, weights_from=0),

@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         )
     if photos is None:
         parser.error("give the folder of class folders, or --small")
-    trainer = presets.melanoma_best(data_dir=photos, **overrides)
+    trainer = presets.melanoma_perez2018(data_dir=photos, **overrides)
     trainer.fit(verbose=2)
     tta = 1 if args.small else None  # None: the preset's 64 test-time views
     report = trainer.evaluate("test", tta=tta)

@@ -14,6 +14,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="part of a name (e.g. melanoma, 3class) or a shell-style pattern (e.g. 'melanoma_*')",
     )
     p.add_argument("--describe", metavar="NAME", help="show one preset's full documentation")
+    p.add_argument("--brief", action="store_true", help="one line per preset: name and summary")
     p.set_defaults(func=run)
 
 
@@ -33,7 +34,20 @@ def run(args: argparse.Namespace) -> int:
             f"no preset matches {args.pattern!r}.{did_you_mean(args.pattern, presets.names())} "
             f"`lesionkit presets` lists them all"
         )
-    width = max((len(n) for n in names), default=0)
-    for name in names:
+    current = [n for n in names if n not in presets.RENAMED]
+    width = max((len(n) for n in current), default=0)
+    for name in current:
         print(f"{name.ljust(width)}  {presets.summary(name)}")
+        card = presets.card(name)
+        if card is not None and not args.brief:
+            print(f"{''.ljust(width)}  {card.short_line()}")
+    old = [n for n in names if n in presets.RENAMED]
+    if old:
+        renamed = ", ".join(f"{n} -> {presets.RENAMED[n][0]}" for n in old)
+        print(f"\nold names (still work, with a warning): {renamed}")
+    if not args.brief:
+        print(
+            "\nWhich one? docs/choosing-a-recipe.md; `lesionkit presets --describe NAME` gives the command "
+            "and machine behind a figure."
+        )
     return 0

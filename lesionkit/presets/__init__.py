@@ -23,6 +23,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+import attrs
+
+from lesionkit.presets.cards import CARDS
 from lesionkit.presets.dermoscopy import NEEDS_WEIGHTS, dermo_configs
 from lesionkit.presets.own_data import OWN_DATA_DESCRIPTION, own_data_config
 from lesionkit.presets.paper import (
@@ -35,7 +38,8 @@ from lesionkit.presets.paper import (
     paper_config,
 )
 from lesionkit.presets.paper_results import PAPER_RESULTS
-from lesionkit.presets.preset import Preset
+from lesionkit.presets.preset import Preset, RenamedPreset
+from lesionkit.presets.recipe_card import RecipeCard
 from lesionkit.registries import presets as _registry
 
 if TYPE_CHECKING:
@@ -46,7 +50,10 @@ __all__ = [
     "PAPER_METHODS",
     "PAPER_RESULTS",
     "Preset",
+    "RecipeCard",
+    "RenamedPreset",
     "best_config",
+    "card",
     "create",
     "describe",
     "get",
@@ -78,18 +85,32 @@ def _builtin_presets() -> list[Preset]:
             f"Beyond the paper: Perez et al. 2018 recipe, full ResNet-50 fine-tuning; {TASK_TITLES[task]}."
             f"\n\n{_BEST_DETAILS}"
         )
-        out.append(Preset(f"{task}_best", best_config(task), description))
+        out.append(Preset(f"{task}_perez2018", best_config(task), description))
     for name, config in dermo_configs().items():
         needs = NEEDS_WEIGHTS.get(name, "")
         description = config.description + (f"\n\nRequires weights= {needs}." if needs else "")
         out.append(Preset(name, config, description, requires_weights=needs))
     out.append(Preset("own_data", own_data_config(), OWN_DATA_DESCRIPTION))
-    return out
+    return [attrs.evolve(preset, card=CARDS.get(preset.name)) for preset in out]
 
+
+#: Old names that still work, with a FutureWarning: "best" was three different things.
+RENAMED: dict[str, tuple[str, str]] = {
+    "isic2017_3class_best": (
+        "isic2017_3class_scratch",
+        ": it is the from-scratch baseline; the best recipe measured is isic2017_3class_joint_long",
+    ),
+    "melanoma_best": ("melanoma_perez2018", ": Perez et al. 2018's recipe, not measured here"),
+    "seborrheic_keratosis_best": ("seborrheic_keratosis_perez2018", ": Perez et al. 2018's recipe, not measured here"),
+}
 
 for _preset in _builtin_presets():
     _registry.register(_preset.name, _preset)
     globals()[_preset.name] = _preset  # presets.melanoma_conv5(...) without the registry's lazy lookup
+for _old, (_new, _why) in RENAMED.items():
+    _alias = RenamedPreset(_old, globals()[_new], _why)
+    _registry.register(_old, _alias)
+    globals()[_old] = _alias
 
 
 def names(pattern: str = "*") -> list[str]:
@@ -113,13 +134,23 @@ def create(name: str, /, **overrides: Any) -> Trainer:
 def summary(name: str) -> str:
     """One line about preset ``name`` (what ``lesionkit presets`` prints)."""
     preset = get(name)
-    return preset.summary if isinstance(preset, Preset) else _registry.summary(name)
+    return preset.summary if isinstance(preset, (Preset, RenamedPreset)) else _registry.summary(name)
+
+
+def card(name: str) -> RecipeCard | None:
+    """What preset ``name`` needs and what it reached when measured (``None`` for a plugin's without one).
+
+    Example:
+        >>> card("isic2017_3class_scratch").needs
+        ('isic2017',)
+    """
+    return getattr(get(name), "card", None)
 
 
 def describe(name: str) -> str:
     """The description, origin and config of preset ``name``."""
     preset = get(name)
-    if not isinstance(preset, Preset):
+    if not isinstance(preset, (Preset, RenamedPreset)):
         return _registry.describe(name)
     origin = next(e.origin for e in _registry.entries() if e.name == name)
     reference = (
@@ -127,8 +158,14 @@ def describe(name: str) -> str:
         if not preset.reference
         else "\n\nreference row: " + ", ".join(f"{k} {v:.4f}" for k, v in preset.reference.items())
     )
+    facts = (
+        ""
+        if preset.card is None
+        else f"\n\nneeds: {preset.card.needs_line()}\nmeasured: {preset.card.measured_line()}"
+        + (f"\n  command: {preset.card.measured.command}" if preset.card.measured else "")
+    )
     return (
-        f"presets.{name}(**overrides) -> Trainer\n  origin: {origin}\n\n{preset.description}{reference}"
+        f"presets.{name}(**overrides) -> Trainer\n  origin: {origin}\n\n{preset.description}{facts}{reference}"
         f"\n\nconfig:\n{preset.config.to_json(indent=2)}"
     )
 

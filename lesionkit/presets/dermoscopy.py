@@ -1,4 +1,4 @@
-"""Recipes without ImageNet: HAM10000 pretraining, ISIC 2017 fine-tuning, and the best from scratch.
+"""Recipes without ImageNet: HAM10000 pretraining, ISIC 2017 fine-tuning, joint training, and from scratch.
 
 No ImageNet weights exist for ResNet-18, and none can be downloaded on many machines; a
 dermoscopy backbone is the alternative. ``ham10000_dx7`` trains a ResNet-18 on the seven
@@ -115,8 +115,8 @@ def dermo_configs() -> dict[str, ExperimentConfig]:
             learning_rate=2e-3,
             epochs=10,
         ),
-        "isic2017_3class_best": _recipe(
-            name="isic2017_3class_best",
+        "isic2017_3class_scratch": _recipe(
+            name="isic2017_3class_scratch",
             description="One ResNet-18 from scratch for nevus / melanoma / seborrheic keratosis (ISIC 2017).",
             task="isic2017_3class",
             backbone=scratch,

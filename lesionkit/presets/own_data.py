@@ -1,10 +1,10 @@
-"""``own_data``: the best CPU recipe on one's own images, in whatever classes their folders name.
+"""``own_data``: the single-dataset CPU recipe on one's own images, in whatever classes their folders name.
 
 The folder dataset (:mod:`lesionkit.data.folder`) reads class folders or a label CSV in any
 taxonomy: known diagnoses in any spelling map to the shared codes (``naevus/`` is nevus,
 ``bcc/`` basal cell carcinoma), other names are classes of their own (``other_benign/``). The
 preset's task is ``from_dataset``: one class per class found, spelled out in the run's config
-when the Trainer reads the data. The rest is ``isic2017_3class_best``: a ResNet-18 from scratch
+when the Trainer reads the data. The rest is ``isic2017_3class_scratch``: a ResNet-18 from scratch
 at 64 px, tf-native colour and geometry augmentation, AdamW with warm-up and cosine decay.
 Splits come from ``train/``, ``validation/``, ``test/`` folders (or a ``split`` column) where
 given, else from a seeded draw per class (15 % validation, 15 % test)::
@@ -23,10 +23,10 @@ from lesionkit.presets.dermoscopy import dermo_configs
 from lesionkit.task import FROM_DATASET
 
 #: The recipe ``own_data`` follows: the best one measured without ImageNet on a single dataset.
-BASE_RECIPE = "isic2017_3class_best"
+BASE_RECIPE = "isic2017_3class_scratch"
 
 OWN_DATA_DESCRIPTION = (
-    "Your own images in your own classes (class folders or a label CSV), with the best CPU recipe.\n\n"
+    "Your own images in your own classes (class folders or a label CSV): ResNet-18 from scratch, 64 px.\n\n"
     "One class per class folder or diagnosis value (known diagnoses in any spelling map to lesionkit's "
     f"codes; other names are classes of their own); otherwise {BASE_RECIPE}: ResNet-18 from scratch, 64 px, "
     "AdamW with cosine decay. Pass --data-dir."

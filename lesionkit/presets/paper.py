@@ -72,9 +72,9 @@ def paper_config(task: str, method: str) -> ExperimentConfig:
 
 
 def best_config(task: str) -> ExperimentConfig:
-    """lesionkit's strongest recipe for ``task``, going beyond the paper.
+    """Perez et al. 2018's recipe for ``task`` (presets ``melanoma_perez2018``, ``seborrheic_keratosis_perez2018``).
 
-    Follows Perez et al. 2018 (the strongest published ISIC 2017 recipe without
+    Not measured in this project (it needs ImageNet weights and a GPU). Follows Perez et al. 2018 (the strongest published ISIC 2017 recipe without
     extra data, melanoma AUC 0.882): their scenario "J" augmentation, every layer
     of an ImageNet ResNet-50 fine-tuned, SGD with momentum, and 64 test-time
     augmentation views averaged. Adds a short linear warm-up and cosine decay,
@@ -84,7 +84,7 @@ def best_config(task: str) -> ExperimentConfig:
     # The paper's conv5 fine-tuning (data, size, balancing, head, loss, batch) with every
     # change this recipe makes spelled out, so the difference from the paper is visible.
     return paper_config(task, "conv5").evolve(
-        name=f"{task}_best",
+        name=f"{task}_perez2018",
         description=f"Beyond the paper: Perez et al. 2018 recipe, full ResNet-50 fine-tuning, 64-view TTA; {TASK_TITLES[task]}.",
         augmenters=(ComponentSpec("perez_j", {"backend": "tf"}),),
         trainable="none",

@@ -16,6 +16,8 @@ import attrs
 
 from lesionkit.config import ExperimentConfig
 from lesionkit.errors import ConfigError
+from lesionkit.presets.recipe_card import RecipeCard
+from lesionkit.warn import warn
 
 if TYPE_CHECKING:
     from lesionkit.training.trainer import Trainer
@@ -36,6 +38,8 @@ class Preset:
         reference: the published metrics row reports print beside ours (``None``: none).
         requires_weights: what ``weights=`` must name (``""``: nothing required). A preset that
             fine-tunes a pretrained backbone refuses to start from scratch and says what to pass.
+        card: what it needs (data, weights, a GPU) and the figure it reached on real data
+            (:class:`~lesionkit.presets.recipe_card.RecipeCard`; ``None``: nothing recorded).
     """
 
     name: str
@@ -43,6 +47,7 @@ class Preset:
     description: str
     reference: Mapping[str, float] | None = attrs.field(default=None, converter=_row)
     requires_weights: str = ""
+    card: RecipeCard | None = None
 
     def trainer(self, **overrides: Any) -> Trainer:
         """A Trainer of this preset's config with ``overrides`` (ExperimentConfig fields) applied."""
@@ -64,3 +69,54 @@ class Preset:
     def summary(self) -> str:
         """The description's first line."""
         return self.description.strip().splitlines()[0] if self.description.strip() else ""
+
+
+@attrs.frozen(eq=False)
+class RenamedPreset:
+    """An old preset name that still works, with a warning naming the new one.
+
+    Example:
+        >>> from lesionkit.config import ExperimentConfig
+        >>> new = Preset("tiny_scratch", ExperimentConfig(name="tiny_scratch", dataset="synthetic"), "A tiny run.")
+        >>> import warnings
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     trainer = RenamedPreset("tiny_best", new)(epochs=2)
+        >>> trainer.config.name, str(caught[0].message)
+        ('tiny_scratch', "preset 'tiny_best' is renamed 'tiny_scratch'; the old name will be removed")
+    """
+
+    old: str
+    target: Preset
+    why: str = ""
+
+    def __call__(self, **overrides: Any) -> Trainer:
+        warn(
+            f"preset {self.old!r} is renamed {self.target.name!r}{self.why}; the old name will be removed",
+            FutureWarning,
+        )
+        return self.target(**overrides)
+
+    @property
+    def name(self) -> str:
+        return self.target.name
+
+    @property
+    def config(self) -> ExperimentConfig:
+        return self.target.config
+
+    @property
+    def description(self) -> str:
+        return f"Renamed {self.target.name!r}{self.why}.\n\n{self.target.description}"
+
+    @property
+    def reference(self) -> Mapping[str, float] | None:
+        return self.target.reference
+
+    @property
+    def card(self) -> RecipeCard | None:
+        return self.target.card
+
+    @property
+    def summary(self) -> str:
+        return f"old name of {self.target.name} (renamed{self.why})"

@@ -15,7 +15,7 @@ def test_every_dermo_preset_is_registered_and_valid() -> None:
         config.validate_components()
         assert config.backbone.name == "resnet18" and config.weights is None
     assert dermo_configs()["ham10000_dx7"].task == "dx7"
-    assert dermo_configs()["isic2017_3class_best"].task == "isic2017_3class"
+    assert dermo_configs()["isic2017_3class_scratch"].task == "isic2017_3class"
     joint, finetune = dermo_configs()["isic2017_3class_joint"], dermo_configs()["isic2017_3class_joint_finetune"]
     assert joint.dataset == finetune.dataset and joint.dataset.name == "joint"
     assert (joint.image_size, finetune.image_size) == (64, 128)  # progressive resizing
@@ -38,7 +38,7 @@ def test_fine_tuning_presets_require_weights(name: str) -> None:
 
 
 def test_scratch_presets_need_no_weights() -> None:
-    assert Trainer.from_preset("isic2017_3class_best").config.weights is None
+    assert Trainer.from_preset("isic2017_3class_scratch").config.weights is None
     assert "Requires weights=" in presets.describe("melanoma_dermo")
     assert "Requires weights=" not in presets.describe("ham10000_dx7")
 

@@ -55,7 +55,7 @@ def test_scratch_recipe_json(bench, isic_layout, tmp_path) -> None:
         assert set(row) == {"melanoma_auc", "seborrheic_keratosis_auc", "mean_auc"}
         assert all(0.0 <= v <= 1.0 and math.isfinite(v) for v in row.values())
         assert row["mean_auc"] == pytest.approx((row["melanoma_auc"] + row["seborrheic_keratosis_auc"]) / 2)
-    run = tmp_path / "runs" / "scratch" / "isic2017_3class_best"
+    run = tmp_path / "runs" / "scratch" / "isic2017_3class_scratch"
     assert (run / "checkpoints" / "best").is_dir()
     # An ensemble of a run with itself scores as the run does.
     twice = bench.ensemble_scores([run, run], bench.TASK_KEYS)
