@@ -112,9 +112,15 @@ class TrainData(NamedTuple):
 
 def train_data(cfg: ExperimentConfig, split: Split, num_outputs: int) -> TrainData:
     """The shuffled, balanced, augmented training pipeline of ``split``."""
+    import tensorflow as tf
+
     from lesionkit.data.balancing import class_weights, repeats_for
     from lesionkit.data.pipeline import make_pipeline
 
+    # tf.data pairs the pipeline's shuffle and augmentation seeds with TensorFlow's global seed,
+    # which building a model sets (model_from_config). Cleared, the draws depend on cfg.seed
+    # alone: a second run of a config in one process repeats the first, as in a fresh process.
+    tf.random.set_seed(None)
     task = get_task(cfg.task)
     labels = split.labels(task)
     repeats = repeats_for(cfg.balance, split.diagnosis, task)
