@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import time
 
 import numpy as np
 import pytest
@@ -18,7 +17,13 @@ from sklearn.metrics import (
 )
 
 from lesionkit.errors import LesionkitError
-from lesionkit.evaluation.stats.confidence import Interval, bootstrap_ci, resample_counts, sensitivity_at_specificity
+from lesionkit.evaluation.stats.confidence import (
+    BINARY_METRICS,
+    Interval,
+    bootstrap_ci,
+    resample_counts,
+    sensitivity_at_specificity,
+)
 from lesionkit.evaluation.stats.metrics import MetricInputError
 from lesionkit.evaluation.stats.paired import (
     UnpairedPredictionsError,
@@ -133,14 +138,21 @@ def test_same_seed_same_interval_other_seed_other_interval() -> None:
     assert a != bootstrap_ci(y, s, ["roc_auc"], n_resamples=200, seed=8)
 
 
-def test_2000_resamples_of_600_cases_take_well_under_two_seconds() -> None:
+def test_the_default_request_is_every_binary_metric_2000_resamples_at_95_percent() -> None:
+    """The defaults, on 600 cases (its speed beside a scikit-learn loop: benchmarks/bootstrap_speed.py)."""
     y, s = scored_cases(600, seed=3)
-    bootstrap_ci(y, s, n_resamples=20)  # warm imports
-    start = time.perf_counter()
-    bootstrap_ci(y, s)  # every binary metric, 2,000 resamples
-    elapsed = time.perf_counter() - start
-    # Measured ~0.15 s on a shared 2-core machine; the bound leaves room for a busy neighbour.
-    assert elapsed < 2.0, f"{elapsed:.2f} s"
+    result = bootstrap_ci(y, s)
+    assert result == bootstrap_ci(y, s, BINARY_METRICS, threshold=0.5, n_resamples=2000, level=0.95, seed=0)
+    assert tuple(result.intervals) == BINARY_METRICS and result.n_resamples == 2000
+    for name, interval in result.intervals.items():
+        assert interval.level == 0.95
+        assert 0.0 <= interval.low <= interval.estimate <= interval.high <= 1.0, name
+    # 2,000 resamples: the interval moves by little with the seed (Monte Carlo error well under its width).
+    other = bootstrap_ci(y, s, ["roc_auc"], seed=1)["roc_auc"]
+    width = result["roc_auc"].high - result["roc_auc"].low
+    assert (
+        abs(other.low - result["roc_auc"].low) < 0.1 * width and abs(other.high - result["roc_auc"].high) < 0.1 * width
+    )
 
 
 def test_bootstrap_and_delong_standard_errors_agree() -> None:
@@ -225,11 +237,58 @@ def test_delong_matches_the_quadratic_definition_and_sklearn_with_ties() -> None
     assert (r.n_positive, r.n_negative) == (int(y.sum()), int((1 - y).sum()))
 
 
+def test_delong_by_hand_on_six_and_five_cases() -> None:
+    """DeLong et al. (1988) worked by hand, as fractions, on two tiny cases (the second with a tie).
+
+    The reference values are derived here from the paper's definitions (the structural
+    components V10, V01 and their sample variances), not read off pROC: its documented aSAH
+    example needs the aSAH data, which the tests do not ship.
+    """
+    # Positives 0.45, 0.8, 0.9; negatives 0.1, 0.4, 0.5. V10 = (2/3, 1, 1), V01 = (1, 1, 2/3):
+    # AUC = 8/9; S10 = S01 = 1/27 (ddof 1); var = S10 / 3 + S01 / 3 = 2/81.
+    y, a = [0, 0, 0, 1, 1, 1], [0.1, 0.4, 0.5, 0.45, 0.8, 0.9]
+    r = delong_auc(y, a, transform="none")
+    assert (r.auc, r.variance) == pytest.approx((8 / 9, 2 / 81), rel=1e-12)
+    assert (r.n_positive, r.n_negative) == (3, 3)
+    assert (r.interval.low, r.interval.high) == pytest.approx((8 / 9 - 1.959964 * math.sqrt(2) / 9, 1.0), rel=1e-6)
+    # A tie: positives 0.5, 0.7; negatives 0.5, 0.2, 0.3. V10 = (5/6, 1), V01 = (3/4, 1, 1):
+    # AUC = 11/12; S10 = 1/72, S01 = 1/48; var = (1/72) / 2 + (1/48) / 3 = 1/72.
+    tied = delong_auc([1, 1, 0, 0, 0], [0.5, 0.7, 0.5, 0.2, 0.3])
+    assert (tied.auc, tied.variance) == pytest.approx((11 / 12, 1 / 72), rel=1e-12)
+    # Paired against a perfect model B (V10 = V01 = 1, no variance, no covariance):
+    # ΔAUC = −1/9, se = √2 / 9, z = 1/√2, p = 2 Φ(−1/√2) = erfc(1/2).
+    test = delong_test(y, a, [0.0, 0.1, 0.2, 0.7, 0.8, 0.9])
+    assert test.difference.estimate == pytest.approx(-1 / 9, rel=1e-12)
+    assert test.p_value == pytest.approx(math.erfc(0.5), rel=1e-9)
+    assert test.difference.high - test.difference.low == pytest.approx(2 * 1.959964 * math.sqrt(2) / 9, rel=1e-6)
+
+
+def test_delong_plain_interval_is_the_estimate_plus_minus_z_se_clipped_to_0_1() -> None:
+    # A middling AUC: neither bound reaches 0 or 1, so the width is the textbook 2 z se.
+    y, s = scored_cases(100, seed=7, separation=1.0)
+    r = delong_auc(y, s, transform="none")
+    se = math.sqrt(r.variance)
+    assert r.interval.low > 0.0 and r.interval.high < 1.0
+    assert r.interval.high - r.interval.low == pytest.approx(2 * 1.959964 * se, rel=1e-5)
+    assert (r.interval.low + r.interval.high) / 2 == pytest.approx(r.auc, abs=1e-12)
+    # Near 1 the upper bound is clipped, the lower one is not.
+    y, s = scored_cases(100, seed=7, separation=3.0)
+    near_one = delong_auc(y, s, transform="none")
+    se = math.sqrt(near_one.variance)
+    assert near_one.auc + 1.959964 * se > 1.0
+    assert near_one.interval.high == 1.0
+    assert near_one.interval.low == pytest.approx(near_one.auc - 1.959964 * se, rel=1e-6)
+
+
 def test_delong_intervals_logit_and_plain() -> None:
     y, s = scored_cases(100, seed=7, separation=3.0)
-    logit, plain = delong_auc(y, s).interval, delong_auc(y, s, transform="none").interval
+    logit = delong_auc(y, s).interval
     se = math.sqrt(delong_auc(y, s).variance)
-    assert plain.high - plain.low == pytest.approx(2 * 1.959964 * se, rel=1e-5) or plain.high == 1.0
+    # By hand: logit(AUC) ± z se / (AUC (1 − AUC)), mapped back through the logistic function.
+    a = logit.estimate
+    half = 1.959964 * se / (a * (1 - a))
+    expected = [1 / (1 + math.exp(-(math.log(a / (1 - a)) + sign * half))) for sign in (-1, 1)]
+    assert [logit.low, logit.high] == pytest.approx(expected, rel=1e-5)
     assert 0 < logit.low < logit.estimate < logit.high < 1
     # Near 1 the logit interval leans down: more room below the estimate than above.
     assert logit.estimate - logit.low > logit.high - logit.estimate
