@@ -99,8 +99,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {s.name:<17} {value:<6} from {s.source:<10} ({s.env_var})")
     if not settings.applied:
         print("  (TensorFlow was imported before these could apply)")
-    measured = ", ".join(f"{k} {v}" for k, v in info["precision"].items()) or "none measured"
-    print(f"\nprecision=\"auto\" (the default): {measured}; float32 for any other backbone")
+    measured = ", ".join(f"{k} {v}" for k, v in info["precision"].items())
+    auto = f"{measured}; float32 for other backbones" if measured else "float32 (`lesionkit tune` measures it)"
+    print(f'\nprecision="auto" (the default): {auto}')
     if args.measure:
         m = info["measured"]
         train = m.get("train_xla", m.get("train"))

@@ -167,3 +167,18 @@ def test_environment_json_records_the_precision_and_where_it_came_from() -> None
     recorded = environment(0, ExperimentConfig(precision="mixed_bfloat16"))["precision"]
     assert recorded == {"value": "mixed_bfloat16", "source": "config", "entry": None}
     assert environment(0)["precision"] is None
+
+
+def test_info_shows_the_measured_precision(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from lesionkit.cli import main
+
+    monkeypatch.setenv("LESIONKIT_CACHE", str(tmp_path))
+    assert main(["info"]) == 0
+    assert 'precision="auto" (the default): float32 (`lesionkit tune` measures it)' in capsys.readouterr().out
+    rt.save_profile(rt.profile_from_measurements(rt.detect_host(), SETTINGS, [], {"resnet18@64": "mixed_bfloat16"}))
+    assert main(["info", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["precision"] == {"resnet18@64": "mixed_bfloat16"}
+    assert main(["info"]) == 0
+    assert "resnet18@64 mixed_bfloat16; float32 for other backbones" in capsys.readouterr().out
