@@ -26,8 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from lesionkit.cli import CommandError
     from lesionkit.cli.cmd_predict import collect_images
+    from lesionkit.evaluation.posthoc.chain import PostHoc
     from lesionkit.evaluation.prediction.explain import explain_files
-    from lesionkit.evaluation.prediction.model_description import read_metadata
+    from lesionkit.evaluation.prediction.model_description import read_model_description
     from lesionkit.task import get_task
 
     files = collect_images(args.images, recursive=args.recursive)
@@ -35,19 +36,17 @@ def run(args: argparse.Namespace) -> int:
         from lesionkit.training.export import load_model
 
         model = load_model(args.run_dir)
-        metadata = read_metadata(model)
+        metadata = read_model_description(model)
         if metadata is None:
             raise CommandError(f"{args.run_dir} has no lesionkit metadata; export it again with `lesionkit export RUN`")
-        size, classes, temperature = metadata.image_size, metadata.classes, metadata.temperature
+        size, classes, posthoc = metadata.image_size, metadata.classes, PostHoc.from_description(metadata)
     else:
         from lesionkit.training.trainer import Trainer
 
         trainer = Trainer.from_run(args.run_dir, weights=args.weights)
         model, size, classes = trainer.model, trainer.config.image_size, get_task(trainer.config.task).classes
-        temperature = trainer.temperature.temperature if trainer.temperature else None
-    written, skipped = explain_files(
-        model, files, args.output, image_size=size, class_names=classes, temperature=temperature
-    )
+        posthoc = trainer.posthoc
+    written, skipped = explain_files(model, files, args.output, image_size=size, class_names=classes, posthoc=posthoc)
     for path, reason in skipped:
         print(f"skipped {path}: {reason}")
     print(f"wrote {len(written)} overlays to {args.output}" + (f" ({len(skipped)} images skipped)" if skipped else ""))

@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from lesionkit.cli import CommandError
-    from lesionkit.training.export import copy_model_card, export_tflite, run_metadata
+    from lesionkit.training.export import copy_model_card, describe_model, export_tflite
     from lesionkit.training.trainer import Trainer
 
     if not args.output and not args.tflite:
@@ -46,8 +46,8 @@ def run(args: argparse.Namespace) -> int:
         for card in copy_model_card(trainer.run, path):
             print(f"wrote {card}")
     if args.tflite:
-        metadata = run_metadata(trainer.config, trainer.model, trainer.run)
-        path = export_tflite(trainer.model, args.tflite, quantize=args.quantize, metadata=metadata)
+        description = describe_model(trainer.config, trainer.model, trainer.posthoc)
+        path = export_tflite(trainer.model, args.tflite, quantize=args.quantize, description=description)
         print(f"wrote {path} ({path.stat().st_size / 2**20:.1f} MiB, quantize={args.quantize}) and {path}.json")
         if not args.output:
             for card in copy_model_card(trainer.run, path):

@@ -155,13 +155,13 @@ def run_exported(args: argparse.Namespace, files: list[Path], patients: dict[str
     """``lesionkit predict model.keras ...``: the exported model's metadata replaces the run directory."""
     from lesionkit.cli import CommandError
     from lesionkit.evaluation.prediction.exported import predict_exported, write_predictions
-    from lesionkit.evaluation.prediction.model_description import read_metadata as read_model_metadata
+    from lesionkit.evaluation.prediction.model_description import read_model_description
     from lesionkit.training.export import load_model
 
     if args.other:
         raise CommandError("--with needs run directories; an exported model predicts its own task's classes")
     model = load_model(args.run_dir)
-    exported = read_model_metadata(model)
+    exported = read_model_description(model)
     if exported is None:
         raise CommandError(f"{args.run_dir} has no lesionkit metadata; export it again with `lesionkit export RUN`")
     if patients is not None and exported.metadata_prior is None:

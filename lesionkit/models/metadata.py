@@ -2,7 +2,7 @@
 
 Whatever the model needs to be used without its run directory (class names, task, image
 size, preprocessing, temperature, threshold, test-time augmentation; see
-:class:`lesionkit.evaluation.prediction.model_description.ExportMetadata`) is stored as JSON in this
+:class:`lesionkit.evaluation.prediction.model_description.ModelDescription`) is stored as JSON in this
 layer's config, so it is saved inside the ``.keras`` file and comes back with
 ``keras.saving.load_model`` wherever lesionkit is installed. The layer returns its input;
 the exporter names it (readers look it up by that name).

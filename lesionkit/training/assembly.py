@@ -95,12 +95,6 @@ def augmenter_from_config(cfg: ExperimentConfig, workers: int | None = None) -> 
     return augmenter
 
 
-def tta_augmenter(cfg: ExperimentConfig) -> Any:
-    """The augmenter test-time views are drawn with: the config's (in-process), else flips/rotations."""
-    # In-process: a worker pool per predict call (one per chunk of files) would cost more than it saves.
-    return augmenter_from_config(cfg, workers=0) or registries.augmenters.create("tta_default")
-
-
 class TrainData(NamedTuple):
     """The training pipeline and what the optimisation needs to know about it."""
 

@@ -21,6 +21,7 @@ import attrs
 import numpy as np
 
 from lesionkit.errors import ConfigError
+from lesionkit.evaluation.posthoc.chain import PostHoc
 from lesionkit.evaluation.reports.report import Report
 from lesionkit.evaluation.stats.confidence import DEFAULT_RESAMPLES
 from lesionkit.training.trainer import Trainer
@@ -64,6 +65,18 @@ class Ensemble:
     def task(self) -> str:
         return self.members[0].config.task
 
+    @property
+    def posthoc(self) -> PostHoc:
+        """How the ensemble decides from its averaged probabilities (``posthoc.decide``).
+
+        Each member's prior and temperature are already in its probabilities, so the chain only
+        decides: at the members' frozen threshold when they all froze the same one (a single run's
+        ensemble decides as that run does), else at p > 0.5 (binary) or by the most probable class.
+        """
+        first = self.members[0].posthoc
+        points = {m.posthoc.operating_point for m in self.members}
+        return PostHoc(first.classes, operating_point=first.operating_point if len(points) == 1 else None)
+
     def predict_split(self, split: str, *, tta: int | None = None) -> np.ndarray:
         """The members' mean probabilities on ``split`` (``(N,)`` binary, ``(N, K)`` multi-class).
 
@@ -100,8 +113,9 @@ class Ensemble:
     ) -> Report:
         """The report of the averaged probabilities on ``split`` (written to ``out`` when given).
 
-        The report carries no published reference row, temperature or frozen threshold: those
-        belong to single runs (each member's own temperature and prior are in its probabilities).
+        The report carries no published reference row or temperature: those belong to single runs (each
+        member's own temperature and prior are in its probabilities). Its thresholded figures use
+        :attr:`posthoc`'s threshold.
         """
         from lesionkit.evaluation.reports.evaluate import evaluate_split
 
@@ -118,6 +132,7 @@ class Ensemble:
             tta=views,
             bootstrap=bootstrap,
             seed=first.config.seed,
+            posthoc=self.posthoc,
         )
         data = first.split(split)
         notes = tuple(self.member_note(m, data.metadata, len(data)) for m in self.members)

@@ -1,8 +1,8 @@
 """A trained model as one self-describing ``.keras`` file (or a TFLite file), and loading it back.
 
-An exported model carries :class:`~lesionkit.evaluation.prediction.model_description.ExportMetadata` (class
-names, task, image size, preprocessing, temperature, threshold, TTA) in a pass-through layer,
-so ``lesionkit predict model.keras`` needs nothing else.
+An exported model carries :class:`~lesionkit.evaluation.prediction.model_description.ModelDescription` (class
+names, task, image size, preprocessing, and the run's post-hoc chain: metadata prior, temperature,
+threshold, TTA) in a pass-through layer, so ``lesionkit predict model.keras`` needs nothing else.
 
 Example:
     >>> from lesionkit.training.export import load_model
@@ -21,7 +21,8 @@ from typing import Any
 
 from lesionkit.config import ExperimentConfig
 from lesionkit.errors import LesionkitError
-from lesionkit.evaluation.prediction.model_description import METADATA_LAYER, ExportMetadata, read_metadata
+from lesionkit.evaluation.posthoc.chain import PostHoc
+from lesionkit.evaluation.prediction.model_description import METADATA_LAYER, ModelDescription, read_model_description
 from lesionkit.io import atomic_path, atomic_write_bytes, atomic_write_text
 from lesionkit.runs import RunDir
 
@@ -44,52 +45,45 @@ class ExportError(LesionkitError, ValueError):
     """An export asked for with an output path or option that cannot work."""
 
 
-def run_metadata(config: ExperimentConfig, model: Any, run: RunDir | None = None) -> ExportMetadata:
-    """The description of a run's model to bake into its export.
+def describe_model(config: ExperimentConfig, model: Any, posthoc: PostHoc) -> ModelDescription:
+    """The description of a run's model to bake into its export: ``config``'s task and input, ``posthoc``'s chain.
 
-    The temperature comes from the run's ``calibration.json``, the threshold from its
-    ``operating_point.json`` and the metadata prior from its ``metadata_prior.json`` when
-    ``run`` has them; the TTA setting from the config.
+    ``posthoc`` is the run's (``Trainer.posthoc``: its metadata prior, temperature, frozen threshold
+    and test-time augmentation), so the exported model applies and decides as the run does.
     """
     from lesionkit import __version__
-    from lesionkit.evaluation.posthoc.metadata_prior import MetadataPrior
-    from lesionkit.task import get_task
 
-    calibration = run.read_calibration() if run is not None else None
-    prior_file = run.metadata_prior_file if run is not None else None
-    prior = MetadataPrior.load(prior_file).to_dict() if prior_file is not None and prior_file.is_file() else None
-    operating_point = run.read_operating_point() if run is not None else None
     preprocessing = next(
         (lay.preprocessing for lay in model.layers if isinstance(getattr(lay, "preprocessing", None), str)), None
     )
-    return ExportMetadata(
+    return ModelDescription(
         name=config.name,
         task=config.task,
-        classes=get_task(config.task).classes,
+        classes=posthoc.classes,
         image_size=config.image_size,
         preprocessing=preprocessing,
-        temperature=calibration["temperature"] if calibration else None,
-        threshold=operating_point["threshold"] if operating_point else None,
-        tta=config.tta,
-        tta_augmenters=tuple(spec.to_dict() for spec in config.augmenters),
-        seed=config.seed,
+        temperature=posthoc.temperature.temperature if posthoc.temperature else None,
+        threshold=posthoc.operating_point.threshold if posthoc.operating_point else None,
+        tta=posthoc.tta,
+        tta_augmenters=posthoc.tta_augmenters,
+        seed=posthoc.seed,
         gradcam_layer=getattr(model, "gradcam_layer", None),
         lesionkit_version=__version__,
-        metadata_prior=prior,
+        metadata_prior=posthoc.prior.to_dict() if posthoc.prior else None,
     )
 
 
-def with_metadata(model: Any, metadata: ExportMetadata) -> Any:
-    """``model`` with ``metadata`` in a pass-through layer on its output (the same layers and weights)."""
+def with_description(model: Any, description: ModelDescription) -> Any:
+    """``model`` with ``description`` in a pass-through layer on its output (the same layers and weights)."""
     import keras
 
     from lesionkit.models.metadata import MetadataLayer
 
     # `model.input`, not `.inputs`: a one-tensor input keeps the SavedModel signature a plain tensor.
-    if read_metadata(model) is not None:  # already exported once: take the inner model
+    if read_model_description(model) is not None:  # already exported once: take the inner model
         inner = model.get_layer(METADATA_LAYER)._inbound_nodes[0].input_tensors[0]
         model = keras.Model(model.input, inner, name=model.name)
-    outputs = MetadataLayer(metadata.to_dict(), name=METADATA_LAYER)(model.outputs[0])
+    outputs = MetadataLayer(description.to_dict(), name=METADATA_LAYER)(model.outputs[0])
     return keras.Model(model.input, outputs, name=model.name)
 
 
@@ -98,11 +92,11 @@ def export_model(
     path: str | Path,
     *,
     saved_model: str | Path | None = None,
-    metadata: ExportMetadata | None = None,
+    description: ModelDescription | None = None,
 ) -> Path:
     """Save ``model`` (preprocessing included) as a ``.keras`` file, atomically.
 
-    ``metadata`` is baked in (see :func:`with_metadata`); ``saved_model`` also writes a
+    ``description`` is baked in (see :func:`with_description`); ``saved_model`` also writes a
     TensorFlow SavedModel directory for serving.
 
     Raises:
@@ -111,8 +105,8 @@ def export_model(
     path = Path(path)
     if path.suffix != ".keras":
         raise ExportError(f"export path {path} must end in .keras")
-    if metadata is not None:
-        model = with_metadata(model, metadata)
+    if description is not None:
+        model = with_description(model, description)
     with atomic_path(path) as tmp:
         keras_tmp = tmp.with_name(tmp.name + ".keras")  # Keras insists on the suffix
         model.save(str(keras_tmp))
@@ -123,14 +117,14 @@ def export_model(
 
 
 def export_tflite(
-    model: Any, path: str | Path, *, quantize: str = "none", metadata: ExportMetadata | None = None
+    model: Any, path: str | Path, *, quantize: str = "none", description: ModelDescription | None = None
 ) -> Path:
     """Convert ``model`` to a TFLite flat buffer at ``path`` through a SavedModel, atomically.
 
     Args:
         quantize: ``"none"`` (float32) or ``"dynamic"`` (dynamic-range: int8 weights,
             float activations; about a quarter of the size).
-        metadata: also written beside it as ``<path>.json`` (TFLite files carry no Keras config).
+        description: also written beside it as ``<path>.json`` (TFLite files carry no Keras config).
 
     The TFLite model takes float32 RGB 0–255 images of the model's input size and returns
     the same probabilities as ``model``.
@@ -151,8 +145,8 @@ def export_tflite(
             converter.optimizations = [tf.lite.Optimize.DEFAULT]
         flat_buffer = converter.convert()
     atomic_write_bytes(path, flat_buffer)
-    if metadata is not None:
-        record = {**metadata.to_dict(), "quantize": quantize}
+    if description is not None:
+        record = {**description.to_dict(), "quantize": quantize}
         atomic_write_text(path.with_name(path.name + ".json"), json.dumps(record, indent=2) + "\n")
     return path
 

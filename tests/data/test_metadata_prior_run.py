@@ -157,12 +157,12 @@ def test_predict_metadata_needs_a_prior(run_dir: Path, tmp_path: Path, capsys) -
 
 
 def test_exported_model_carries_the_prior(run_dir: Path, tmp_path: Path, capsys) -> None:
-    from lesionkit.evaluation.prediction.model_description import read_metadata
+    from lesionkit.evaluation.prediction.model_description import read_model_description
     from lesionkit.training.export import load_model
 
     model_file = tmp_path / "with_prior.keras"
     assert main(["export", str(run_dir), "-o", str(model_file)]) == 0
-    baked = read_metadata(load_model(model_file))
+    baked = read_model_description(load_model(model_file))
     assert baked is not None and baked.metadata_prior == json.loads((run_dir / "metadata_prior.json").read_text())
 
     folder = _validation_folder(run_dir)

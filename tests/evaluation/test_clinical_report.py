@@ -12,8 +12,8 @@ import pytest
 from lesionkit.config import ExperimentConfig
 from lesionkit.data.split import Split
 from lesionkit.errors import DataError
+from lesionkit.evaluation.posthoc.chain import PostHoc
 from lesionkit.evaluation.posthoc.run_calibration import (
-    apply_run_temperature,
     choose_run_operating_point,
     fit_run_temperature,
     run_operating_point,
@@ -65,6 +65,10 @@ def _report(split: Split, probs: np.ndarray, **kwargs):
     )
 
 
+def _chain(run: RunDir) -> PostHoc:
+    return PostHoc.from_run(run, run.read_config())
+
+
 def _run(tmp_path: Path, name: str) -> RunDir:
     run = RunDir(tmp_path / name)
     run.create(ExperimentConfig(name=name, dataset="synthetic"), {})
@@ -107,11 +111,11 @@ def test_temperature_fitted_on_validation_lowers_ece_and_keeps_auc(tmp_path):
     scaling = fit_run_temperature(run, y_val, raw_val)
     assert scaling.chosen_on == "validation" and scaling.temperature > 2
     assert run_temperature(run) == scaling
-    calibrated = apply_run_temperature(raw_test, run_temperature(run))
+    calibrated = run_temperature(run).apply(raw_test)
     before, after = expected_calibration_error(y_test, raw_test), expected_calibration_error(y_test, calibrated)
     assert after < before / 2
     assert binary_metrics(y_test, calibrated)["roc_auc"] == pytest.approx(binary_metrics(y_test, raw_test)["roc_auc"])
-    report = _report(_split("test", y_test), calibrated, temperature=run.read_calibration())
+    report = _report(_split("test", y_test), calibrated, posthoc=_chain(run))
     assert "temperature" in report.table() and "fitted on validation applied" in report.table()
     assert report.clinical.calibration["ece"] == pytest.approx(after)
 
@@ -124,9 +128,9 @@ def test_frozen_threshold_changes_the_test_report_only_when_chosen_on_validation
     test, validation = _split("test", y_test), _split("validation", y_val)
 
     choose_run_operating_point(run, y_val, p_val, "sensitivity", target=0.95)
-    high_sens = _report(test, p_test, operating_point=run_operating_point(run))
+    high_sens = _report(test, p_test, posthoc=_chain(run))
     choose_run_operating_point(run, y_val, p_val, "youden")
-    youden = _report(test, p_test, operating_point=run_operating_point(run))
+    youden = _report(test, p_test, posthoc=_chain(run))
     a, b = high_sens.clinical.threshold, youden.clinical.threshold
     assert a.point.threshold != b.point.threshold and a.point.chosen_on == "validation"
     assert a.sensitivity.estimate >= b.sensitivity.estimate and (a.tp, a.fp) != (b.tp, b.fp)
@@ -134,7 +138,7 @@ def test_frozen_threshold_changes_the_test_report_only_when_chosen_on_validation
     # The threshold is used as frozen: the test split's counts are those of p > threshold.
     assert a.tp == int(np.sum((p_test > a.point.threshold) & (y_test == 1)))
     # On the split it was chosen on, no operating-point figures: the report says why.
-    on_validation = _report(validation, p_val, operating_point=run_operating_point(run))
+    on_validation = _report(validation, p_val, posthoc=_chain(run))
     assert on_validation.clinical.threshold is None
     assert "chosen on validation" in on_validation.table()
     # ...and it is never chosen on the test split.
@@ -186,7 +190,7 @@ def test_model_card_after_evaluation(tmp_path):
     run = _run(tmp_path, "carded")
     y, z = _logits(9)
     choose_run_operating_point(run, *_logits(10)[:1], _sigmoid(_logits(10)[1]), "youden")
-    report = _report(_split("test", y), _sigmoid(z), operating_point=run_operating_point(run))
+    report = _report(_split("test", y), _sigmoid(z), posthoc=_chain(run))
     save_report(report, run, "test", split_counts={"train": 300, "validation": 120, "test": N})
     card = json.loads(run.model_card_json_file.read_text())
     assert card["data"]["splits"] == {"train": 300, "validation": 120, "test": N}

@@ -16,7 +16,12 @@ from PIL import Image
 
 from lesionkit import Trainer
 from lesionkit.cli import main
-from lesionkit.evaluation.prediction.model_description import ExportMetadata, MetadataError, read_metadata
+from lesionkit.evaluation.posthoc.chain import PostHoc
+from lesionkit.evaluation.prediction.model_description import (
+    ModelDescription,
+    ModelDescriptionError,
+    read_model_description,
+)
 from lesionkit.evaluation.stats.calibration import apply_temperature
 from lesionkit.runs import RunDir
 
@@ -101,7 +106,7 @@ def test_export_bakes_the_metadata_and_copies_the_model_card(run: tuple[Path, fl
     out = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=elsewhere.parent
     )
-    meta = ExportMetadata.from_dict(json.loads(out.stdout.strip().splitlines()[-1]))
+    meta = ModelDescription.from_dict(json.loads(out.stdout.strip().splitlines()[-1]))
     assert (meta.task, meta.classes, meta.image_size, meta.preprocessing) == (
         "melanoma",
         ("other", "melanoma"),
@@ -184,11 +189,11 @@ def test_tflite_matches_keras_within_tolerance(run: tuple[Path, float], tmp_path
 
 
 def test_metadata_checks() -> None:
-    meta = ExportMetadata(name="m", task="melanoma", classes=("other", "melanoma"), image_size=32)
-    assert meta.decision_threshold == 0.5 and read_metadata(object()) is None
-    with pytest.raises(MetadataError, match="newer than this lesionkit"):
-        ExportMetadata.from_dict({**meta.to_dict(), "format": 99})
-    with pytest.raises(MetadataError, match="temperature must be > 0"):
-        ExportMetadata.from_dict({**meta.to_dict(), "temperature": -1.0})
-    with pytest.raises(MetadataError, match=r"lacks \['classes'\]"):
-        ExportMetadata.from_dict({k: v for k, v in meta.to_dict().items() if k != "classes"})
+    meta = ModelDescription(name="m", task="melanoma", classes=("other", "melanoma"), image_size=32)
+    assert PostHoc.from_description(meta).threshold == 0.5 and read_model_description(object()) is None
+    with pytest.raises(ModelDescriptionError, match="newer than this lesionkit"):
+        ModelDescription.from_dict({**meta.to_dict(), "format": 99})
+    with pytest.raises(ModelDescriptionError, match="temperature must be > 0"):
+        ModelDescription.from_dict({**meta.to_dict(), "temperature": -1.0})
+    with pytest.raises(ModelDescriptionError, match=r"lacks \['classes'\]"):
+        ModelDescription.from_dict({k: v for k, v in meta.to_dict().items() if k != "classes"})

@@ -11,7 +11,7 @@ from PIL import Image
 from lesionkit import Trainer, load_model
 from lesionkit.evaluation.prediction.explain import explain_files, save_error_gallery
 from lesionkit.evaluation.prediction.exported import predict_exported
-from lesionkit.evaluation.prediction.model_description import read_metadata
+from lesionkit.evaluation.prediction.model_description import read_model_description
 
 CLASSES = ("nevus", "melanoma", "seborrheic_keratosis")
 
@@ -37,7 +37,7 @@ def test_export_and_predict_a_three_class_model(trainer: Trainer, tmp_path: Path
         files.append(tmp_path / f"m{i}.png")
         Image.fromarray(image).save(files[-1])
     model = load_model(trainer.export(tmp_path / "three.keras"))
-    metadata = read_metadata(model)
+    metadata = read_model_description(model)
     assert metadata is not None and metadata.classes == CLASSES and not metadata.binary
     result = predict_exported(model, metadata, files)
     expected = trainer.predict(images)

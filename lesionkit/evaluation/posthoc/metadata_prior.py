@@ -46,7 +46,7 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import numpy as np
@@ -54,6 +54,10 @@ import numpy as np
 from lesionkit.config import METADATA_FIELDS
 from lesionkit.errors import DataError
 from lesionkit.io import atomic_write_text
+
+if TYPE_CHECKING:
+    from lesionkit.data.split import Split
+    from lesionkit.task import Task
 
 __all__ = ["FIELDS", "SOURCE_COLUMNS", "MetadataPrior", "MetadataPriorError"]
 
@@ -157,6 +161,15 @@ class MetadataPrior:
         return known
 
     # -- fitting ----------------------------------------------------------------------------------
+
+    @classmethod
+    def fit_split(cls, split: Split, task: Task, *, fields: Sequence[str] = ("age", "sex")) -> MetadataPrior:
+        """:meth:`fit` on one split's metadata and ``task``'s labels (recorded as chosen on that split).
+
+        Raises:
+            MetadataPriorError: the split has no metadata for those fields.
+        """
+        return cls.fit(split.metadata, split.labels(task), classes=task.classes, fields=fields, chosen_on=split.name)
 
     @classmethod
     def fit(

@@ -1,9 +1,9 @@
-"""A run's fitted temperature and frozen operating point: fitted on validation, kept in the run, read back.
+"""A run's fitted temperature, frozen operating point and metadata prior: kept in the run, read back.
 
 ``lesionkit calibrate RUN`` and ``lesionkit threshold RUN`` call these with the run's
-validation labels and probabilities; every later evaluation and prediction of the run
-reads them back (:func:`run_temperature`, :func:`run_operating_point`). The files
-are :class:`~lesionkit.runs.RunDir`'s ``calibration.json`` and ``operating_point.json``.
+validation labels and probabilities; :meth:`lesionkit.evaluation.posthoc.chain.PostHoc.from_run`
+reads them back (:func:`run_temperature`, :func:`run_operating_point`, :func:`run_metadata_prior`)
+for every later evaluation, prediction and export. :class:`~lesionkit.runs.RunDir` names the files.
 
 The threshold applies to the probabilities **after** the run's temperature, and the
 operating point records that temperature. Fitting a new temperature carries the
@@ -33,14 +33,15 @@ from typing import Any
 import numpy as np
 
 from lesionkit.errors import DataError
+from lesionkit.evaluation.posthoc.metadata_prior import MetadataPrior
 from lesionkit.evaluation.stats.calibration import TemperatureScaling, apply_temperature, fit_temperature
 from lesionkit.evaluation.stats.operating_point import OperatingPoint, choose_threshold
 from lesionkit.runs import RunDir, RunDirError
 
 __all__ = [
-    "apply_run_temperature",
     "choose_run_operating_point",
     "fit_run_temperature",
+    "run_metadata_prior",
     "run_operating_point",
     "run_temperature",
 ]
@@ -76,10 +77,9 @@ def run_operating_point(run: RunDir) -> OperatingPoint | None:
         raise RunDirError(f"{run.operating_point_file}: {exc}; run `lesionkit threshold {run.path}` again") from None
 
 
-def apply_run_temperature(probabilities: Any, scaling: TemperatureScaling | None) -> np.ndarray:
-    """``probabilities`` through the run's temperature (unchanged without one)."""
-    p = np.asarray(probabilities, dtype=np.float64)
-    return p if scaling is None else scaling.apply(p)
+def run_metadata_prior(run: RunDir) -> MetadataPrior | None:
+    """The metadata prior kept in ``run`` (None: the run has none; ``lesionkit metadata-prior RUN`` fits one)."""
+    return MetadataPrior.load(run.metadata_prior_file) if run.metadata_prior_file.is_file() else None
 
 
 def fit_run_temperature(

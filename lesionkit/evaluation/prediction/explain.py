@@ -16,12 +16,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from lesionkit.evaluation.reports._plotting import new_figure, save_png
 from lesionkit.evaluation.reports.report import Report
+
+if TYPE_CHECKING:
+    from lesionkit.evaluation.posthoc.chain import PostHoc
 
 #: Most confident errors of each kind the gallery shows.
 GALLERY_PER_KIND = 4
@@ -63,12 +66,12 @@ def explain_files(
     image_size: int,
     class_names: Sequence[str],
     layer: str | None = None,
-    temperature: float | None = None,
+    posthoc: PostHoc | None = None,
 ) -> tuple[list[Path], list[tuple[Path, str]]]:
-    """An overlay PNG ``<out_dir>/<image stem>_gradcam.png`` for each image file, of its predicted class.
+    """An overlay PNG ``<out_dir>/<image stem>_gradcam.png`` for each image file, of its most probable class.
 
-    ``temperature`` (a calibrated run's) is applied to the probabilities in the titles; it never
-    changes which class is predicted.
+    ``posthoc`` (the run's or exported model's chain) calibrates the probabilities in the titles;
+    the temperature never changes which class is the most probable.
 
     Files that cannot be decoded are skipped and returned with the reason, never silently dropped.
 
@@ -77,7 +80,7 @@ def explain_files(
     """
     from lesionkit.data.images import load_image
     from lesionkit.errors import DataError
-    from lesionkit.evaluation.prediction.exported import calibrate, class_probabilities
+    from lesionkit.evaluation.prediction.exported import class_probabilities
     from lesionkit.evaluation.prediction.gradcam import gradcam
 
     out = Path(out_dir)
@@ -94,7 +97,8 @@ def explain_files(
         if not images:
             continue
         batch = np.stack(images)
-        probabilities = calibrate(class_probabilities(model, batch), temperature)
+        raw = class_probabilities(model, batch)
+        probabilities = raw if posthoc is None else posthoc.apply(raw)  # no metadata: no prior
         maps = gradcam(model, batch, class_index=np.argmax(probabilities, axis=1), layer=layer)
         for file, image, heatmap, p in zip(kept, batch, maps, probabilities):
             title = probability_title(file.name, p, class_names)

@@ -1,18 +1,18 @@
 """Predicting image files with an exported model alone: its baked metadata says everything else.
 
-The model file (``lesionkit export RUN -o model.keras``) carries its class names, image size,
-temperature, decision threshold and test-time augmentation setting
-(:class:`~lesionkit.evaluation.prediction.model_description.ExportMetadata`). :func:`predict_exported`
+The model file (``lesionkit export RUN -o model.keras``) carries its class names, image size
+and post-hoc chain: metadata prior, temperature, decision threshold and test-time augmentation
+(:class:`~lesionkit.evaluation.prediction.model_description.ModelDescription`). :func:`predict_exported`
 decodes and resizes the images in a batched, parallel ``tf.data`` pipeline (the model
-preprocesses them itself), averages the TTA views, applies the temperature, and
-thresholds; :func:`write_predictions` writes one probability column per class and the
-decision.
+preprocesses them itself), averages the TTA views and applies the chain
+(:class:`~lesionkit.evaluation.posthoc.chain.PostHoc`, the same as the run's);
+:func:`write_predictions` writes one probability column per class and the decision.
 
 Example:
     >>> from lesionkit import load_model
-    >>> from lesionkit.evaluation.prediction.model_description import read_metadata
+    >>> from lesionkit.evaluation.prediction.model_description import read_model_description
     >>> model = load_model("melanoma.keras")  # doctest: +SKIP
-    >>> result = predict_exported(model, read_metadata(model), files)  # doctest: +SKIP
+    >>> result = predict_exported(model, read_model_description(model), files)  # doctest: +SKIP
     >>> write_predictions("predictions.csv", result)  # doctest: +SKIP
 """
 
@@ -25,7 +25,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from lesionkit.evaluation.prediction.model_description import ExportMetadata
+from lesionkit.evaluation.prediction.model_description import ModelDescription
 from lesionkit.io import atomic_write_text
 
 
@@ -47,18 +47,6 @@ class ExportedPredictions:
     classes: tuple[str, ...]
     threshold: float | None
     skipped: tuple[tuple[Path, str], ...] = ()
-
-
-def tta_augmenter(metadata: ExportMetadata) -> Any:
-    """The augmenter the test-time views are drawn with: the run's augmenters, else flips/rotations."""
-    from lesionkit import registries
-    from lesionkit.augment.base import Compose
-
-    specs = metadata.tta_augmenters
-    if not specs:
-        return registries.augmenters.create("tta_default")
-    steps = [registries.augmenters.create(spec["name"], **dict(spec.get("params", {}))) for spec in specs]
-    return steps[0] if len(steps) == 1 else Compose(steps)
 
 
 def _decode_dataset(files: Sequence[Path], size: int, batch: int) -> Any:
@@ -89,30 +77,9 @@ def class_probabilities(model: Any, images: np.ndarray) -> np.ndarray:
     return np.concatenate([1.0 - outputs, outputs], axis=1) if outputs.shape[1] == 1 else outputs
 
 
-def calibrate(probabilities: np.ndarray, temperature: float | None) -> np.ndarray:
-    """``probabilities`` with the temperature applied (two classes: to the positive column, as it was fitted)."""
-    from lesionkit.evaluation.stats.calibration import apply_temperature
-
-    if temperature is None:
-        return probabilities
-    if probabilities.shape[1] == 2:
-        positive = apply_temperature(probabilities[:, 1], temperature)
-        return np.stack([1.0 - positive, positive], axis=1)
-    return apply_temperature(probabilities, temperature)
-
-
-def decide(probabilities: np.ndarray, metadata: ExportMetadata) -> tuple[str, ...]:
-    """Class names decided: two classes, positive when its probability > the threshold; else the most probable."""
-    classes = metadata.classes
-    if metadata.binary:
-        positive = probabilities[:, 1] > metadata.decision_threshold
-        return tuple(classes[1] if p else classes[0] for p in positive)
-    return tuple(classes[i] for i in np.argmax(probabilities, axis=1))
-
-
 def predict_exported(
     model: Any,
-    metadata: ExportMetadata,
+    description: ModelDescription,
     files: Sequence[Path],
     *,
     batch: int = 32,
@@ -122,26 +89,28 @@ def predict_exported(
     """Calibrated class probabilities and decisions of an exported ``model`` for image ``files``.
 
     Args:
-        metadata: the model's own (:func:`~lesionkit.evaluation.prediction.model_description.read_metadata`).
+        description: the model's own (:func:`~lesionkit.evaluation.prediction.model_description.read_model_description`).
         tta: test-time views averaged; default the exported setting.
         patients: per-image metadata columns aligned with ``files`` (age, sex, site; e.g. from
             :func:`lesionkit.data.metadata_csv.read_metadata_csv`): with a model whose
-            metadata holds a prior, the probabilities are combined with it before calibration,
-            as ``Trainer.predict`` does. Ignored without a prior.
+            description holds a prior, the probabilities are combined with it before calibration,
+            as ``Trainer.predict`` does (one :class:`~lesionkit.evaluation.posthoc.chain.PostHoc`). Ignored without a prior.
 
     Files that cannot be decoded are skipped and named with the reason in ``skipped``.
     """
+    from lesionkit.evaluation.posthoc.chain import PostHoc
     from lesionkit.evaluation.prediction.inference import average_views
 
-    views = metadata.tta if tta is None else max(int(tta), 1)
-    augmenter = tta_augmenter(metadata) if views > 1 else None
+    chain = PostHoc.from_description(description)
+    views = chain.views(tta)
+    augmenter = chain.augmenter() if views > 1 else None
     once = lambda images: class_probabilities(model, images)  # noqa: E731
     kept: list[Path] = []
     kept_rows: list[int] = []
     skipped: list[tuple[Path, str]] = []
     chunks: list[np.ndarray] = []
     position = 0
-    for images, ok, reasons in _decode_dataset(files, metadata.image_size, batch):
+    for images, ok, reasons in _decode_dataset(files, description.image_size, batch):
         ok_mask = ok.numpy()
         chunk = list(files[position : position + len(ok_mask)])
         position += len(ok_mask)
@@ -153,21 +122,16 @@ def predict_exported(
         kept += [Path(f) for f, good in zip(chunk, ok_mask) if good]
         kept_rows += [position - len(ok_mask) + i for i, good in enumerate(ok_mask) if good]
         batch_images = images.numpy()[ok_mask]
-        chunks.append(average_views(once, batch_images, views=views, augmenter=augmenter, seed=metadata.seed))
-    k = max(len(metadata.classes), 2)
-    raw = np.concatenate(chunks) if chunks else np.zeros((0, k))
-    if patients is not None and metadata.metadata_prior is not None and len(raw):
-        from lesionkit.evaluation.posthoc.metadata_prior import MetadataPrior
-
-        prior = MetadataPrior.from_dict(metadata.metadata_prior)
-        raw = prior.apply(raw, {name: [column[i] for i in kept_rows] for name, column in patients.items()})
-    probabilities = calibrate(raw, metadata.temperature)
+        chunks.append(average_views(once, batch_images, views=views, augmenter=augmenter, seed=chain.seed))
+    raw = np.concatenate(chunks) if chunks else np.zeros((0, max(len(chain.classes), 2)))
+    rows = None if patients is None else {name: [column[i] for i in kept_rows] for name, column in patients.items()}
+    probabilities = chain.apply(raw, rows)
     return ExportedPredictions(
         files=tuple(kept),
         probabilities=probabilities,
-        decisions=decide(probabilities, metadata),
-        classes=metadata.classes,
-        threshold=metadata.decision_threshold if metadata.binary else None,
+        decisions=tuple(chain.decide_names(probabilities)),
+        classes=chain.classes,
+        threshold=chain.threshold if chain.binary else None,
         skipped=tuple(skipped),
     )
 

@@ -53,9 +53,9 @@ def target_layer(model: Any) -> str:
     recorded = getattr(model, TARGET_ATTRIBUTE, None)
     if isinstance(recorded, str) and recorded:
         return recorded
-    from lesionkit.evaluation.prediction.model_description import read_metadata
+    from lesionkit.evaluation.prediction.model_description import read_model_description
 
-    metadata = read_metadata(model)
+    metadata = read_model_description(model)
     if metadata is not None and metadata.gradcam_layer:
         return metadata.gradcam_layer
     for layer in model.layers:

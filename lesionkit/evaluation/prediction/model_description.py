@@ -1,16 +1,19 @@
 """What an exported model says about itself: classes, task, input, calibration, threshold, TTA.
 
-:class:`ExportMetadata` is written into a ``.keras`` file by ``lesionkit export`` (as the
+:class:`ModelDescription` is written into a ``.keras`` file by ``lesionkit export`` (as the
 config of the pass-through layer ``lesionkit_metadata``) and read back by
-:func:`read_metadata`, so ``lesionkit predict model.keras`` needs no run directory.
+:func:`read_model_description`, so ``lesionkit predict model.keras`` needs no run directory.
 
 Example:
-    >>> meta = ExportMetadata(name="mel", task="melanoma", classes=("other", "melanoma"), image_size=224,
-    ...                       preprocessing="caffe", temperature=1.5, threshold=0.31)
-    >>> meta.positive_class, meta.decision_threshold
+    >>> description = ModelDescription(name="mel", task="melanoma", classes=("other", "melanoma"), image_size=224,
+    ...                                preprocessing="caffe", temperature=1.5, threshold=0.31)
+    >>> description.positive_class, description.threshold
     ('melanoma', 0.31)
-    >>> ExportMetadata.from_dict(meta.to_dict()) == meta
+    >>> ModelDescription.from_dict(description.to_dict()) == description
     True
+
+It is the model's own description, not a patient's metadata (age, sex, site: the metadata prior's
+fields). The chain it carries is applied by :class:`lesionkit.evaluation.posthoc.chain.PostHoc`.
 """
 
 from __future__ import annotations
@@ -24,16 +27,14 @@ import attrs
 
 from lesionkit.errors import DataError
 
-#: Version of the metadata layout; a reader refuses newer ones.
+#: Version of the description's layout; a reader refuses newer ones.
 FORMAT = 1
-#: Name of the layer that carries the metadata in an exported model.
+#: Name of the layer that carries the description in an exported model (kept: files in use name it).
 METADATA_LAYER = "lesionkit_metadata"
-#: The decision threshold when no operating point was frozen: the more probable class.
-DEFAULT_THRESHOLD = 0.5
 
 
-class MetadataError(DataError, ValueError):
-    """Exported-model metadata that is missing a key, has a bad value, or is from a newer lesionkit."""
+class ModelDescriptionError(DataError, ValueError):
+    """An exported model's description that is missing a key, has a bad value, or is from a newer lesionkit."""
 
 
 def _optional_float(value: Any) -> float | None:
@@ -49,7 +50,7 @@ def _specs(value: Iterable[Mapping[str, Any]]) -> tuple[Mapping[str, Any], ...]:
 
 
 @attrs.frozen
-class ExportMetadata:
+class ModelDescription:
     """The description baked into an exported model.
 
     Attributes:
@@ -95,11 +96,6 @@ class ExportMetadata:
         """The positive class of a two-class task, else None."""
         return self.classes[-1] if self.binary else None
 
-    @property
-    def decision_threshold(self) -> float:
-        """The frozen threshold, or :data:`DEFAULT_THRESHOLD`."""
-        return DEFAULT_THRESHOLD if self.threshold is None else self.threshold
-
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready fields, with the layout version under ``format``."""
         data = attrs.asdict(self)
@@ -109,23 +105,23 @@ class ExportMetadata:
         return {"format": FORMAT, **data}
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> ExportMetadata:
+    def from_dict(cls, data: Mapping[str, Any]) -> ModelDescription:
         """Read :meth:`to_dict`'s output back.
 
         Raises:
-            MetadataError: a missing key, a bad value, or a newer format than this lesionkit reads.
+            ModelDescriptionError: a missing key, a bad value, or a newer format than this lesionkit reads.
         """
         if not isinstance(data, Mapping):
-            raise MetadataError(f"model metadata must be a JSON object, got {type(data).__name__}")
+            raise ModelDescriptionError(f"model metadata must be a JSON object, got {type(data).__name__}")
         if int(data.get("format", FORMAT)) > FORMAT:
-            raise MetadataError(
+            raise ModelDescriptionError(
                 f"model metadata format {data['format']} is newer than this lesionkit reads ({FORMAT}); "
                 "upgrade lesionkit"
             )
         required = ("name", "task", "classes", "image_size")
         missing = [k for k in required if k not in data]
         if missing:
-            raise MetadataError(f"model metadata lacks {missing}; re-export the run with `lesionkit export`")
+            raise ModelDescriptionError(f"model metadata lacks {missing}; re-export the run with `lesionkit export`")
         names = {f.name for f in attrs.fields(cls)}
         fields = {k: v for k, v in data.items() if k in names}
         for key in ("temperature", "threshold"):
@@ -133,20 +129,20 @@ class ExportMetadata:
             if value is not None and (
                 isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value)
             ):
-                raise MetadataError(f"model metadata {key} must be a finite number or null; got {value!r}")
+                raise ModelDescriptionError(f"model metadata {key} must be a finite number or null; got {value!r}")
         if fields.get("temperature") is not None and fields["temperature"] <= 0:
-            raise MetadataError(f"model metadata temperature must be > 0; got {fields['temperature']!r}")
+            raise ModelDescriptionError(f"model metadata temperature must be > 0; got {fields['temperature']!r}")
         prior = fields.get("metadata_prior")
         if prior is not None and not isinstance(prior, Mapping):
-            raise MetadataError(f"model metadata metadata_prior must be a JSON object or null; got {prior!r}")
+            raise ModelDescriptionError(f"model metadata metadata_prior must be a JSON object or null; got {prior!r}")
         return cls(**fields)
 
 
-def read_metadata(model: Any) -> ExportMetadata | None:
+def read_model_description(model: Any) -> ModelDescription | None:
     """The metadata baked into ``model`` by ``lesionkit export``, or None for a model without it.
 
     Raises:
-        MetadataError: the metadata is there but unreadable.
+        ModelDescriptionError: the metadata is there but unreadable.
     """
     for layer in getattr(model, "layers", ()):
         if layer.name == METADATA_LAYER:
@@ -154,6 +150,8 @@ def read_metadata(model: Any) -> ExportMetadata | None:
             try:
                 data = json.loads(text)
             except (TypeError, ValueError) as exc:
-                raise MetadataError(f"model {model.name!r}: its {METADATA_LAYER} layer holds no JSON ({exc})") from None
-            return ExportMetadata.from_dict(data)
+                raise ModelDescriptionError(
+                    f"model {model.name!r}: its {METADATA_LAYER} layer holds no JSON ({exc})"
+                ) from None
+            return ModelDescription.from_dict(data)
     return None

@@ -21,10 +21,9 @@ import attrs
 import numpy as np
 
 from lesionkit.data.split import Split
-from lesionkit.evaluation.posthoc.metadata_prior import MetadataPrior
+from lesionkit.evaluation.posthoc.chain import PostHoc
 from lesionkit.evaluation.reports.report import Report
 from lesionkit.evaluation.stats.confidence import DEFAULT_RESAMPLES
-from lesionkit.evaluation.stats.operating_point import OperatingPoint
 from lesionkit.runs import RunDir
 from lesionkit.runs.report_folders import ReportFolder
 
@@ -40,27 +39,29 @@ def evaluate_split(
     reference: Mapping[str, float] | None = None,
     bootstrap: int = DEFAULT_RESAMPLES,
     seed: int = 0,
-    operating_point: OperatingPoint | None = None,
-    temperature: Mapping[str, Any] | None = None,
-    metadata_prior: MetadataPrior | None = None,
+    posthoc: PostHoc | None = None,
 ) -> Report:
     """The report of ``predict(images, tta)`` on ``split``: the paper's five metrics and the ISIC 2017 set,
-    with intervals (``bootstrap`` resamples, 0 = off), calibration, the frozen ``operating_point`` and
-    subgroups (:func:`~lesionkit.evaluation.reports.clinical_report.clinical_report`); ``temperature`` is the
-    record of the temperature ``predict`` applied (reported only).
+    with intervals (``bootstrap`` resamples, 0 = off), calibration, the frozen operating point and
+    subgroups (:func:`~lesionkit.evaluation.reports.clinical_report.clinical_report`).
+
+    ``posthoc`` is the chain ``predict`` applied (its prior and temperature are reported, its
+    operating point gives the thresholded metrics); None: raw probabilities at p > 0.5.
 
     For a multi-class task ``predict`` returns the probability matrix ``(N, K)`` and the
     report holds the multi-class metrics (:func:`~lesionkit.evaluation.stats.metrics.multiclass_metrics`)
     and their intervals (balanced accuracy, accuracy, macro AUC).
 
-    ``metadata_prior`` is the prior ``predict`` combined with the images' (reported only: a note
-    says which fields, and how many of the split's images had metadata).
+    A note says which fields the chain's metadata prior used, and how many of the split's images
+    had metadata.
     """
     from lesionkit.evaluation.reports.clinical_report import clinical_report
     from lesionkit.evaluation.stats.metrics import binary_metrics, multiclass_metrics
     from lesionkit.task import get_task
 
     probabilities = predict(split.load_images(image_size), tta)
+    chain = posthoc or PostHoc(())
+    metadata_prior = chain.prior
     resolved = get_task(task)
     y_true = split.labels(resolved)
     if resolved.is_binary:
@@ -74,8 +75,8 @@ def evaluate_split(
         probabilities,
         split=split.name,
         metadata=split.metadata,
-        operating_point=operating_point,
-        temperature=temperature,
+        operating_point=chain.operating_point,
+        temperature=chain.temperature.to_dict() if chain.temperature else None,
         bootstrap=bootstrap,
         seed=seed,
         subgroup_class=(resolved.classes.index(resolved.positive[0]), resolved.positive[0])
