@@ -29,6 +29,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from lesionkit.evaluation.posthoc.chain import PostHoc
 from lesionkit.evaluation.reports.report_files import ReportFiles, SavedReport
 from lesionkit.io import atomic_write_text
 from lesionkit.runs import RunDir
@@ -119,6 +120,7 @@ def model_card(run: RunDir, *, split_counts: Mapping[str, int] | None = None) ->
     summaries = [_report_summary(saved) for saved in reports.values()]
     headline = next((s for s in summaries if s["folder"] == primary), None)
     subgroups = (reports[primary].subgroups if primary else None) or None
+    chain = PostHoc.from_run(run, config)
     card: dict[str, Any] = {
         "name": config.name,
         "task": config.task,
@@ -135,15 +137,15 @@ def model_card(run: RunDir, *, split_counts: Mapping[str, int] | None = None) ->
         "data": {"dataset": config.dataset.name, "splits": counts, "split_seed": config.seed},
         "metrics": headline,
         "reports": summaries,
-        "calibration": run.read_calibration(),
-        "operating_point": run.read_operating_point(),
+        "calibration": chain.temperature.to_dict() if chain.temperature else None,
+        "operating_point": chain.operating_point.to_dict() if chain.operating_point else None,
         "subgroups": subgroups,
-        "limitations": _limitations(run, headline, subgroups),
+        "limitations": _limitations(chain, headline, subgroups),
     }
     return card
 
 
-def _limitations(run: RunDir, headline: Mapping[str, Any] | None, subgroups: Mapping[str, Any] | None) -> list[str]:
+def _limitations(chain: PostHoc, headline: Mapping[str, Any] | None, subgroups: Mapping[str, Any] | None) -> list[str]:
     out = list(GENERAL_LIMITATIONS)
     if headline is None:
         out.append("Not evaluated yet: run `lesionkit evaluate RUN` for its test metrics.")
@@ -151,9 +153,9 @@ def _limitations(run: RunDir, headline: Mapping[str, Any] | None, subgroups: Map
         n = headline.get("n_cases")
         if isinstance(n, int) and n < SMALL_TEST:
             out.append(f"The test split has {n} images: its intervals are wide.")
-    if run.read_calibration() is None:
+    if chain.temperature is None:
         out.append("Probabilities are not calibrated (no temperature fitted on validation).")
-    if run.read_operating_point() is None:
+    if chain.operating_point is None:
         out.append("No operating point was chosen on validation; thresholded metrics use p > 0.5.")
     if subgroups:
         flagged = [f"{r['column']}={r['group']} (n={r['n']})" for r in subgroups.get("rows", []) if r.get("flag")]
