@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from lesionkit.data.synthetic import _rng, draw_lesion_with_mask
-from lesionkit.evaluation.prediction.gradcam import GradCAMError, gradcam, mass_inside, target_layer
+from lesionkit.evaluation.prediction.gradcam import GradCAMError, gradcam, target_layer
 
 SIZE = 32
 
@@ -57,6 +57,23 @@ def _blob_images() -> tuple[np.ndarray, np.ndarray]:
     masks = np.stack([_disc(c, 5) for c in centres])
     images[masks] = 245
     return images.astype(np.uint8), masks
+
+
+def mass_inside(maps: np.ndarray, masks: np.ndarray) -> np.ndarray:
+    """The share of each map's total that falls inside the boolean ``masks`` (NaN for an all-zero map)."""
+    maps = np.asarray(maps, dtype=np.float64)
+    total = maps.sum(axis=(1, 2))
+    inside = np.where(np.asarray(masks, bool), maps, 0.0).sum(axis=(1, 2))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, inside / total, np.nan)
+
+
+def test_mass_inside_counts_the_share_in_the_mask() -> None:
+    m = np.zeros((2, 4, 4))
+    m[0, :2, :2] = 1.0
+    mask = np.zeros((2, 4, 4), bool)
+    mask[:, :2, :] = True
+    assert mass_inside(m, mask)[0] == 1.0 and np.isnan(mass_inside(m, mask)[1])
 
 
 def test_map_mass_falls_on_an_off_centre_bright_blob(bright_blob_model: object) -> None:

@@ -15,7 +15,6 @@ from lesionkit.evaluation.stats.metrics import MetricInputError
 from lesionkit.evaluation.stats.operating_point import (
     OperatingPoint,
     ThresholdLeakError,
-    choose_and_report,
     choose_threshold,
     metrics_at_threshold,
     wilson_interval,
@@ -88,6 +87,12 @@ def test_bad_rule_requests_are_refused() -> None:
         choose_threshold([1, 1], [0.2, 0.3], "sensitivity", target=0.9)
     with pytest.raises(MetricInputError, match="not 82"):
         choose_threshold(y, s, "sensitivity", target=82)
+
+
+def choose_and_report(validation: tuple[np.ndarray, np.ndarray], test: tuple[np.ndarray, np.ndarray], target: float):
+    """The threshold chosen on validation (sensitivity rule), its metrics on test: how runs use the two."""
+    point = choose_threshold(*validation, "sensitivity", target=target, chosen_on="validation")
+    return metrics_at_threshold(*test, point, split="test")
 
 
 def test_the_threshold_comes_from_validation_only() -> None:

@@ -151,19 +151,3 @@ def _classes(class_index: int | np.ndarray | None, probabilities: np.ndarray, st
     if np.any(chosen < 0) or np.any(chosen >= probabilities.shape[1]):
         raise GradCAMError(f"class_index {class_index!r} is out of range for {probabilities.shape[1]} classes")
     return np.asarray(chosen, np.int32)
-
-
-def mass_inside(maps: np.ndarray, masks: np.ndarray) -> np.ndarray:
-    """The share of each map's total that falls inside the boolean ``masks`` (NaN for an all-zero map).
-
-    Example:
-        >>> m = np.zeros((1, 4, 4)); m[0, :2, :2] = 1.0
-        >>> mask = np.zeros((1, 4, 4), bool); mask[0, :2, :] = True
-        >>> mass_inside(m, mask).tolist()
-        [1.0]
-    """
-    maps = np.asarray(maps, dtype=np.float64)
-    total = maps.sum(axis=(1, 2))
-    inside = np.where(np.asarray(masks, bool), maps, 0.0).sum(axis=(1, 2))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(total > 0, inside / total, np.nan)

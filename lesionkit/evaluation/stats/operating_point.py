@@ -36,7 +36,6 @@ __all__ = [
     "OperatingPoint",
     "ThresholdLeakError",
     "ThresholdMetrics",
-    "choose_and_report",
     "choose_threshold",
     "metrics_at_threshold",
     "wilson_interval",
@@ -254,22 +253,3 @@ def metrics_at_threshold(
         ppv=wilson_interval(tp, tp + fp, level),
         npv=wilson_interval(tn, tn + fn, level),
     )
-
-
-def choose_and_report(
-    validation: tuple[Any, Any],
-    test: tuple[Any, Any],
-    rule: Rule = "sensitivity",
-    *,
-    target: float | None = None,
-    level: float = DEFAULT_LEVEL,
-) -> ThresholdMetrics:
-    """Choose the threshold on ``validation`` = (y, scores), report on ``test`` = (y, scores).
-
-    Example:
-        >>> r = choose_and_report(([0, 0, 1, 1], [0.1, 0.6, 0.4, 0.9]), ([0, 1], [0.3, 0.8]), "youden")
-        >>> r.point.chosen_on, r.split, r.point.threshold, r.tp
-        ('validation', 'test', 0.75, 1)
-    """
-    point = choose_threshold(*validation, rule, target=target, chosen_on="validation")
-    return metrics_at_threshold(*test, point, split="test", level=level)
