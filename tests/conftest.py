@@ -1,4 +1,4 @@
-"""Shared test set-up: quiet TensorFlow, a small thread budget, deterministic seeds."""
+"""Shared test set-up: quiet TensorFlow, a small thread budget, deterministic seeds, shared tiny runs."""
 
 from __future__ import annotations
 
@@ -26,3 +26,36 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 from lesionkit.runtime_env import configure_runtime  # noqa: E402
 
 configure_runtime("train")
+
+
+# Finished tiny runs, trained once per test session (tests/tiny_runs.py says what they hold).
+# Tests that need *a* trained run, not a particular recipe, share these instead of each module
+# training its own: a fit is the dearest thing the suite does. Usage:
+#
+#     def test_something(binary_run):                    # read-only: read files, Trainer.from_run
+#         trainer = binary_run.trainer()
+#
+#     def test_that_writes(binary_run, tmp_path):        # evaluate(save=True), resume, calibrate...
+#         run = binary_run.copy_to(tmp_path)             # a private copy; the shared one stays as is
+#
+# The configs are importable (tests/ is on sys.path): `from tiny_runs import BINARY_OVERRIDES`.
+import pytest  # noqa: E402
+from tiny_runs import BINARY_OVERRIDES, THREE_CLASS_CONFIG, TinyRun, train_tiny_run  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def binary_run(tmp_path_factory: pytest.TempPathFactory) -> TinyRun:
+    """``melanoma_conv5`` with ResNet-18 at 32 px, 2 epochs on 24 synthetic images; test report saved.
+
+    Read-only; ``binary_run.copy_to(tmp_path)`` before a test writes into it.
+    """
+    return train_tiny_run(tmp_path_factory.mktemp("shared-runs") / "binary", "melanoma_conv5", BINARY_OVERRIDES)
+
+
+@pytest.fixture(scope="session")
+def three_class_run(tmp_path_factory: pytest.TempPathFactory) -> TinyRun:
+    """Task ``isic2017_3class``, frozen ResNet-18 at 32 px, 1 epoch on 24 synthetic images; test report saved.
+
+    Read-only; ``three_class_run.copy_to(tmp_path)`` before a test writes into it.
+    """
+    return train_tiny_run(tmp_path_factory.mktemp("shared-runs") / "three", "", THREE_CLASS_CONFIG)

@@ -11,29 +11,23 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tiny_runs import BINARY_OVERRIDES
 
 from lesionkit import Trainer, load_model, presets
 from lesionkit.errors import DataNotFoundError
 from lesionkit.models.weights import WeightsError
 from lesionkit.runs import RunDirError
 
-TINY = {"name": "synthetic", "params": {"sizes": {"train": 24, "validation": 12, "test": 12}}}
-SMALL_RUN = dict(dataset=TINY, weights=None, image_size=32, batch_size=8, augmenters=[{"name": "flip"}])
+SMALL_RUN = dict(BINARY_OVERRIDES)
+TINY = SMALL_RUN["dataset"]
 
 
 @pytest.fixture(scope="module")
-def fitted(tmp_path_factory) -> Trainer:
-    run_dir = tmp_path_factory.mktemp("runs") / "fitted"
-    trainer = presets.melanoma_conv5(**SMALL_RUN, epochs=2, run_dir=str(run_dir))
-    import keras
-
-    trainer.epoch_weights = []  # type: ignore[attr-defined]
-
-    class RecordWeights(keras.callbacks.Callback):  # runs after the checkpoint callback snapshots
-        def on_epoch_end(self, epoch, logs=None):  # type: ignore[no-untyped-def]
-            trainer.epoch_weights.append([w.numpy().copy() for w in self.model.weights])  # type: ignore[attr-defined]
-
-    trainer.fit(verbose=0, callbacks=[RecordWeights()])
+def fitted(binary_run) -> Trainer:  # type: ignore[no-untyped-def]
+    """The session's binary run with its last epoch's weights, as ``fit`` leaves the Trainer."""
+    trainer = binary_run.trainer(weights="last")
+    trainer.epoch_weights = binary_run.epoch_weights  # type: ignore[attr-defined]
+    trainer.history = trainer.run.read_history()
     return trainer
 
 
@@ -41,7 +35,8 @@ def test_fit_records_history_and_run_directory(fitted: Trainer) -> None:
     assert fitted.history["loss"] and len(fitted.history["loss"]) == 2
     assert all(math.isfinite(v) for v in fitted.history["loss"])
     run = fitted.run_dir
-    assert json.loads((run / "config.json").read_text()) == fitted.config.to_dict()
+    made = presets.melanoma_conv5(**SMALL_RUN, run_dir=str(run)).config  # what fit was given
+    assert json.loads((run / "config.json").read_text()) == made.to_dict()
     env = json.loads((run / "environment.json").read_text())
     assert {"lesionkit", "tensorflow", "keras", "numpy", "python", "seed"} <= set(env)
     assert (
@@ -71,21 +66,44 @@ def test_build_is_idempotent(fitted: Trainer) -> None:
 
 
 def test_evaluate_report(fitted: Trainer) -> None:
-    report = fitted.evaluate("test")
+    from sklearn.metrics import roc_auc_score
+
+    report = fitted.evaluate("test", save=False)
     assert {"accuracy", "recall", "precision", "f1", "roc_auc"} <= set(report.metrics)
-    assert 0.0 <= report.metrics["accuracy"] <= 1.0
+    labels = fitted.split("test").labels("melanoma")
+    p = fitted.predict(fitted.split("test").load_images(32))
+    np.testing.assert_allclose(report.probabilities, p, atol=1e-6)  # the model's own predictions...
+    assert report.metrics["roc_auc"] == pytest.approx(roc_auc_score(labels, p))  # ...scored as scikit-learn does
+    assert report.metrics["accuracy"] == pytest.approx(np.mean((p > 0.5) == labels))
     table = report.table()
     assert "ROC AUC" in table and "F-measure" in table and "paper" in table and "0.6303" in table
+    assert f"{report.metrics['roc_auc']:.4f}" in table
     assert report.markdown().startswith("| model |")
-    assert (fitted.run_dir / "reports" / "test" / "metrics.json").is_file()
+    # The session fixture saved the same evaluation (same weights) into the run.
+    saved = json.loads((fitted.run_dir / "reports" / "test" / "metrics.json").read_text())
+    assert saved["metrics"]["roc_auc"] == pytest.approx(report.metrics["roc_auc"])
     assert (fitted.run_dir / "reports" / "test" / "metrics.png").is_file()
     assert "spec_at_sens_95" in report.isic
 
 
 def test_evaluate_with_tta_averages_views(fitted: Trainer) -> None:
-    plain = fitted.evaluate("test", save=False).probabilities
+    """TTA = the mean of the model's probabilities over view 0 (the images) and views 1..n-1.
+
+    View i is the config's augmenter (here "flip") applied with seed ``view_seed(seed, i)``
+    (lesionkit/augment/tta.py); each view is predicted here on its own, then averaged.
+    """
+    import lesionkit
+    from lesionkit.augment.tta import view_seed
+
+    images = fitted.split("test").load_images(32)
+    flip = lesionkit.augmenters.create("flip")
+    views = [images] + [flip(images, seed=view_seed(fitted.config.seed, i)) for i in (1, 2)]
+    assert any(not np.array_equal(v, images) for v in views[1:])  # the views do differ from the images
+    per_view = [fitted.model.predict(v.astype(np.float32), verbose=0)[:, -1] for v in views]
+    expected = np.mean(per_view, axis=0)
     averaged = fitted.evaluate("test", tta=3, save=False).probabilities
-    assert averaged.shape == plain.shape and not np.allclose(averaged, plain)
+    np.testing.assert_allclose(averaged, expected, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(averaged, per_view[0])  # not the plain predictions
 
 
 def test_predict_probabilities(fitted: Trainer) -> None:
@@ -97,13 +115,16 @@ def test_predict_probabilities(fitted: Trainer) -> None:
         fitted.predict(np.zeros((2, 48, 48, 3), np.uint8))
 
 
-def test_existing_run_dir_is_never_overwritten(fitted: Trainer) -> None:
-    again = presets.melanoma_conv5(**SMALL_RUN, epochs=2, run_dir=str(fitted.run_dir))
+def test_existing_run_dir_is_never_overwritten(binary_run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    run = binary_run.copy_to(tmp_path)
+    history = (run / "history.csv").read_text()
+    again = presets.melanoma_conv5(**SMALL_RUN, run_dir=str(run))
     with pytest.raises(RunDirError, match="resume"):
         again.fit(verbose=0)
-    changed = presets.melanoma_conv5(**SMALL_RUN, epochs=3, run_dir=str(fitted.run_dir))
+    changed = presets.melanoma_conv5(**{**SMALL_RUN, "epochs": 3}, run_dir=str(run))
     with pytest.raises(RunDirError, match="differs"):
         changed.fit(resume=True, verbose=0)
+    assert (run / "history.csv").read_text() == history
 
 
 def test_from_run_and_export_give_identical_predictions(fitted: Trainer, tmp_path: Path) -> None:
@@ -127,6 +148,7 @@ def test_from_run_and_export_give_identical_predictions(fitted: Trainer, tmp_pat
 def test_resume_after_kill(tmp_path: Path) -> None:
     """A training process killed after its first checkpoint resumes to the full epoch count."""
     run_dir = tmp_path / "killed"
+    three_epochs = {**SMALL_RUN, "epochs": 3}
     script = textwrap.dedent(
         f"""
         import os, time
@@ -140,7 +162,7 @@ def test_resume_after_kill(tmp_path: Path) -> None:
                 print("checkpointed", flush=True)
                 time.sleep(600)  # the test kills us here
         RunDir.save_checkpoint = save_then_hang
-        presets.melanoma_conv5(**{SMALL_RUN!r}, epochs=3, run_dir={str(run_dir)!r}).fit(verbose=0)
+        presets.melanoma_conv5(**{three_epochs!r}, run_dir={str(run_dir)!r}).fit(verbose=0)
         """
     )
     proc = subprocess.Popen(
@@ -188,7 +210,7 @@ def test_ctrl_c_keeps_finished_epochs_and_says_how_to_resume(tmp_path: Path, cap
             raise KeyboardInterrupt
 
     run_dir = tmp_path / "interrupted"
-    trainer = presets.melanoma_conv5(**SMALL_RUN, epochs=3, run_dir=str(run_dir))
+    trainer = presets.melanoma_conv5(**{**SMALL_RUN, "epochs": 3}, run_dir=str(run_dir))
     with pytest.raises(KeyboardInterrupt):
         trainer.fit(verbose=0, callbacks=[CtrlCAfterFirstEpoch()])
     # The first epoch's checkpoint was still being written in the background; fit waited for it.
@@ -201,9 +223,8 @@ def test_imgaug_in_worker_processes(tmp_path: Path) -> None:
     from lesionkit.augment.parallel import ParallelNumpyAugmenter
 
     trainer = presets.melanoma_conv5(
-        **{**SMALL_RUN, "augmenters": [{"name": "flip", "params": {"backend": "imgaug"}}]},
+        **{**SMALL_RUN, "augmenters": [{"name": "flip", "params": {"backend": "imgaug"}}], "epochs": 1},
         augment_workers=2,
-        epochs=1,
         run_dir=str(tmp_path / "workers"),
     )
     from lesionkit.training.assembly import augmenter_from_config

@@ -10,30 +10,14 @@ import numpy as np
 import pytest
 from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 
-from lesionkit.config import ComponentSpec, ExperimentConfig
 from lesionkit.evaluation.stats.metrics import multiclass_metrics
 
 
 @pytest.fixture(scope="module")
-def fitted(tmp_path_factory: pytest.TempPathFactory, tiny_registered: str):  # type: ignore[no-untyped-def]
-    from lesionkit.training.trainer import Trainer
-
-    cfg = ExperimentConfig(
-        name="three",
-        task="isic2017_3class",
-        dataset=ComponentSpec("synthetic", {"sizes": {"train": 24, "validation": 12, "test": 12}}),
-        image_size=32,
-        backbone=ComponentSpec(tiny_registered),
-        weights=None,
-        trainable="none",
-        schedule=ComponentSpec("constant"),
-        balance="oversample",
-        epochs=1,
-        batch_size=8,
-        run_dir=str(tmp_path_factory.mktemp("runs") / "three"),
-    )
-    trainer = Trainer(cfg)
-    trainer.fit(verbose=0)
+def fitted(three_class_run):  # type: ignore[no-untyped-def]
+    """The session's three-class run (one epoch: its best checkpoint is its last)."""
+    trainer = three_class_run.trainer()
+    trainer.history = trainer.run.read_history()
     return trainer
 
 
@@ -51,7 +35,7 @@ def test_predict_and_evaluate_three_classes(fitted) -> None:  # type: ignore[no-
     probabilities = fitted.predict(split.load_images(32))
     assert probabilities.shape == (12, 3)
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
-    report = fitted.evaluate("test")
+    report = fitted.evaluate("test", save=False)
     labels = split.labels("isic2017_3class")
     expected = multiclass_metrics(
         labels, probabilities, ("nevus", "melanoma", "seborrheic_keratosis"), ("melanoma", "seborrheic_keratosis")
@@ -60,7 +44,8 @@ def test_predict_and_evaluate_three_classes(fitted) -> None:  # type: ignore[no-
     assert report.is_multiclass and report.confusion_matrix.sum() == 12
     assert "balanced accuracy" in report.table() and "true \\ predicted" in report.table()
     out = fitted.run_dir / "reports" / "test"
-    saved = json.loads((out / "metrics.json").read_text())
+    saved = json.loads((out / "metrics.json").read_text())  # the session fixture's evaluate, same weights
+    assert saved["metrics"] == pytest.approx(report.metrics, nan_ok=True)
     assert saved["classes"] == ["nevus", "melanoma", "seborrheic_keratosis"]
     assert np.array_equal(saved["confusion_matrix"], report.confusion_matrix)
     assert set(saved["isic2017"]) == {"melanoma", "seborrheic_keratosis"}
