@@ -22,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     parser.add_argument(
-        "dataset", nargs="?", choices=["isic2017", "ham10000", "isic2018", "isic2019"], help="the dataset to download"
+        "dataset", nargs="?", metavar="NAME", help="the dataset to download: isic2017, ham10000, isic2018 or isic2019"
     )
     parser.add_argument("--to", metavar="DIR", help="target folder (then use it as --data-dir)")
     parser.add_argument("--list", action="store_true", help="list each dataset's files and checksums; download nothing")
@@ -37,30 +37,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lesionkit.data.download import ISIC2017_FILES, download_isic2017, resolve_base_url
-    from lesionkit.data.releases import RELEASES, download_release
+    from pathlib import Path
 
+    from lesionkit.data.source import get_source, sources
+
+    downloadable = [s for s in sources() if s.describe_release() is not None]
     if args.list:
-        print(f"isic2017: ISIC 2017 Part 3 (about 13 GB) from {resolve_base_url()}")
-        print("\n".join(f"  {name}  MD5 {md5}" for name, md5 in ISIC2017_FILES.items()))
-        for release in RELEASES.values():
-            print(release.describe())
+        for source in downloadable:
+            print(source.describe_release())
         return 0
     if not args.dataset or not args.to:
         print("lesionkit download: give a dataset and --to DIR (or --list)", file=sys.stderr)
         return 2
-    if args.dataset == "isic2017":
-        root = download_isic2017(
-            args.to, base_url=args.base_url, keep_archives=args.keep_archives, progress=not args.no_progress
-        )
-    else:
-        root = download_release(
-            args.dataset,
-            args.to,
-            base_url=args.base_url,
-            keep_archives=args.keep_archives,
-            progress=not args.no_progress,
-        )
-    title = {"isic2017": "ISIC 2017", "ham10000": "HAM10000", "isic2018": "ISIC 2018 Task 3", "isic2019": "ISIC 2019"}
-    print(f"{title[args.dataset]} ready in {root}; check it with `lesionkit validate {root}`")
+    if args.dataset not in {s.name for s in downloadable}:
+        names = ", ".join(s.name for s in downloadable)
+        print(f"lesionkit download: no release of {args.dataset!r} to download; choose one of {names}", file=sys.stderr)
+        return 2
+    source = get_source(args.dataset)
+    root = source.download(
+        Path(args.to).expanduser(),
+        base_url=args.base_url,
+        keep_archives=args.keep_archives,
+        progress=not args.no_progress,
+    )
+    print(f"{source.title} ready in {root}; check it with `lesionkit validate {root}`")
     return 0

@@ -28,10 +28,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("dir", metavar="DIR", help="the dataset root (as given to --data-dir)")
     parser.add_argument(
         "--dataset",
-        choices=["auto", "isic2017", "ham10000", "isic2018", "isic2019", "folder"],
         default="auto",
-        help="layout of DIR: a published release, or a folder of images + labels.csv or class folders "
-        "(default: recognised by the files each release names)",
+        metavar="NAME",
+        help="layout of DIR: a published release (isic2017, ham10000, isic2018, isic2019), or folder (images + "
+        "labels.csv, or class folders); default: recognised by the files each release names",
     )
     parser.add_argument("--labels", default="labels.csv", help="label CSV of a folder dataset (default labels.csv)")
     parser.add_argument(
@@ -56,37 +56,32 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import sys
     from pathlib import Path
 
-    from lesionkit.data.validate import detect_dataset, validate_folder, validate_isic2017, validate_records
+    from lesionkit.data.source import UnknownLayoutError, ValidateOptions, detect_dataset, get_source
 
     if args.task:
         from lesionkit.task import get_task
 
         get_task(args.task)  # an unknown task fails here, before any image is read
-    kind = args.dataset
-    if kind == "auto":
-        kind = detect_dataset(Path(args.dir).expanduser(), args.labels)
-    if kind in ("ham10000", "isic2018", "isic2019"):
-        report = validate_records(
-            args.dir,
-            kind,
-            splits=tuple(args.split) if args.split else None,
-            seed=args.seed,
-            decode=not args.no_decode,
-            progress=not args.no_progress,
-        )
-    elif kind == "folder":
-        report = validate_folder(args.dir, labels=args.labels, decode=not args.no_decode, progress=not args.no_progress)
-    else:
-        report = validate_isic2017(
-            args.dir,
-            splits=tuple(args.split) if args.split else None,
-            decode=not args.no_decode,
-            progress=not args.no_progress,
-        )
+    root = Path(args.dir).expanduser()
+    options = ValidateOptions(
+        splits=tuple(args.split) if args.split else None,
+        seed=args.seed,
+        labels=args.labels,
+        decode=not args.no_decode,
+        progress=not args.no_progress,
+    )
+    try:
+        kind = detect_dataset(root, args.labels) if args.dataset == "auto" else args.dataset
+        source = get_source(kind)
+    except (UnknownLayoutError, KeyError) as exc:
+        print(f"lesionkit validate: {exc.args[0] if exc.args else exc}", file=sys.stderr)
+        return 2
+    report = source.validate(root, options)
     print(report.summary())
-    leaked = False if args.no_audit or args.no_decode else _audit(args, kind)
+    leaked = False if args.no_audit or args.no_decode else _audit(args, kind, source.audit_params(options))
     if args.task and "train" in report.counts:
         from lesionkit.data.balancing import task_table
 
@@ -95,17 +90,13 @@ def run(args: argparse.Namespace) -> int:
     return 0 if report.ok and not leaked else 1
 
 
-def _audit(args: argparse.Namespace, kind: str) -> bool:
-    """Print the leakage audit; True when ``--strict`` makes its findings problems."""
+def _audit(args: argparse.Namespace, kind: str, params: dict[str, object]) -> bool:
+    """Print the leakage audit of the splits the source counted; True when ``--strict`` makes its findings problems."""
     from lesionkit import registries
     from lesionkit.data.audit import audit_splits, split_entries
     from lesionkit.errors import LesionkitError
 
-    params: dict[str, object] = {"data_dir": args.dir, "progress": not args.no_progress}
-    if kind == "folder":
-        params.update(labels=args.labels, seed=args.seed)
-    elif kind != "isic2017":
-        params["seed"] = args.seed
+    params = {"data_dir": args.dir, "progress": not args.no_progress, **params}
     try:
         entries = split_entries(registries.datasets.create(kind, **params), args.split)
     except LesionkitError as exc:  # the problems above already say why the splits cannot be read

@@ -6,101 +6,16 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from lesionkit.data.folder import FolderDataset
+from lesionkit.data import folder, ham10000, isic2017, isic2018, isic2019
 from lesionkit.data.folds import POOLED_SPLITS, FoldedDataset
-from lesionkit.data.ham10000 import HAM10000
-from lesionkit.data.isic2017 import ISIC2017
-from lesionkit.data.isic2018 import ISIC2018
-from lesionkit.data.isic2019 import ISIC2019
 from lesionkit.data.joint import JointDataset
 from lesionkit.data.synthetic import DEFAULT_FRACTIONS, SyntheticLesions
 from lesionkit.registries import datasets
 
-
-@datasets.register("isic2017")
-def isic2017(
-    data_dir: str | os.PathLike[str] | None = None,
-    cache_dir: str | os.PathLike[str] | None = None,
-    progress: bool = True,
-) -> ISIC2017:
-    """ISIC 2017 Part 3 (train/validation/test) from the official extracted layout.
-
-    ``data_dir`` defaults to ``$LESIONKIT_DATA``, else ``~/.lesionkit/data/isic2017``;
-    get the data with ``lesionkit download isic2017 --to DIR``.
-    """
-    return ISIC2017(data_dir=data_dir, cache_dir=cache_dir, progress=progress)
-
-
-@datasets.register("ham10000")
-def ham10000(
-    data_dir: str | os.PathLike[str] | None = None,
-    cache_dir: str | os.PathLike[str] | None = None,
-    fractions: Mapping[str, float] | None = None,
-    seed: int = 0,
-    progress: bool = True,
-) -> HAM10000:
-    """HAM10000 (7 diagnoses), split train/validation/test by lesion from ``seed`` (default 0.7/0.15/0.15).
-
-    ``data_dir`` defaults to ``~/.lesionkit/data/ham10000``; get the data with
-    ``lesionkit download ham10000 --to DIR``.
-    """
-    return HAM10000(data_dir, cache_dir, fractions=fractions, seed=seed, progress=progress)
-
-
-@datasets.register("isic2018")
-def isic2018(
-    data_dir: str | os.PathLike[str] | None = None,
-    cache_dir: str | os.PathLike[str] | None = None,
-    fractions: Mapping[str, float] | None = None,
-    seed: int = 0,
-    progress: bool = True,
-) -> ISIC2018:
-    """ISIC 2018 Task 3: official splits present; validation carved from training by lesion where it has none.
-
-    ``data_dir`` defaults to ``~/.lesionkit/data/isic2018``; get the data with
-    ``lesionkit download isic2018 --to DIR``.
-    """
-    return ISIC2018(data_dir, cache_dir, fractions=fractions, seed=seed, progress=progress)
-
-
-@datasets.register("isic2019")
-def isic2019(
-    data_dir: str | os.PathLike[str] | None = None,
-    cache_dir: str | os.PathLike[str] | None = None,
-    fractions: Mapping[str, float] | None = None,
-    seed: int = 0,
-    progress: bool = True,
-) -> ISIC2019:
-    """ISIC 2019 training data (8 diagnoses + UNK), split train/validation/test by lesion from ``seed``.
-
-    ``data_dir`` defaults to ``~/.lesionkit/data/isic2019``; get the data with
-    ``lesionkit download isic2019 --to DIR``.
-    """
-    return ISIC2019(data_dir, cache_dir, fractions=fractions, seed=seed, progress=progress)
-
-
-@datasets.register("folder")
-def folder(
-    data_dir: str | os.PathLike[str],
-    cache_dir: str | os.PathLike[str] | None = None,
-    labels: str = "labels.csv",
-    image_dir: str | None = None,
-    validation_fraction: float = 0.15,
-    test_fraction: float = 0.15,
-    seed: int = 0,
-    progress: bool = True,
-) -> FolderDataset:
-    """Your own images: a folder plus a CSV (``image_id`` + ``diagnosis`` or the ISIC columns, optional ``split``)."""
-    return FolderDataset(
-        data_dir,
-        labels,
-        image_dir,
-        cache_dir,
-        validation_fraction=validation_fraction,
-        test_fraction=test_fraction,
-        seed=seed,
-        progress=progress,
-    )
+# The datasets read from disk are sources (lesionkit.data.source): each registers the object that
+# builds, recognises, validates and downloads it, from the one module that defines it.
+for _source in (isic2017.SOURCE, ham10000.SOURCE, isic2018.SOURCE, isic2019.SOURCE, folder.SOURCE):
+    datasets.register(_source.name, _source)
 
 
 @datasets.register("synthetic")

@@ -8,8 +8,8 @@ Two layouts are recognised; every folder holding images is a class::
 A folder named by a known diagnosis, in any spelling (``naevus``, ``Melanoma``, ``bcc``,
 ``basal cell carcinoma``, ``sk``, ``AK``...; ``0``/``1``/``2`` are ISIC 2017's codes), is that
 diagnosis; any other name (``other_benign``, ``benign``) is a class of its own
-(:func:`~lesionkit.data.diagnoses.class_code`). Without split folders, at least two class
-folders make the layout (one folder such as ``images/`` is not a classification).
+(:func:`~lesionkit.data.diagnoses.class_code`). Without split folders, two or more class
+folders make the layout, or one named by a known diagnosis (a lone ``images/`` is not one).
 
 Image ids are file names without their extension and must be unique across the
 tree. Anything unexpected — a folder that is neither a split nor a class, an
@@ -34,7 +34,7 @@ from pathlib import Path
 import attrs
 import numpy as np
 
-from lesionkit.data.diagnoses import DIAGNOSES, UnknownDiagnosisError, class_code
+from lesionkit.data.diagnoses import DIAGNOSES, UnknownDiagnosisError, class_code, diagnosis_code
 from lesionkit.data.images import IMAGE_SUFFIXES
 from lesionkit.errors import DataError, DataProblems
 
@@ -76,13 +76,23 @@ def _images(folder: Path) -> list[Path]:
 
 
 def has_class_folders(root: Path) -> bool:
-    """Whether ``root`` holds two or more folders of images, or split folders holding such folders."""
+    """Whether ``root`` holds class folders: two or more folders of images, one named by a known
+    diagnosis (``melanoma/``), or split folders holding such folders. A lone ``images/`` is not one."""
     if not root.is_dir():
         return False
     subfolders = _subfolders(root)
     if any(sub.name in SPLITS and any(_images(c) for c in _subfolders(sub)) for sub in subfolders):
         return True
-    return sum(1 for sub in subfolders if _images(sub)) >= 2
+    with_images = [sub for sub in subfolders if _images(sub)]
+    return len(with_images) >= 2 or any(_is_diagnosis(sub.name) for sub in with_images)
+
+
+def _is_diagnosis(name: str) -> bool:
+    try:
+        diagnosis_code(name)
+    except UnknownDiagnosisError:
+        return False
+    return True
 
 
 def read_class_folders(root: str | Path) -> ClassFolderLayout:

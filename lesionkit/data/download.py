@@ -214,19 +214,41 @@ def extract(zip_path: str | Path, to: str | Path, *, progress: bool = True, top:
     return tops
 
 
-def _marker(to: Path, zip_name: str) -> Path:
+def marker_path(to: Path, zip_name: str) -> Path:
+    """Where the completion marker of archive ``zip_name`` extracted into ``to`` lies (inside its top folder)."""
     return to / zip_name[: -len(".zip")] / COMPLETE_MARKER
 
 
-def _is_complete(to: Path, name: str, md5: str) -> bool:
+def sha256sum(path: str | Path) -> str:
+    """Hex SHA-256 of a file, read in 1 MiB chunks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(CHUNK), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def sidecar_path(to: Path, name: str) -> Path:
+    """``NAME.sha256`` beside a file whose publisher gives no checksum: the SHA-256 recorded when it came."""
+    return to / f"{name}.sha256"
+
+
+def is_complete(to: Path, name: str, md5: str | None) -> bool:
+    """Whether file ``name`` is already in ``to``, whole: an archive by its completion marker, a file by its
+    published MD5, or, with none published, by the SHA-256 recorded beside it."""
     if name.endswith(".zip"):
-        marker = _marker(to, name)
         try:
-            return json.loads(marker.read_text(encoding="utf-8")).get("md5") == md5
+            marker = json.loads(marker_path(to, name).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return False
+        return marker.get("md5") == md5 if md5 else bool(marker.get("sha256"))
     path = to / name
-    return path.is_file() and md5sum(path) == md5
+    if not path.is_file():
+        return False
+    if md5:
+        return md5sum(path) == md5
+    sidecar = sidecar_path(to, name)
+    return sidecar.is_file() and sidecar.read_text(encoding="utf-8").split()[0] == sha256sum(path)
 
 
 def download_isic2017(
@@ -252,14 +274,14 @@ def download_isic2017(
     to.mkdir(parents=True, exist_ok=True)
     url = resolve_base_url(base_url)
     for name, md5 in (files or ISIC2017_FILES).items():
-        if _is_complete(to, name, md5):
+        if is_complete(to, name, md5):
             continue
         dest = to / name
         if not (dest.is_file() and md5sum(dest) == md5):
             fetch(url + name, dest, md5, progress=progress)
         if name.endswith(".zip"):
             extract(dest, to, progress=progress)
-            marker = _marker(to, name)
+            marker = marker_path(to, name)
             if not marker.parent.is_dir():
                 raise DataError(f"{dest}: has no top folder {marker.parent.name}/; is this the right archive?")
             atomic_write_text(marker, json.dumps({"archive": name, "md5": md5}))

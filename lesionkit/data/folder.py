@@ -40,7 +40,7 @@ from __future__ import annotations
 import functools
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -54,10 +54,13 @@ from lesionkit.data.diagnoses import (
     NEVUS,
     SEBORRHEIC_KERATOSIS,
     UnknownDiagnosisError,
+    diagnosis_counts,
     is_own_class,
 )
 from lesionkit.data.images import IMAGE_SUFFIXES
+from lesionkit.data.source import ValidateOptions
 from lesionkit.data.split import Split, ordered_class_names
+from lesionkit.data.validate import ValidationReport, check_images
 from lesionkit.errors import DataError, DataNotFoundError, DataProblems
 from lesionkit.registry import did_you_mean
 from lesionkit.warn import warn
@@ -257,3 +260,91 @@ def _stratified_split(diagnosis: np.ndarray, validation: float, test: float, see
         out[rows[:n_test]] = "test"
         out[rows[n_test : n_test + n_val]] = "validation"
     return out.astype(str)
+
+
+def validate_folder(
+    root: str | Path, *, labels: str = "labels.csv", decode: bool = True, progress: bool = True
+) -> ValidationReport:
+    """Check a ``folder`` dataset (class folders or images + label CSV): rows, files, every image; counts per class."""
+    root = Path(root).expanduser()
+    report = ValidationReport(str(root), columns=())
+    try:
+        ds = FolderDataset(root, labels, progress=False)
+    except DataProblems as exc:  # every one of them, each naming its file
+        report.problems.extend(f"{exc.source}, {p}" if exc.source else p for p in exc.problems)
+        return report
+    except DataError as exc:
+        report.problems.append(str(exc))
+        return report
+    paths: list[Path] = []
+    for name in ds.split_names():
+        split = ds.split(name)
+        report.counts[name] = diagnosis_counts(split.diagnosis)
+        paths.extend(Path(p) for p in split.paths or ())
+    report.columns = ds.classes  # the folder's own taxonomy, not ISIC 2017's three
+    listed = {p.resolve() for p in paths}
+    if ds.layout == "csv":  # (class folders: every image is labelled by where it lies)
+        report.problems.extend(
+            f"{p}: image has no row in {ds.csv.name}"
+            for p in sorted(ds.image_dir.iterdir())
+            if p.suffix.lower() in IMAGE_SUFFIXES and p.resolve() not in listed
+        )
+    if decode:
+        problems, notes = check_images(paths, progress=progress)
+        report.problems.extend(problems)
+        report.notes.extend(notes)
+        report.images_checked = len(paths)
+    return report
+
+
+class FolderSource:
+    """Your own images in your own classes: class folders, or a CSV (``image_id`` + ``diagnosis``, optional ``split``)."""
+
+    name = "folder"
+    title = "a folder dataset (your own images)"
+    looks_for = "labels.csv (image_id,diagnosis), or class folders of images (two or more, or one named by a diagnosis)"
+    catch_all = True
+
+    def __call__(
+        self,
+        data_dir: str | os.PathLike[str] | None = None,
+        cache_dir: str | os.PathLike[str] | None = None,
+        labels: str = "labels.csv",
+        image_dir: str | None = None,
+        validation_fraction: float = 0.15,
+        test_fraction: float = 0.15,
+        seed: int = 0,
+        progress: bool = True,
+    ) -> FolderDataset:
+        if data_dir is None:  # optional here so that a preset (own_data) validates before its folder is given
+            raise DataNotFoundError(
+                "the folder dataset reads your own images: give their folder as data_dir (--data-dir on the command line)"
+            )
+        return FolderDataset(
+            data_dir,
+            labels,
+            image_dir,
+            cache_dir,
+            validation_fraction=validation_fraction,
+            test_fraction=test_fraction,
+            seed=seed,
+            progress=progress,
+        )
+
+    def recognises(self, root: Path, labels: str = "labels.csv") -> bool:
+        return detect_layout(root, labels) is not None
+
+    def validate(self, root: Path, options: ValidateOptions) -> ValidationReport:
+        return validate_folder(root, labels=options.labels, decode=options.decode, progress=options.progress)
+
+    def audit_params(self, options: ValidateOptions) -> dict[str, Any]:
+        return {"labels": options.labels, "seed": options.seed}
+
+    def describe_release(self, base_url: str | None = None) -> None:
+        return None
+
+    def download(self, to: Path, *, base_url: str | None, keep_archives: bool, progress: bool) -> Path:
+        raise DataError("the folder dataset is your own images: there is nothing to download")
+
+
+SOURCE = FolderSource()

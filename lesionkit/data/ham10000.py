@@ -36,29 +36,32 @@ Example:
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-
-import numpy as np
 
 from lesionkit.data.csvtable import read_csv
 from lesionkit.data.diagnoses import UnknownDiagnosisError, diagnosis_code
+from lesionkit.data.grouped_split import DEFAULT_FRACTIONS as GROUPED_FRACTIONS
 from lesionkit.data.grouped_split import Fractions, check_fractions
 from lesionkit.data.records import (
-    ImageRecords,
     LayoutReading,
+    RecordsBuilder,
     RecordsDataset,
+    Row,
     checked,
     clean,
-    images_without_rows,
     index_images,
     parse_age,
     resolve_root,
-    rows_without_images,
     split_by_lesion,
     stray_files,
 )
+from lesionkit.data.records_source import RecordsSource
+from lesionkit.data.validate import SplitReading
 from lesionkit.errors import DataNotFoundError
 
+#: The per-image fields its records keep.
+METADATA = ("age", "sex", "site", "lesion_id")
 DEFAULT_DATA_DIR = "~/.lesionkit/data/ham10000"
 METADATA_CSV = "HAM10000_metadata.csv"
 IMAGE_DIRS = ("HAM10000_images_part_1", "HAM10000_images_part_2")
@@ -93,54 +96,31 @@ def read_ham10000(root: str | Path) -> LayoutReading:
     images, repeated = index_images(folders)
     problems: list[str] = list(repeated)
     row_problems: list[str] = []
-    missing: list[tuple[str, int]] = []
-    ids: list[str] = []
-    paths: list[str] = []
-    codes: list[int] = []
-    lesions: list[str | None] = []
-    confirmation: list[str | None] = []
-    meta: dict[str, list[object]] = {"age": [], "sex": [], "site": [], "lesion_id": []}
+    rows: list[Row] = []
     for row in table.records(row_problems):
         try:
             code = diagnosis_code(row["dx"])
         except UnknownDiagnosisError:
             row_problems.append(f"line {row.line}: {row.image_id} dx={row['dx']!r}; HAM10000 uses {', '.join(DX)}")
             continue
-        path = images.get(row.image_id)
-        if path is None:
-            missing.append((row.image_id, row.line))
-            continue
         lesion = clean(row["lesion_id"])
-        ids.append(row.image_id)
-        paths.append(str(path))
-        codes.append(code)
-        lesions.append(lesion)
-        confirmation.append(clean(row.cells.get("dx_type")))
-        meta["age"].append(parse_age(row.cells.get("age")))
-        meta["sex"].append(clean(row.cells.get("sex")))
-        meta["site"].append(clean(row.cells.get("localization")))
-        meta["lesion_id"].append(lesion)
+        metadata = {
+            "age": parse_age(row.cells.get("age")),
+            "sex": clean(row.cells.get("sex")),
+            "site": clean(row.cells.get("localization")),
+            "lesion_id": lesion,
+        }
+        rows.append(Row(row.image_id, row.line, code, lesion, clean(row.cells.get("dx_type")), metadata=metadata))
     problems += [f"{csv}, {p}" for p in row_problems]
-    warnings: list[str] = []
-    if missing:
-        warnings.append(rows_without_images(csv, missing))
-    listed = {r.image_id for r in table.records([])}
-    unlisted = sorted(i for i in images if i not in listed)
-    if unlisted:
-        warnings.append(images_without_rows(" and ".join(IMAGE_DIRS), unlisted, csv))
+    builder = RecordsBuilder(METADATA)
+    listed = [r.image_id for r in table.records([])]
+    warnings = builder.add_rows(images, rows, csv=csv, folders=" and ".join(IMAGE_DIRS), listed=listed)
     warnings += stray_files(root, (METADATA_CSV, *IMAGE_DIRS))
     notes = []
     extra = table.extra_columns(COLUMNS)
     if extra:
         notes.append(f"{csv}: extra column(s) ignored: {', '.join(extra)}")
-    records = ImageRecords(
-        tuple(ids),
-        tuple(paths),
-        np.asarray(codes, dtype=np.int64),
-        tuple(lesions),
-        {k: tuple(v) for k, v in meta.items()},
-        tuple(confirmation),
-    )
+    records = builder.records(confirmation=True)
     return LayoutReading(root, records, None, problems, warnings, notes)
 
 
@@ -177,3 +157,36 @@ class HAM10000(RecordsDataset):
 
     def __repr__(self) -> str:
         return f"HAM10000(data_dir={str(self.root)!r}, seed={self.seed}, fractions={self.fractions})"
+
+
+class HAM10000Source(RecordsSource):
+    """HAM10000 (7 diagnoses), split train/validation/test by lesion from ``seed`` (default 0.7/0.15/0.15).
+
+    ``data_dir`` defaults to ``~/.lesionkit/data/ham10000``; get the data with
+    ``lesionkit download ham10000 --to DIR``.
+    """
+
+    name = "ham10000"
+    title = "HAM10000"
+    looks_for = METADATA_CSV
+
+    def __call__(
+        self,
+        data_dir: str | os.PathLike[str] | None = None,
+        cache_dir: str | os.PathLike[str] | None = None,
+        fractions: Mapping[str, float] | None = None,
+        seed: int = 0,
+        progress: bool = True,
+    ) -> HAM10000:
+        return HAM10000(data_dir, cache_dir, fractions=fractions, seed=seed, progress=progress)
+
+    def recognises(self, root: Path, labels: str = "labels.csv") -> bool:
+        return is_layout(root)
+
+    def read_splits(self, root: Path, seed: int) -> SplitReading:
+        reading = read_ham10000(root)
+        default = ", ".join(f"{k} {v:g}" for k, v in GROUPED_FRACTIONS.items())
+        return reading, split_by_lesion(reading, seed=seed), f"drawn by lesion_id, seed {seed} ({default})"
+
+
+SOURCE = HAM10000Source()

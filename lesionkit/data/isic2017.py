@@ -30,12 +30,17 @@ from __future__ import annotations
 import functools
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from lesionkit.data.cache import cached_images
-from lesionkit.data.labels import read_ground_truth, read_metadata
-from lesionkit.data.split import Split
+from lesionkit.data.download import ISIC2017_FILES, download_isic2017, resolve_base_url
+from lesionkit.data.labels import class_counts, read_ground_truth, read_metadata
+from lesionkit.data.records import stray_files
+from lesionkit.data.source import ValidateOptions
+from lesionkit.data.split import CLASS_NAMES, Split
+from lesionkit.data.validate import ValidationReport, check_images
 from lesionkit.errors import DataError, DataNotFoundError, DataWarning
 from lesionkit.warn import warn
 
@@ -197,3 +202,116 @@ class ISIC2017:
                 paths, int(size), self.cache_dir, name=f"isic2017-{name}", progress=self.progress
             )
         return self._images[key]
+
+
+def _stray_hint(warning: str) -> str:
+    if warning.split(":", 1)[0].endswith(".csv"):
+        return warning + " (to check it as a folder dataset's labels, pass --dataset folder --labels NAME)"
+    return warning
+
+
+def validate_isic2017(
+    root: str | Path, *, splits: tuple[str, ...] | None = None, decode: bool = True, progress: bool = True
+) -> ValidationReport:
+    """Check an ISIC 2017 folder (see module docs); never raises for bad data, reports it.
+
+    Args:
+        splits: which splits (default all three); missing split files are problems, except
+            a test split absent altogether when ``splits`` is not given (a note).
+        decode: decode every image (the slow part); ``False`` checks names and CSVs only.
+    """
+    root = Path(root).expanduser()
+    if not root.is_dir():
+        raise DataNotFoundError(f"{root}: no such folder; get ISIC 2017 with `lesionkit download isic2017 --to {root}`")
+    report = ValidationReport(str(root))
+    layout = [p.name for s in SPLIT_FILES for p in (ground_truth_csv(root, s), image_dir(root, s))]
+    report.warnings += [_stray_hint(w) for w in stray_files(root, layout)]
+    for split in splits or tuple(SPLIT_FILES):
+        csv_path, folder = ground_truth_csv(root, split), image_dir(root, split)
+        if split == "test" and not splits and not csv_path.exists() and not folder.exists():
+            # Challenge participants never had the test labels; the loader accepts a root without them.
+            report.notes.append(
+                f"no test split ({csv_path.name}, {folder.name}/ absent): train and validate on the rest, "
+                "and score test predictions with `lesionkit score` where the ground truth is"
+            )
+            continue
+        report.official[split] = dict(OFFICIAL_COUNTS[split])
+        if not csv_path.is_file():
+            report.problems.append(f"{csv_path}: ground-truth CSV missing")
+        if not folder.is_dir():
+            report.problems.append(f"{folder}: image folder missing")
+        if not csv_path.is_file() or not folder.is_dir():
+            report.counts[split] = dict.fromkeys(CLASS_NAMES, 0)
+            continue
+        try:
+            table = read_ground_truth(csv_path, strict=False)
+        except DataError as exc:
+            report.problems.append(str(exc))
+            report.counts[split] = dict.fromkeys(CLASS_NAMES, 0)
+            continue
+        report.problems.extend(f"{csv_path}, {p}" for p in table.problems)
+        if table.extra_columns:
+            report.notes.append(f"{csv_path}: extra column(s) ignored: {', '.join(table.extra_columns)}")
+        report.counts[split] = class_counts(table.diagnosis)
+        files = {
+            p.stem: p
+            for p in folder.iterdir()
+            if p.is_file() and p.suffix.lower() in (".jpg", ".jpeg") and not p.stem.endswith("_superpixels")
+        }
+        for image_id, line in zip(table.ids, table.lines):
+            if image_id not in files:
+                report.problems.append(
+                    f"{csv_path}, line {line}: {image_id} has no image {folder / (image_id + '.jpg')}"
+                )
+        listed = set(table.ids)
+        report.problems.extend(
+            f"{files[s]}: image has no row in {csv_path.name}" for s in sorted(files) if s not in listed
+        )
+        if decode:
+            problems, notes = check_images(
+                [files[i] for i in table.ids if i in files], progress=progress, desc=f"checking {split} images"
+            )
+            report.problems.extend(problems)
+            report.notes.extend(notes)
+            report.images_checked += sum(1 for i in table.ids if i in files)
+    return report
+
+
+class ISIC2017Source:
+    """ISIC 2017 Part 3 (train/validation/test) from the official extracted layout.
+
+    ``data_dir`` defaults to ``$LESIONKIT_DATA``, else ``~/.lesionkit/data/isic2017``;
+    get the data with ``lesionkit download isic2017 --to DIR``.
+    """
+
+    name = "isic2017"
+    title = "ISIC 2017 Part 3"
+    looks_for = "ISIC-2017_{Training,Validation,Test_v2}_Data/ or their _Part3_GroundTruth.csv"
+    catch_all = False
+
+    def __call__(
+        self,
+        data_dir: str | os.PathLike[str] | None = None,
+        cache_dir: str | os.PathLike[str] | None = None,
+        progress: bool = True,
+    ) -> ISIC2017:
+        return ISIC2017(data_dir=data_dir, cache_dir=cache_dir, progress=progress)
+
+    def recognises(self, root: Path, labels: str = "labels.csv") -> bool:
+        return any(p.exists() for s in SPLIT_FILES for p in (ground_truth_csv(root, s), image_dir(root, s)))
+
+    def validate(self, root: Path, options: ValidateOptions) -> ValidationReport:
+        return validate_isic2017(root, splits=options.splits, decode=options.decode, progress=options.progress)
+
+    def audit_params(self, options: ValidateOptions) -> dict[str, Any]:
+        return {}
+
+    def describe_release(self, base_url: str | None = None) -> str:
+        lines = [f"{self.name}: {self.title} (about 13 GB) from {resolve_base_url(base_url)}"]
+        return "\n".join(lines + [f"  {name}  MD5 {md5}" for name, md5 in ISIC2017_FILES.items()])
+
+    def download(self, to: Path, *, base_url: str | None, keep_archives: bool, progress: bool) -> Path:
+        return download_isic2017(to, base_url=base_url, keep_archives=keep_archives, progress=progress)
+
+
+SOURCE = ISIC2017Source()

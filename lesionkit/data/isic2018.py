@@ -31,25 +31,25 @@ Example:
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-
-import numpy as np
 
 from lesionkit.data.csvtable import read_csv
 from lesionkit.data.grouped_split import Fractions, check_fractions, grouped_split
 from lesionkit.data.one_hot import read_one_hot
 from lesionkit.data.records import (
-    ImageRecords,
     LayoutReading,
+    RecordsBuilder,
     RecordsDataset,
+    Row,
     checked,
     clean,
-    images_without_rows,
     index_images,
     resolve_root,
-    rows_without_images,
     stray_files,
 )
+from lesionkit.data.records_source import RecordsSource
+from lesionkit.data.validate import SplitReading
 from lesionkit.errors import DataError, LesionkitError
 
 DEFAULT_DATA_DIR = "~/.lesionkit/data/isic2018"
@@ -119,12 +119,7 @@ def read_isic2018(root: str | Path) -> LayoutReading:
     problems: list[str] = []
     warnings: list[str] = []
     notes: list[str] = []
-    ids: list[str] = []
-    paths: list[str] = []
-    codes: list[int] = []
-    lesions: list[str | None] = []
-    confirmation: list[str | None] = []
-    split: list[str] = []
+    builder = RecordsBuilder(("lesion_id",))
     for name in SPLIT_FILES:
         csv, folder = ground_truth_csv(root, name), input_dir(root, name)
         if not csv.is_file():
@@ -146,37 +141,16 @@ def read_isic2018(root: str | Path) -> LayoutReading:
                 f"{groups_path}: missing; the validation split carved out of training is grouped by image, "
                 "so images of one lesion may land in both"
             )
-        missing = []
+        rows = []
         for image_id, line, code in zip(table.ids, table.lines, table.diagnosis):
-            if image_id not in images:
-                missing.append((image_id, line))
-                continue
             lesion, confirm = groups.get(image_id, (None, None))
-            ids.append(image_id)
-            paths.append(str(images[image_id]))
-            codes.append(int(code))
-            lesions.append(lesion)
-            confirmation.append(confirm)
-            split.append(name)
-        if missing:
-            warnings.append(rows_without_images(csv, missing))
-        listed = set(table.ids)
-        unlisted = sorted(i for i in images if i not in listed)
-        if unlisted:
-            warnings.append(images_without_rows(folder.name, unlisted, csv))
+            rows.append(Row(image_id, line, int(code), lesion, confirm, name, metadata={"lesion_id": lesion}))
+        warnings += builder.add_rows(images, rows, csv=csv, folders=folder.name)
         ungrouped = sum(1 for i in table.ids if i in images and i not in groups)
         if groups and ungrouped:
             warnings.append(f"{groups_path}: {ungrouped} image(s) have no row; each is its own lesion group")
     warnings += stray_files(root, _layout_names())
-    records = ImageRecords(
-        tuple(ids),
-        tuple(paths),
-        np.asarray(codes, dtype=np.int64),
-        tuple(lesions),
-        {"lesion_id": tuple(lesions)},
-        tuple(confirmation),
-    )
-    return LayoutReading(root, records, tuple(split), problems, warnings, notes)
+    return LayoutReading(root, builder.records(confirmation=True), tuple(builder.split), problems, warnings, notes)
 
 
 class ISIC2018FractionsError(LesionkitError, ValueError):
@@ -247,3 +221,40 @@ class ISIC2018(RecordsDataset):
 
     def __repr__(self) -> str:
         return f"ISIC2018(data_dir={str(self.root)!r}, seed={self.seed})"
+
+
+class ISIC2018Source(RecordsSource):
+    """ISIC 2018 Task 3: official splits present; validation carved from training by lesion where it has none.
+
+    ``data_dir`` defaults to ``~/.lesionkit/data/isic2018``; get the data with
+    ``lesionkit download isic2018 --to DIR``.
+    """
+
+    name = "isic2018"
+    title = "ISIC 2018 Task 3"
+    looks_for = "ISIC2018_Task3_Training_Input/ or ISIC2018_Task3_Training_GroundTruth.csv"
+
+    def __call__(
+        self,
+        data_dir: str | os.PathLike[str] | None = None,
+        cache_dir: str | os.PathLike[str] | None = None,
+        fractions: Mapping[str, float] | None = None,
+        seed: int = 0,
+        progress: bool = True,
+    ) -> ISIC2018:
+        return ISIC2018(data_dir, cache_dir, fractions=fractions, seed=seed, progress=progress)
+
+    def recognises(self, root: Path, labels: str = "labels.csv") -> bool:
+        return is_layout(root)
+
+    def read_splits(self, root: Path, seed: int) -> SplitReading:
+        reading = read_isic2018(root)
+        official = sorted(set(reading.split or ()))
+        how = "official " + ", ".join(official)
+        if "validation" not in official:
+            carve = ", ".join(f"{k} {v:g}" for k, v in DEFAULT_FRACTIONS.items())
+            how += f"; validation carved from training by lesion_id, seed {seed} ({carve})"
+        return reading, assign_splits(reading, seed=seed), how
+
+
+SOURCE = ISIC2018Source()

@@ -28,29 +28,32 @@ Example:
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
-import numpy as np
-
 from lesionkit.data.csvtable import read_csv
+from lesionkit.data.grouped_split import DEFAULT_FRACTIONS as GROUPED_FRACTIONS
 from lesionkit.data.grouped_split import Fractions, check_fractions
 from lesionkit.data.one_hot import read_one_hot
 from lesionkit.data.records import (
-    ImageRecords,
     LayoutReading,
+    RecordsBuilder,
     RecordsDataset,
+    Row,
     checked,
     clean,
-    images_without_rows,
     index_images,
     parse_age,
     resolve_root,
-    rows_without_images,
     split_by_lesion,
     stray_files,
 )
+from lesionkit.data.records_source import RecordsSource
+from lesionkit.data.validate import SplitReading
 from lesionkit.errors import DataError
 
+#: The per-image fields its records keep.
+METADATA = ("age", "sex", "site", "lesion_id")
 DEFAULT_DATA_DIR = "~/.lesionkit/data/isic2019"
 INPUT_DIR = "ISIC_2019_Training_Input"
 GROUND_TRUTH_CSV = "ISIC_2019_Training_GroundTruth.csv"
@@ -96,44 +99,25 @@ def read_isic2019(root: str | Path) -> LayoutReading:
     images, repeated = index_images([folder])
     problems += repeated
     meta_rows = _metadata(root / METADATA_CSV, warnings)
-    ids: list[str] = []
-    paths: list[str] = []
-    codes: list[int] = []
-    lesions: list[str | None] = []
-    meta: dict[str, list[object]] = {"age": [], "sex": [], "site": [], "lesion_id": []}
-    missing = []
+    rows = []
     for image_id, line, code in zip(table.ids, table.lines, table.diagnosis):
-        if image_id not in images:
-            missing.append((image_id, line))
-            continue
         cells = meta_rows.get(image_id, {})
         lesion = clean(cells.get("lesion_id"))
-        ids.append(image_id)
-        paths.append(str(images[image_id]))
-        codes.append(int(code))
-        lesions.append(lesion)
-        meta["age"].append(parse_age(cells.get("age_approx")))
-        meta["sex"].append(clean(cells.get("sex")))
-        meta["site"].append(clean(cells.get("anatom_site_general")))
-        meta["lesion_id"].append(lesion)
-    if missing:
-        warnings.append(rows_without_images(csv, missing))
-    listed = set(table.ids)
-    unlisted = sorted(i for i in images if i not in listed)
-    if unlisted:
-        warnings.append(images_without_rows(INPUT_DIR, unlisted, csv))
+        metadata = {
+            "age": parse_age(cells.get("age_approx")),
+            "sex": clean(cells.get("sex")),
+            "site": clean(cells.get("anatom_site_general")),
+            "lesion_id": lesion,
+        }
+        rows.append(Row(image_id, line, int(code), lesion, metadata=metadata))
+    builder = RecordsBuilder(METADATA)
+    warnings += builder.add_rows(images, rows, csv=csv, folders=INPUT_DIR)
     if meta_rows:
-        no_meta = sum(1 for i in ids if i not in meta_rows)
+        no_meta = sum(1 for i in builder.ids if i not in meta_rows)
         if no_meta:
             warnings.append(f"{root / METADATA_CSV}: {no_meta} image(s) have no row; their metadata is None")
     warnings += stray_files(root, (INPUT_DIR, GROUND_TRUTH_CSV, METADATA_CSV))
-    records = ImageRecords(
-        tuple(ids),
-        tuple(paths),
-        np.asarray(codes, dtype=np.int64),
-        tuple(lesions),
-        {k: tuple(v) for k, v in meta.items()},
-    )
+    records = builder.records()
     return LayoutReading(root, records, None, problems, warnings, notes)
 
 
@@ -169,3 +153,36 @@ class ISIC2019(RecordsDataset):
 
     def __repr__(self) -> str:
         return f"ISIC2019(data_dir={str(self.root)!r}, seed={self.seed}, fractions={self.fractions})"
+
+
+class ISIC2019Source(RecordsSource):
+    """ISIC 2019 training data (8 diagnoses + UNK), split train/validation/test by lesion from ``seed``.
+
+    ``data_dir`` defaults to ``~/.lesionkit/data/isic2019``; get the data with
+    ``lesionkit download isic2019 --to DIR``.
+    """
+
+    name = "isic2019"
+    title = "ISIC 2019"
+    looks_for = f"{INPUT_DIR}/ or {GROUND_TRUTH_CSV}"
+
+    def __call__(
+        self,
+        data_dir: str | os.PathLike[str] | None = None,
+        cache_dir: str | os.PathLike[str] | None = None,
+        fractions: Mapping[str, float] | None = None,
+        seed: int = 0,
+        progress: bool = True,
+    ) -> ISIC2019:
+        return ISIC2019(data_dir, cache_dir, fractions=fractions, seed=seed, progress=progress)
+
+    def recognises(self, root: Path, labels: str = "labels.csv") -> bool:
+        return is_layout(root)
+
+    def read_splits(self, root: Path, seed: int) -> SplitReading:
+        reading = read_isic2019(root)
+        default = ", ".join(f"{k} {v:g}" for k, v in GROUPED_FRACTIONS.items())
+        return reading, split_by_lesion(reading, seed=seed), f"drawn by lesion_id, seed {seed} ({default})"
+
+
+SOURCE = ISIC2019Source()

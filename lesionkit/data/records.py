@@ -105,6 +105,101 @@ class LayoutReading:
     notes: list[str] = attrs.field(factory=list)
 
 
+@attrs.frozen
+class Row:
+    """One labelled row of a release's CSV, before its image is looked up.
+
+    Attributes:
+        image_id, line: the image and its CSV line (for messages).
+        code: its diagnosis code.
+        lesion: its lesion id (``None``: its own group).
+        confirmation: how the label was confirmed, where the dataset says.
+        split: its official split, where the layout has them.
+        metadata: the per-image fields the reader keeps (``age``, ``sex``, ``site``...).
+    """
+
+    image_id: str
+    line: int
+    code: int
+    lesion: str | None = None
+    confirmation: str | None = None
+    split: str = ""
+    metadata: Mapping[str, object] = attrs.field(factory=dict)
+
+
+class RecordsBuilder:
+    """Rows matched to their images, collected into :class:`ImageRecords`: the loop every records reader shares.
+
+    Example:
+        >>> builder = RecordsBuilder(metadata=("age",))
+        >>> warnings = builder.add_rows(
+        ...     {"a": Path("a.jpg"), "c": Path("c.jpg")},
+        ...     [Row("a", 2, 1, metadata={"age": 40.0}), Row("b", 3, 0, metadata={"age": None})],
+        ...     csv=Path("gt.csv"), folders="images",
+        ... )
+        >>> builder.records().ids, len(warnings)   # b has no image, c has no row
+        (('a',), 2)
+    """
+
+    def __init__(self, metadata: Sequence[str] = ()) -> None:
+        self.fields = tuple(metadata)
+        self.ids: list[str] = []
+        self.paths: list[str] = []
+        self.codes: list[int] = []
+        self.lesions: list[str | None] = []
+        self.confirmation: list[str | None] = []
+        self.split: list[str] = []
+        self.metadata: dict[str, list[object]] = {f: [] for f in self.fields}
+
+    def add_rows(
+        self,
+        images: Mapping[str, Path],
+        rows: Iterable[Row],
+        *,
+        csv: Path,
+        folders: str,
+        listed: Iterable[str] | None = None,
+    ) -> list[str]:
+        """Keep each row whose image is in ``images``; the warnings for rows without images and images without rows.
+
+        ``listed`` are every id the CSV names (default: the ids of ``rows``), so an image whose
+        row was malformed is not also reported as having none.
+        """
+        seen: list[str] = []
+        missing: list[tuple[str, int]] = []
+        for row in rows:
+            seen.append(row.image_id)
+            path = images.get(row.image_id)
+            if path is None:
+                missing.append((row.image_id, row.line))
+                continue
+            self.ids.append(row.image_id)
+            self.paths.append(str(path))
+            self.codes.append(int(row.code))
+            self.lesions.append(row.lesion)
+            self.confirmation.append(row.confirmation)
+            self.split.append(row.split)
+            for field in self.fields:
+                self.metadata[field].append(row.metadata.get(field))
+        warnings = [rows_without_images(csv, missing)] if missing else []
+        named = set(seen if listed is None else listed)
+        unlisted = sorted(i for i in images if i not in named)
+        if unlisted:
+            warnings.append(images_without_rows(folders, unlisted, csv))
+        return warnings
+
+    def records(self, *, confirmation: bool = False) -> ImageRecords:
+        """What was kept, in the order it was added (``confirmation``: keep how each label was confirmed)."""
+        return ImageRecords(
+            tuple(self.ids),
+            tuple(self.paths),
+            np.asarray(self.codes, dtype=np.int64),
+            tuple(self.lesions),
+            {k: tuple(v) for k, v in self.metadata.items()},
+            tuple(self.confirmation) if confirmation else None,
+        )
+
+
 def clean(cell: str | None) -> str | None:
     """A metadata cell, ``None`` where it says "unknown" or is empty.
 

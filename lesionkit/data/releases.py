@@ -33,7 +33,6 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import urllib.error
 import urllib.request
@@ -42,7 +41,7 @@ from pathlib import Path
 
 import attrs
 
-from lesionkit.data.download import CHUNK, _marker, extract, fetch, md5sum
+from lesionkit.data.download import extract, fetch, is_complete, marker_path, md5sum, sha256sum, sidecar_path
 from lesionkit.errors import DataError
 from lesionkit.io import atomic_write_text
 
@@ -116,19 +115,6 @@ RELEASES: dict[str, Release] = {
 }
 
 
-def sha256sum(path: str | Path) -> str:
-    """Hex SHA-256 of a file, read in 1 MiB chunks."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(CHUNK), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _sidecar(to: Path, name: str) -> Path:
-    return to / f"{name}.sha256"
-
-
 def dataverse_files(
     server: str, doi: str, names: list[str], *, timeout: float = 60.0
 ) -> dict[str, tuple[str, str | None]]:
@@ -170,24 +156,8 @@ def dataverse_files(
 
 
 def _changed(to: Path, name: str) -> bool:
-    sidecar = _sidecar(to, name)
+    sidecar = sidecar_path(to, name)
     return sidecar.is_file() and sidecar.read_text(encoding="utf-8").split()[0] != sha256sum(to / name)
-
-
-def _is_complete(to: Path, name: str, md5: str | None) -> bool:
-    if name.endswith(".zip"):
-        try:
-            marker = json.loads(_marker(to, name).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return False
-        return marker.get("md5") == md5 if md5 else bool(marker.get("sha256"))
-    path = to / name
-    if not path.is_file():
-        return False
-    if md5:
-        return md5sum(path) == md5
-    sidecar = _sidecar(to, name)
-    return sidecar.is_file() and sidecar.read_text(encoding="utf-8").split()[0] == sha256sum(path)
 
 
 def download_release(
@@ -219,7 +189,7 @@ def download_release(
         folder = base if base.endswith("/") else base + "/"
         entries = {f: (folder + f, md5) for f, md5 in release.files.items()}
     for file, (url, md5) in entries.items():
-        if _is_complete(to, file, md5):
+        if is_complete(to, file, md5):
             continue
         dest = to / file
         # A file under its real name is a finished transfer (fetch renames only then): kept unless it fails its
@@ -228,11 +198,11 @@ def download_release(
             fetch(url, dest, md5, progress=progress)
         sha256 = sha256sum(dest)
         if not md5:  # nothing published to check it against: record what we got
-            atomic_write_text(_sidecar(to, file), f"{sha256}  {file}\n")
+            atomic_write_text(sidecar_path(to, file), f"{sha256}  {file}\n")
         if file.endswith(".zip"):
             stem = file[: -len(".zip")]
             extract(dest, to, progress=progress, top=stem)
-            marker = _marker(to, file)
+            marker = marker_path(to, file)
             if not marker.parent.is_dir():
                 raise DataError(f"{dest}: has no top folder {marker.parent.name}/; is this the right archive?")
             atomic_write_text(marker, json.dumps({"archive": file, "md5": md5, "sha256": sha256}))

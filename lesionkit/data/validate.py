@@ -1,54 +1,41 @@
-"""Checking a dataset folder before a week of experiments: every image, every CSV row.
+"""Checking a dataset folder before a week of experiments: the report, image decoding, records layouts.
 
-:func:`detect_dataset` tells which layout a folder holds (ISIC 2017, HAM10000,
-ISIC 2018 Task 3, ISIC 2019, or a folder dataset), by the files each release
-names, so a stray ``labels.csv`` in an ISIC root does not make it look like a
-folder dataset (it is reported as a warning instead).
-
-:func:`validate_isic2017` checks, for each split, that the ground-truth CSV
-parses (0/1 values, never both 1, no duplicate or malformed rows), that image
-files and CSV rows match both ways, and that every image decodes. It returns a
-:class:`ValidationReport` with each problem (naming the file or CSV line),
-notes on oddities that are handled (e.g. PNG data under a ``.jpg`` name), and
-per-split, per-class counts beside the official ones. :func:`validate_records`
-does the same for HAM10000, ISIC 2018 and ISIC 2019 with the datasets' own
-readers, counts the diagnoses that occur per split (the split the dataset would
-use, from its default seed), reports lesions shared by two splits, and reports
-rows without images, images without rows and stray files as warnings.
+Each dataset source checks its own layout (:meth:`lesionkit.data.source.DatasetSource.validate`;
+:func:`lesionkit.data.source.validate_dataset` picks the source): every problem names its file
+or CSV line, oddities that are handled become notes (e.g. PNG data under a ``.jpg`` name), and
+per-split, per-class counts are kept, in a :class:`ValidationReport`. This module holds what
+they share: the report, :func:`check_images` (every image decodes), and
+:func:`validate_records`, the check of HAM10000, ISIC 2018 and ISIC 2019 with each dataset's
+own reader: the diagnoses that occur per split (the split the dataset would use, from its
+seed), lesions shared by two splits, rows without images, images without rows and stray files.
 
 Example:
-    >>> from lesionkit.data.validate import validate_isic2017
-    >>> report = validate_isic2017("~/data/isic2017")      # doctest: +SKIP
+    >>> from lesionkit.data.source import validate_dataset
+    >>> report = validate_dataset("~/data/isic2017")       # doctest: +SKIP
     >>> print(report.summary())                             # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import attrs
 
-from lesionkit.data import ham10000, isic2018, isic2019
 from lesionkit.data.diagnoses import DIAGNOSES, diagnosis_counts
-from lesionkit.data.folder import detect_layout
-from lesionkit.data.grouped_split import DEFAULT_FRACTIONS, shared_groups
+from lesionkit.data.grouped_split import shared_groups
 from lesionkit.data.images import ImageDecodeError, inspect_image
-from lesionkit.data.isic2017 import OFFICIAL_COUNTS, SPLIT_FILES, ground_truth_csv, image_dir
-from lesionkit.data.labels import class_counts, read_ground_truth
 from lesionkit.data.progress import progress_bar
-from lesionkit.data.records import LayoutReading, examples, split_by_lesion, stray_files
+from lesionkit.data.records import LayoutReading, examples
 from lesionkit.data.split import CLASS_NAMES
-from lesionkit.errors import DataError, DataNotFoundError, DataProblems
-
-#: The layouts ``lesionkit validate`` knows, in the order :func:`detect_dataset` tries them.
-LAYOUTS = ("isic2017", "ham10000", "isic2018", "isic2019", "folder")
+from lesionkit.errors import DataError, DataNotFoundError
 
 
 @attrs.define
 class ValidationReport:
-    """What :func:`validate_isic2017` found.
+    """What a dataset source's check found (:meth:`lesionkit.data.source.DatasetSource.validate`).
 
     Attributes:
         root: the folder checked.
@@ -142,176 +129,26 @@ def check_images(
     return sorted(problems), sorted(notes)
 
 
-def validate_isic2017(
-    root: str | Path, *, splits: tuple[str, ...] | None = None, decode: bool = True, progress: bool = True
-) -> ValidationReport:
-    """Check an ISIC 2017 folder (see module docs); never raises for bad data, reports it.
-
-    Args:
-        splits: which splits (default all three); missing split files are problems, except
-            a test split absent altogether when ``splits`` is not given (a note).
-        decode: decode every image (the slow part); ``False`` checks names and CSVs only.
-    """
-    root = Path(root).expanduser()
-    if not root.is_dir():
-        raise DataNotFoundError(f"{root}: no such folder; get ISIC 2017 with `lesionkit download isic2017 --to {root}`")
-    report = ValidationReport(str(root))
-    layout = [p.name for s in SPLIT_FILES for p in (ground_truth_csv(root, s), image_dir(root, s))]
-    report.warnings += [_stray_hint(w) for w in stray_files(root, layout)]
-    for split in splits or tuple(SPLIT_FILES):
-        csv_path, folder = ground_truth_csv(root, split), image_dir(root, split)
-        if split == "test" and not splits and not csv_path.exists() and not folder.exists():
-            # Challenge participants never had the test labels; the loader accepts a root without them.
-            report.notes.append(
-                f"no test split ({csv_path.name}, {folder.name}/ absent): train and validate on the rest, "
-                "and score test predictions with `lesionkit score` where the ground truth is"
-            )
-            continue
-        report.official[split] = dict(OFFICIAL_COUNTS[split])
-        if not csv_path.is_file():
-            report.problems.append(f"{csv_path}: ground-truth CSV missing")
-        if not folder.is_dir():
-            report.problems.append(f"{folder}: image folder missing")
-        if not csv_path.is_file() or not folder.is_dir():
-            report.counts[split] = dict.fromkeys(CLASS_NAMES, 0)
-            continue
-        try:
-            table = read_ground_truth(csv_path, strict=False)
-        except DataError as exc:
-            report.problems.append(str(exc))
-            report.counts[split] = dict.fromkeys(CLASS_NAMES, 0)
-            continue
-        report.problems.extend(f"{csv_path}, {p}" for p in table.problems)
-        if table.extra_columns:
-            report.notes.append(f"{csv_path}: extra column(s) ignored: {', '.join(table.extra_columns)}")
-        report.counts[split] = class_counts(table.diagnosis)
-        files = {
-            p.stem: p
-            for p in folder.iterdir()
-            if p.is_file() and p.suffix.lower() in (".jpg", ".jpeg") and not p.stem.endswith("_superpixels")
-        }
-        for image_id, line in zip(table.ids, table.lines):
-            if image_id not in files:
-                report.problems.append(
-                    f"{csv_path}, line {line}: {image_id} has no image {folder / (image_id + '.jpg')}"
-                )
-        listed = set(table.ids)
-        report.problems.extend(
-            f"{files[s]}: image has no row in {csv_path.name}" for s in sorted(files) if s not in listed
-        )
-        if decode:
-            problems, notes = check_images(
-                [files[i] for i in table.ids if i in files], progress=progress, desc=f"checking {split} images"
-            )
-            report.problems.extend(problems)
-            report.notes.extend(notes)
-            report.images_checked += sum(1 for i in table.ids if i in files)
-    return report
-
-
-def validate_folder(
-    root: str | Path, *, labels: str = "labels.csv", decode: bool = True, progress: bool = True
-) -> ValidationReport:
-    """Check a ``folder`` dataset (class folders or images + label CSV): rows, files, every image; counts per class."""
-    from lesionkit.data.folder import FolderDataset
-
-    root = Path(root).expanduser()
-    report = ValidationReport(str(root), columns=())
-    try:
-        ds = FolderDataset(root, labels, progress=False)
-    except DataProblems as exc:  # every one of them, each naming its file
-        report.problems.extend(f"{exc.source}, {p}" if exc.source else p for p in exc.problems)
-        return report
-    except DataError as exc:
-        report.problems.append(str(exc))
-        return report
-    paths: list[Path] = []
-    for name in ds.split_names():
-        split = ds.split(name)
-        report.counts[name] = diagnosis_counts(split.diagnosis)
-        paths.extend(Path(p) for p in split.paths or ())
-    report.columns = ds.classes  # the folder's own taxonomy, not ISIC 2017's three
-    listed = {p.resolve() for p in paths}
-    from lesionkit.data.images import IMAGE_SUFFIXES
-
-    if ds.layout == "csv":  # (class folders: every image is labelled by where it lies)
-        report.problems.extend(
-            f"{p}: image has no row in {ds.csv.name}"
-            for p in sorted(ds.image_dir.iterdir())
-            if p.suffix.lower() in IMAGE_SUFFIXES and p.resolve() not in listed
-        )
-    if decode:
-        problems, notes = check_images(paths, progress=progress)
-        report.problems.extend(problems)
-        report.notes.extend(notes)
-        report.images_checked = len(paths)
-    return report
-
-
-def _stray_hint(warning: str) -> str:
-    if warning.split(":", 1)[0].endswith(".csv"):
-        return warning + " (to check it as a folder dataset's labels, pass --dataset folder --labels NAME)"
-    return warning
-
-
-def detect_dataset(root: str | Path, labels: str = "labels.csv") -> str:
-    """Which layout ``root`` holds: one of :data:`LAYOUTS`, by the files each release names.
-
-    A published layout wins over a folder dataset's ``labels`` file, so a stray
-    ``labels.csv`` never switches an ISIC root to the folder layout. A folder with
-    none of them is taken as ISIC 2017 (whose check then names each missing file).
-
-    Example:
-        >>> import pathlib, tempfile
-        >>> root = pathlib.Path(tempfile.mkdtemp())
-        >>> _ = (root / "HAM10000_metadata.csv").write_text("lesion_id,image_id,dx")
-        >>> _ = (root / "labels.csv").write_text("image_id,diagnosis")
-        >>> detect_dataset(root)
-        'ham10000'
-    """
-    root = Path(root).expanduser()
-    if any(p.exists() for s in SPLIT_FILES for p in (ground_truth_csv(root, s), image_dir(root, s))):
-        return "isic2017"
-    for name, module in (("ham10000", ham10000), ("isic2018", isic2018), ("isic2019", isic2019)):
-        if module.is_layout(root):
-            return name
-    return "folder" if detect_layout(root, labels) else "isic2017"
-
-
-def _read(kind: str, root: Path, seed: int) -> tuple[LayoutReading, tuple[str, ...], str]:
-    default = ", ".join(f"{k} {v:g}" for k, v in DEFAULT_FRACTIONS.items())
-    if kind == "ham10000":
-        reading = ham10000.read_ham10000(root)
-        return reading, split_by_lesion(reading, seed=seed), f"drawn by lesion_id, seed {seed} ({default})"
-    if kind == "isic2018":
-        reading = isic2018.read_isic2018(root)
-        official = sorted(set(reading.split or ()))
-        how = "official " + ", ".join(official)
-        if "validation" not in official:
-            carve = ", ".join(f"{k} {v:g}" for k, v in isic2018.DEFAULT_FRACTIONS.items())
-            how += f"; validation carved from training by lesion_id, seed {seed} ({carve})"
-        return reading, isic2018.assign_splits(reading, seed=seed), how
-    if kind == "isic2019":
-        reading = isic2019.read_isic2019(root)
-        return reading, split_by_lesion(reading, seed=seed), f"drawn by lesion_id, seed {seed} ({default})"
-    raise ValueError(f"no records layout {kind!r}; use ham10000, isic2018 or isic2019")
+#: What a records source's reader returns: the reading, each record's split, and how the splits were made.
+SplitReading = tuple[LayoutReading, tuple[str, ...], str]
 
 
 def validate_records(
     root: str | Path,
     kind: str,
+    read: Callable[[Path], SplitReading],
     *,
     splits: tuple[str, ...] | None = None,
-    seed: int = 0,
     decode: bool = True,
     progress: bool = True,
 ) -> ValidationReport:
-    """Check a HAM10000, ISIC 2018 or ISIC 2019 folder (see module docs); reports bad data, never raises for it.
+    """Check a records layout (HAM10000, ISIC 2018, ISIC 2019; see module docs); reports bad data, never raises for it.
 
     Args:
-        kind: ``"ham10000"``, ``"isic2018"`` or ``"isic2019"``.
+        kind: the dataset's name, for messages.
+        read: ``read(root) -> (reading, split of each record, how the splits were made)``: the
+            source's reader with its split (``DatasetSource.validate`` passes it).
         splits: count and decode only these splits (default all).
-        seed: the seed of the drawn splits (the datasets' default is 0).
         decode: decode every image (the slow part); ``False`` checks names and CSVs only.
     """
     root = Path(root).expanduser()
@@ -319,7 +156,7 @@ def validate_records(
         raise DataNotFoundError(f"{root}: no such folder; get the data with `lesionkit download {kind} --to {root}`")
     report = ValidationReport(str(root), columns=())
     try:
-        reading, split, report.splits = _read(kind, root, seed)
+        reading, split, report.splits = read(root)
     except DataError as exc:
         report.problems.append(str(exc))
         return report

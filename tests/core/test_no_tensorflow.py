@@ -27,7 +27,8 @@ for config in configs:
     ExperimentConfig.from_dict(config.to_dict()).validate_components()
 from lesionkit import Trainer
 for config in configs:
-    Trainer(config)
+    # own_data's task comes from its data: the Trainer reads the class list (synthetic here) at once
+    Trainer(config.evolve(dataset="synthetic") if config.task == "from_dataset" else config)
 heavy = sorted(m for m in ("tensorflow", "keras") if m in sys.modules)
 print(described, len(configs), ",".join(heavy) or "none")
 """

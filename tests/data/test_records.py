@@ -12,7 +12,7 @@ from lesionkit.data.ham10000 import HAM10000
 from lesionkit.data.isic2018 import ISIC2018, read_isic2018
 from lesionkit.data.isic2019 import ISIC2019, read_isic2019
 from lesionkit.data.records import ImageRecords, RecordsDataset, parse_age
-from lesionkit.data.validate import validate_records
+from lesionkit.data.source import validate_dataset
 from lesionkit.errors import DataError, DataWarning
 
 
@@ -35,7 +35,7 @@ def test_extra_columns_are_noted(tmp_path: Path) -> None:
     csv = root / "HAM10000_metadata.csv"
     lines = csv.read_text().splitlines()
     csv.write_text("\n".join([lines[0] + ",dataset"] + [line + ",vidir" for line in lines[1:]]) + "\n")
-    report = validate_records(root, "ham10000", decode=False, progress=False)
+    report = validate_dataset(root, "ham10000", decode=False, progress=False)
     assert report.ok and any("extra column(s) ignored: dataset" in n for n in report.notes)
     assert "HAM10000(data_dir=" in repr(HAM10000(root, progress=False))
 
@@ -51,7 +51,7 @@ def test_isic2018_odd_groupings(tmp_path: Path, jpeg_writer) -> None:
     groups.write_text("")
     assert any("is empty" in w and "grouped by image id" in w for w in read_isic2018(root).warnings)
     jpeg_writer(root / "ISIC2018_Task3_Test_Input" / "ISIC_0034524.jpg", 0, (32, 32))
-    report = validate_records(root, "isic2018", decode=False, progress=False)
+    report = validate_dataset(root, "isic2018", decode=False, progress=False)
     assert any("ISIC2018_Task3_Test_Input: no ground truth" in n for n in report.notes)
     with pytest.warns(DataWarning, match="grouped by image id"):
         assert "ISIC2018(data_dir=" in repr(ISIC2018(root, progress=False))

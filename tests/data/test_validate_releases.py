@@ -8,7 +8,8 @@ import pytest
 from release_layouts import HAM_ROWS, make_ham_layout, make_isic2018_layout
 
 from lesionkit.cli import main
-from lesionkit.data.validate import detect_dataset, validate_isic2017, validate_records
+from lesionkit.data.isic2017 import validate_isic2017
+from lesionkit.data.source import UnknownLayoutError, detect_dataset, validate_dataset
 
 # What `lesionkit validate` printed for the default ISIC 2017 test layout before HAM10000 and
 # ISIC 2018/2019 were added: the ISIC 2017 output must not change.
@@ -53,7 +54,28 @@ def test_detection_of_isic2019_and_folders(isic2019_dir: Path, tmp_path: Path, j
     assert detect_dataset(isic2019_dir) == "isic2019"
     jpeg_writer(tmp_path / "mine" / "melanoma" / "a.jpg", 0)
     assert detect_dataset(tmp_path / "mine") == "folder"
-    assert detect_dataset(tmp_path / "empty") == "isic2017"  # whose check names what is missing
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(UnknownLayoutError, match="no dataset layout recognised"):
+        detect_dataset(tmp_path / "empty")
+
+
+def test_validate_on_an_unknown_folder_names_the_layouts_it_looked_for(tmp_path: Path, jpeg_writer, capsys) -> None:  # type: ignore[no-untyped-def]
+    jpeg_writer(tmp_path / "odd" / "images" / "a.jpg", 0)
+    (tmp_path / "odd" / "notes.txt").write_text("")
+    assert main(["validate", str(tmp_path / "odd"), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "no dataset layout recognised" in err and "0 images checked" not in err
+    for looked_for in (
+        "HAM10000_metadata.csv",
+        "ISIC-2017_",
+        "ISIC2018_Task3_",
+        "ISIC_2019_Training_Input",
+        "labels.csv",
+    ):
+        assert looked_for in err
+    assert "It holds images/, notes.txt" in err
+    assert main(["validate", str(tmp_path / "odd"), "--dataset", "joint"]) == 2
+    assert "no dataset source 'joint'" in capsys.readouterr().err
 
 
 def test_task_table_on_ham10000(ham_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -66,7 +88,7 @@ def test_task_table_on_ham10000(ham_dir: Path, capsys: pytest.CaptureFixture[str
 def test_ham10000_counts_per_split_and_diagnosis(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = make_ham_layout(tmp_path / "ham", without_images=(12,))
     (root / "notes.txt").write_text("mine")
-    report = validate_records(root, "ham10000", progress=False)
+    report = validate_dataset(root, "ham10000", progress=False)
     assert report.ok, report.problems
     assert report.images_checked == len(HAM_ROWS) - 1
     assert sum(sum(c.values()) for c in report.counts.values()) == len(HAM_ROWS) - 1
@@ -105,7 +127,7 @@ def test_lesion_shared_by_official_splits_is_reported(tmp_path: Path) -> None:
     root = make_isic2018_layout(
         tmp_path / "s", {"Training": [("NV", "a"), ("MEL", "b")], "Validation": [("NV", "a"), ("BCC", "c")]}
     )
-    report = validate_records(root, "isic2018", progress=False)
+    report = validate_dataset(root, "isic2018", progress=False)
     assert report.ok and report.splits == "official train, validation"
     assert any(
         "1 lesion id(s) have images in more than one split: HAM_a (train/validation)" in w for w in report.warnings
@@ -114,17 +136,17 @@ def test_lesion_shared_by_official_splits_is_reported(tmp_path: Path) -> None:
 
 
 def test_isic2018_carved_validation_and_split_filter(isic2018_dir: Path) -> None:
-    report = validate_records(isic2018_dir, "isic2018", splits=("validation",), decode=False, progress=False)
+    report = validate_dataset(isic2018_dir, "isic2018", splits=("validation",), decode=False, progress=False)
     assert list(report.counts) == ["validation"] and report.images_checked == 0
     assert "validation carved from training by lesion_id, seed 0 (train 0.85, validation 0.15)" in report.splits
     assert not any("more than one split" in w for w in report.warnings)
 
 
 def test_isic2019_unknown_shown_and_broken_ground_truth(isic2019_dir: Path) -> None:
-    report = validate_records(isic2019_dir, "isic2019", progress=False)
+    report = validate_dataset(isic2019_dir, "isic2019", progress=False)
     assert report.ok and "unknown" in report.columns and "squamous_cell_carcinoma" in report.columns
     (isic2019_dir / "ISIC_2019_Training_GroundTruth.csv").write_text("image,MEL\n")
-    broken = validate_records(isic2019_dir, "isic2019", progress=False)
+    broken = validate_dataset(isic2019_dir, "isic2019", progress=False)
     assert not broken.ok and "lacks column(s) NV" in broken.problems[0]
 
 
@@ -132,6 +154,6 @@ def test_missing_folder_and_unknown_kind(tmp_path: Path) -> None:
     from lesionkit.errors import DataNotFoundError
 
     with pytest.raises(DataNotFoundError, match="lesionkit download ham10000"):
-        validate_records(tmp_path / "nope", "ham10000")
-    with pytest.raises(ValueError, match="no records layout 'isic2017'"):
-        validate_records(tmp_path, "isic2017")
+        validate_dataset(tmp_path / "nope", "ham10000")
+    with pytest.raises(KeyError, match="no dataset source 'synthetic'"):
+        validate_dataset(tmp_path, "synthetic")
