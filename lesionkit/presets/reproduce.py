@@ -15,7 +15,8 @@ from typing import Any
 
 import attrs
 
-from lesionkit.evaluation.reports.report import COLUMN_TITLES, PAPER_COLUMNS, Report, _fmt
+from lesionkit.evaluation.reports.report import COLUMN_TITLES, PAPER_COLUMNS, Report
+from lesionkit.evaluation.text import number as _fmt
 from lesionkit.presets.paper import PAPER_METHODS
 
 METHODS = PAPER_METHODS

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from lesionkit.config import ExperimentConfig
-from lesionkit.data.split import Split
+from lesionkit.data.splitting.split import Split
 from lesionkit.errors import DataError
 from lesionkit.evaluation.posthoc.chain import PostHoc
 from lesionkit.evaluation.posthoc.run_calibration import (
@@ -254,7 +254,7 @@ def test_runs_table_shows_the_test_auc_interval(tmp_path):
     summary = summarize_run(run.path)
     low, high = summary.test_auc_ci
     assert low < summary.test_auc < high
-    assert f"({low:.3f}-{high:.3f})" in runs_table([summary])
+    assert f"{summary.test_auc:.4f} ({low:.4f}-{high:.4f})" in runs_table([summary])
 
 
 def test_one_class_split_is_reported_without_intervals():

@@ -13,7 +13,7 @@ from PIL import Image
 from lesionkit.errors import DataError
 from lesionkit.evaluation.stats.confidence import Interval, bootstrap_ci
 from lesionkit.evaluation.stats.metrics import MetricInputError
-from lesionkit.evaluation.stats.subgroups import AGE_BANDS, _format_interval, age_band, subgroup_metrics
+from lesionkit.evaluation.stats.subgroups import AGE_BANDS, age_band, subgroup_metrics
 
 
 @pytest.fixture(scope="module")
@@ -152,6 +152,6 @@ def test_bad_metadata_is_refused_with_the_column_named(study: dict) -> None:
 
 
 def test_interval_cells() -> None:
-    assert _format_interval(Interval(0.8, 0.7, 0.9)) == "0.800 (0.700-0.900)"
-    assert _format_interval(Interval(0.8, math.nan, math.nan)) == "0.800"
-    assert _format_interval(Interval(math.nan, math.nan, math.nan)) == "n/a"
+    assert Interval(0.8, 0.7, 0.9).text(3) == "0.800 (0.700-0.900)"
+    assert Interval(0.8, math.nan, math.nan).text(3) == "0.800"
+    assert Interval(math.nan, math.nan, math.nan).text(3) == "n/a"

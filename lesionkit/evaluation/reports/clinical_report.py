@@ -41,12 +41,12 @@ from lesionkit.evaluation.stats.confidence import (
     DEFAULT_LEVEL,
     DEFAULT_RESAMPLES,
     BootstrapResult,
-    Interval,
     bootstrap_ci,
 )
 from lesionkit.evaluation.stats.operating_point import OperatingPoint, ThresholdMetrics, metrics_at_threshold
 from lesionkit.evaluation.stats.paired import DeLongAUC, delong_auc
 from lesionkit.evaluation.stats.subgroups import SubgroupTable, subgroup_metrics
+from lesionkit.evaluation.text import interval as interval_text
 
 __all__ = [
     "AGE_COLUMNS",
@@ -144,17 +144,17 @@ class ClinicalReport:
             for name, interval in r.intervals.items():
                 extra = ""
                 if name == "roc_auc" and self.delong is not None:
-                    extra = f"   DeLong {_span(self.delong.interval)}"
-                out.append(f"  {name:<18} {_with_ci(interval)}{extra}")
+                    extra = f"   DeLong {interval_text(self.delong.interval.low, self.delong.interval.high)}"
+                out.append(f"  {name:<18} {interval.text()}{extra}")
         elif self.delong is not None:
-            out.append(f"ROC AUC {_with_ci(self.delong.interval)} (DeLong)")
+            out.append(f"ROC AUC {self.delong.interval.text()} (DeLong)")
         if self.threshold is not None:
             t, point = self.threshold, self.threshold.point
             out.append(
                 f"operating point: p > {point.threshold:.4g} ({_describe(point)}); Wilson intervals on {t.split}"
             )
             for name in ("sensitivity", "specificity", "ppv", "npv"):
-                out.append(f"  {name:<18} {_with_ci(getattr(t, name))}")
+                out.append(f"  {name:<18} {getattr(t, name).text()}")
         c = self.calibration
         scale = (
             f"temperature {self.temperature['temperature']:.3g} fitted on {self.temperature['chosen_on']} applied"
@@ -300,16 +300,6 @@ def _describe(point: OperatingPoint) -> str:
     if point.rule == "youden":
         return f"Youden's J on {point.chosen_on}"
     return f"fixed, {point.chosen_on}"
-
-
-def _span(interval: Interval) -> str:
-    return f"{interval.low:.4f}-{interval.high:.4f}"
-
-
-def _with_ci(interval: Interval) -> str:
-    if not math.isfinite(interval.estimate):
-        return "n/a"
-    return f"{interval.estimate:.4f}  ({_span(interval)})"
 
 
 def _json(value: float) -> float | None:

@@ -31,6 +31,7 @@ from typing import Any
 
 from lesionkit.evaluation.posthoc.chain import PostHoc
 from lesionkit.evaluation.reports.report_files import ReportFiles, SavedReport
+from lesionkit.evaluation.text import interval, markdown_table, with_interval
 from lesionkit.io import atomic_write_text
 from lesionkit.runs import RunDir
 
@@ -170,12 +171,16 @@ def _fmt(value: Any) -> str:
     return f"{value:.4f}" if isinstance(value, float) else str(value)
 
 
+def _roc_auc(row: Mapping[str, Any]) -> str:
+    return _with_ci(row.get("roc_auc"), row.get("roc_auc_ci"))
+
+
+def _delong(ci: Any) -> str:
+    return interval(*ci) if isinstance(ci, list) and len(ci) == 2 and None not in ci else "n/a"
+
+
 def _with_ci(value: Any, ci: Any) -> str:
-    if value is None:
-        return "n/a"
-    if isinstance(ci, list) and len(ci) == 2 and None not in ci:
-        return f"{_fmt(value)} ({ci[0]:.4f}-{ci[1]:.4f})"
-    return _fmt(value)
+    return with_interval(value, ci if isinstance(ci, list) else None) if isinstance(value, float) else _fmt(value)
 
 
 def model_card_markdown(card: Mapping[str, Any]) -> str:
@@ -189,21 +194,21 @@ def model_card_markdown(card: Mapping[str, Any]) -> str:
         lines += [f"- {name}: {n} images" for name, n in data["splits"].items()]
     lines += ["", "## Metrics", ""]
     if card["reports"]:
-        lines += [
-            "| report | split | images | positives | ROC AUC (bootstrap CI) | DeLong CI | AP (CI) | balanced accuracy (CI) |"
+        head = ["report", "split", "images", "positives", "ROC AUC (bootstrap CI)", "DeLong CI", "AP (CI)"]
+        rows = [
+            [
+                r["folder"],
+                r["split"],
+                _fmt(r["n_cases"]),
+                _fmt(r["n_positive"]),
+                _with_ci(r["roc_auc"], r["roc_auc_ci"]),
+                _delong(r.get("roc_auc_delong_ci")),
+                _with_ci(r["average_precision"], r["average_precision_ci"]),
+                _with_ci(r["balanced_accuracy"], r["balanced_accuracy_ci"]),
+            ]
+            for r in card["reports"]
         ]
-        lines += ["|---|---|---|---|---|---|---|---|"]
-        for r in card["reports"]:
-            delong = r.get("roc_auc_delong_ci")
-            delong_text = (
-                f"{delong[0]:.4f}-{delong[1]:.4f}" if isinstance(delong, list) and None not in delong else "n/a"
-            )
-            lines.append(
-                f"| {r['folder']} | {r['split']} | {_fmt(r['n_cases'])} | {_fmt(r['n_positive'])} | "
-                f"{_with_ci(r['roc_auc'], r['roc_auc_ci'])} | {delong_text} | "
-                f"{_with_ci(r['average_precision'], r['average_precision_ci'])} | "
-                f"{_with_ci(r['balanced_accuracy'], r['balanced_accuracy_ci'])} |"
-            )
+        lines.append(markdown_table([*head, "balanced accuracy (CI)"], rows))
         level = next((r["ci_level"] for r in card["reports"] if r.get("ci_level")), 0.95)
         lines += [
             "",
@@ -244,12 +249,12 @@ def model_card_markdown(card: Mapping[str, Any]) -> str:
     lines += ["", "## Subgroups", ""]
     subgroups = card["subgroups"]
     if subgroups and subgroups.get("rows"):
-        lines += ["| column | group | images | positives | ROC AUC (CI) | flag |", "|---|---|---|---|---|---|"]
-        for r in subgroups["rows"]:
-            lines.append(
-                f"| {r['column']} | {r['group']} | {r['n']} | {r['positives']} | "
-                f"{_with_ci(r.get('roc_auc'), r.get('roc_auc_ci'))} | {r.get('flag') or ''} |"
-            )
+        head = ["column", "group", "images", "positives", "ROC AUC (CI)", "flag"]
+        rows = [
+            [r["column"], r["group"], str(r["n"]), str(r["positives"]), _roc_auc(r), r.get("flag") or ""]
+            for r in subgroups["rows"]
+        ]
+        lines.append(markdown_table(head, rows))
     else:
         lines.append("The evaluated split has no age, sex or site metadata.")
     lines += ["", "## Known limitations", ""]

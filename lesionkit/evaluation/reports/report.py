@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import numpy as np
 
+from lesionkit.evaluation.text import markdown_table, number, text_table
+
 if TYPE_CHECKING:
     from lesionkit.evaluation.reports.clinical_report import ClinicalReport
 
@@ -104,8 +106,8 @@ class Report:
         A multi-class report adds the per-class table and the confusion matrix.
         """
         head = ["", *[COLUMN_TITLES[c] for c in self.columns]]
-        body = [[label, *[_fmt(v) for v in values]] for label, values in self.rows()]
-        text = _text_table(head, body)
+        body = [[label, *[number(v) for v in values]] for label, values in self.rows()]
+        text = text_table(head, body)
         if self.is_multiclass:
             text += "\n\n" + self.per_class_table() + "\n\n" + self.confusion_table()
         if self.clinical is not None:
@@ -115,8 +117,7 @@ class Report:
     def markdown(self) -> str:
         """The same table in Markdown."""
         head = ["model", *[COLUMN_TITLES[c] for c in self.columns]]
-        lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-        lines += ["| " + " | ".join([label, *[_fmt(v) for v in values]]) + " |" for label, values in self.rows()]
+        lines = [markdown_table(head, [[label, *[number(v) for v in values]] for label, values in self.rows()])]
         if self.is_multiclass:
             lines += ["", "```", self.per_class_table(), "", self.confusion_table(), "```"]
         return "\n".join(lines)
@@ -146,17 +147,17 @@ class Report:
         """Plain-text table: one row per class (images, ROC AUC one vs rest, recall, precision)."""
         head = ["class", "images", "ROC AUC", "recall", "precision"]
         body = [
-            [name, str(v["images"]), _fmt(v["roc_auc"]), _fmt(v["recall"]), _fmt(v["precision"])]
+            [name, str(v["images"]), number(v["roc_auc"]), number(v["recall"]), number(v["precision"])]
             for name, v in self.per_class().items()
         ]
-        return _text_table(head, body)
+        return text_table(head, body)
 
     def confusion_table(self) -> str:
         """The confusion matrix as plain text (rows: true class, columns: predicted)."""
         matrix = self.confusion_matrix
         head = ["true \\ predicted", *self.classes]
         body = [[name, *[str(int(n)) for n in matrix[c]]] for c, name in enumerate(self.classes)]
-        return _text_table(head, body)
+        return text_table(head, body)
 
     def __str__(self) -> str:
         return self.table()
@@ -235,17 +236,3 @@ class Report:
         from lesionkit.evaluation.reports.report_files import ReportFiles
 
         return ReportFiles(directory).write(self)
-
-
-def _text_table(head: list[str], body: list[list[str]]) -> str:
-    widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head))]
-    lines = [
-        "  ".join(cell.rjust(w) if i else cell.ljust(w) for i, (cell, w) in enumerate(zip(r, widths)))
-        for r in [head, *body]
-    ]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
-def _fmt(value: float) -> str:
-    return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.4f}"

@@ -29,6 +29,7 @@ from typing import Any
 import attrs
 
 from lesionkit.evaluation.reports.report_files import ReportFiles
+from lesionkit.evaluation.text import number, text_table, with_interval
 from lesionkit.runs import RunDir
 from lesionkit.runs.report_folders import ReportFolder
 
@@ -161,20 +162,13 @@ def runs_table(summaries: list[RunSummary]) -> str:
             s.status if not s.problem else f"unreadable ({s.problem})",
             *([s.metric] if mixed else []),
             _fmt(s.best_val_auc),
-            _fmt(s.test_auc) + (f" ({s.test_auc_ci[0]:.3f}-{s.test_auc_ci[1]:.3f})" if s.test_auc_ci else ""),
+            with_interval(s.test_auc, s.test_auc_ci, missing="-"),
             _fmt(s.test_auc_tta) + (f" ×{s.tta}" if not math.isnan(s.test_auc_tta) else ""),
         ]
         for s in summaries
     ]
-    first_number = len(head) - 3
-    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
-    lines = [
-        "  ".join(c.rjust(w) if i >= first_number else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths)))
-        for r in [head, *rows]
-    ]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(line.rstrip() for line in lines)
+    return text_table(head, rows, left=len(head) - 3)
 
 
 def _fmt(value: float) -> str:
-    return "-" if math.isnan(value) else f"{value:.4f}"
+    return number(value, missing="-")

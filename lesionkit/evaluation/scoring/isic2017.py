@@ -40,9 +40,10 @@ from typing import Any
 import attrs
 import numpy as np
 
-from lesionkit.data.csvtable import read_csv
+from lesionkit.data.labels.csvtable import read_csv
 from lesionkit.errors import DataError
 from lesionkit.evaluation.stats.metrics import isic_metrics
+from lesionkit.evaluation.text import markdown_table, number, text_table
 from lesionkit.warn import warn
 
 __all__ = [
@@ -64,6 +65,8 @@ ID_COLUMN = "image_id"
 EXPECTED_HEADER = ",".join((ID_COLUMN, *CLASSES))
 #: How many offending ids an error message lists before summarising the rest.
 _MAX_LISTED = 10
+#: How a score that cannot be computed (a class absent) is printed.
+NAN = "nan"
 
 
 class ScoringError(DataError):
@@ -174,15 +177,8 @@ class SubmissionScore:
         if self.missing:
             footer += f"\nnot in the submission, not scored: {', '.join(self.missing)}"
         if markdown:
-            lines = ["| " + " | ".join(headings) + " |", "|" + "---|" * len(headings)]
-            lines += ["| " + " | ".join(r) + " |" for r in rows]
-            return "\n".join(lines) + "\n\n" + footer
-        widths = [max(len(r[i]) for r in [headings, *rows]) for i in range(len(headings))]
-        lines = [
-            "  ".join(cell.ljust(w) if i == 0 else cell.rjust(w) for i, (cell, w) in enumerate(zip(r, widths)))
-            for r in [headings, *rows]
-        ]
-        return "\n".join([*lines, footer])
+            return markdown_table(headings, rows) + "\n\n" + footer
+        return text_table(headings, rows, rule=False) + "\n" + footer
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict: ``classes`` (per-class metrics), ``mean_auc``, ``n_images``, paths."""
@@ -202,7 +198,7 @@ class SubmissionScore:
 
 
 def _fmt(value: float, digits: int) -> str:
-    return "nan" if math.isnan(value) else f"{value:.{digits}f}"
+    return number(value, digits, missing=NAN)
 
 
 def _list_ids(ids: list[str]) -> str:

@@ -34,10 +34,11 @@ from typing import Any
 import attrs
 import numpy as np
 
-from lesionkit.data.csvtable import read_csv
-from lesionkit.data.diagnoses import UnknownDiagnosisError, diagnosis_code
-from lesionkit.evaluation.scoring.isic2017 import ScoringError, ScoringWarning
+from lesionkit.data.labels.csvtable import read_csv
+from lesionkit.diagnoses import UnknownDiagnosisError, diagnosis_code
+from lesionkit.evaluation.scoring.isic2017 import NAN, ScoringError, ScoringWarning
 from lesionkit.evaluation.stats.metrics import MetricUndefinedWarning, confusion_matrix, multiclass_metrics
+from lesionkit.evaluation.text import markdown_table, number, text_table
 from lesionkit.warn import warn
 
 __all__ = ["TASK3_COLUMNS", "Task3Score", "is_task3_file", "read_task3", "score_task3"]
@@ -164,18 +165,22 @@ class Task3Score:
         """Per-diagnosis table, the confusion matrix, and the ranking metric."""
         head = ["diagnosis", "images", "AUC", "AP", "recall"]
         rows = [
-            [name, str(v["images"]), *(_fmt(v[k], digits) for k in ("auc", "average_precision", "recall"))]
+            [
+                name,
+                str(v["images"]),
+                *(number(v[k], digits, missing=NAN) for k in ("auc", "average_precision", "recall")),
+            ]
             for name, v in self.per_class.items()
         ]
         cm_head = ["true \\ predicted", *TASK3_COLUMNS]
         cm_rows = [[name, *map(str, row)] for name, row in zip(TASK3_COLUMNS, self.confusion_matrix.tolist())]
         footer = (
-            f"balanced multiclass accuracy (ISIC 2018 ranking metric): {_fmt(self.balanced_accuracy, digits)}; "
-            f"macro AUC {_fmt(self.macro_auc, digits)}; accuracy {_fmt(self.accuracy, digits)}  ({self.n_images} images)"
+            f"balanced multiclass accuracy (ISIC 2018 ranking metric): {number(self.balanced_accuracy, digits, missing=NAN)}; "
+            f"macro AUC {number(self.macro_auc, digits, missing=NAN)}; accuracy {number(self.accuracy, digits, missing=NAN)}  ({self.n_images} images)"
         )
         if markdown:
-            return f"{_markdown(head, rows)}\n\n{_markdown(cm_head, cm_rows)}\n\n{footer}"
-        return f"{_aligned(head, rows)}\n\n{_aligned(cm_head, cm_rows)}\n\n{footer}"
+            return f"{markdown_table(head, rows)}\n\n{markdown_table(cm_head, cm_rows)}\n\n{footer}"
+        return f"{text_table(head, rows, rule=False)}\n\n{text_table(cm_head, cm_rows, rule=False)}\n\n{footer}"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict (nan as ``None``)."""
@@ -249,21 +254,3 @@ def score_task3(truth_csv: str | Path, submission_csv: str | Path, *, strict: bo
         truth_path=str(truth.path),
         submission_path=str(submission.path),
     )
-
-
-def _fmt(value: float, digits: int) -> str:
-    return "nan" if math.isnan(value) else f"{value:.{digits}f}"
-
-
-def _aligned(head: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
-    lines = [
-        "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
-        for r in [head, *rows]
-    ]
-    return "\n".join(lines)
-
-
-def _markdown(head: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in rows])

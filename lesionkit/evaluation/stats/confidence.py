@@ -34,6 +34,7 @@ import numpy as np
 
 from lesionkit.evaluation.stats.defaults import DEFAULT_RESAMPLES
 from lesionkit.evaluation.stats.metrics import MetricInputError, _as_binary_inputs
+from lesionkit.evaluation.text import with_interval
 
 __all__ = [
     "BINARY_METRICS",
@@ -88,6 +89,10 @@ class Interval:
     def to_dict(self, name: str) -> dict[str, Any]:
         """``{name: estimate, name + "_ci": [low, high]}``, JSON-ready (nan becomes None)."""
         return {name: _json_float(self.estimate), f"{name}_ci": [_json_float(self.low), _json_float(self.high)]}
+
+    def text(self, digits: int = 4) -> str:
+        """``estimate (low-high)`` (:func:`lesionkit.evaluation.text.with_interval`): the one interval format."""
+        return with_interval(self.estimate, (self.low, self.high), digits)
 
 
 @attrs.frozen

@@ -52,6 +52,7 @@ from lesionkit.evaluation.stats.confidence import (
     resample_counts,
 )
 from lesionkit.evaluation.stats.metrics import MetricInputError, _as_binary_inputs
+from lesionkit.evaluation.text import text_table
 
 __all__ = [
     "AGE_BANDS",
@@ -123,14 +124,6 @@ class SubgroupRow:
         return out
 
 
-def _format_interval(interval: Interval) -> str:
-    if math.isnan(interval.estimate):
-        return "n/a"
-    if math.isnan(interval.low):
-        return f"{interval.estimate:.3f}"
-    return f"{interval.estimate:.3f} ({interval.low:.3f}-{interval.high:.3f})"
-
-
 @attrs.frozen
 class SubgroupTable:
     """Metrics of every group of every column, the whole set first.
@@ -162,19 +155,18 @@ class SubgroupTable:
                 r.group,
                 str(r.n),
                 str(r.positives),
-                *(_format_interval(r.metrics[m]) for m in self.metrics),
+                *(r.metrics[m].text(3) for m in self.metrics),
                 r.flag or "",
             ]
             for r in self.rows
         ]
-        widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
-        lines = ["  ".join(cell.ljust(w) for cell, w in zip(line, widths)).rstrip() for line in [header, *body]]
+        lines = text_table(header, body, left=len(header), rule=False)
         note = (
             f"{round(self.level * 100)} % stratified bootstrap intervals ({self.n_resamples} resamples); "
             f"sensitivity/specificity at score > {self.threshold:g}; flagged: fewer than {self.min_size} cases "
             "or a class absent"
         )
-        return "\n".join([*lines, "", note])
+        return "\n".join([lines, "", note])
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: the rows and the settings."""
