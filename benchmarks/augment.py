@@ -36,7 +36,7 @@ def _measure(args: argparse.Namespace, cores: int) -> dict[str, float]:
 
     import lesionkit
     from lesionkit.augment.parallel import ParallelNumpyAugmenter
-    from lesionkit.data.synthetic import draw_lesion
+    from lesionkit.data.sources.synthetic import draw_lesion
 
     images = np.stack([draw_lesion(i % 3, args.size, np.random.default_rng(i)) for i in range(8)])
     batch = np.concatenate([images] * (args.batch // 8 + 1))[: args.batch]

@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from lesionkit.data.folds import stratified_folds
+from lesionkit.data.splitting.folds import stratified_folds
 from lesionkit.evaluation.stats.decision_rule import (
     DEFAULT_PENALTY,
     balanced_accuracy_of,

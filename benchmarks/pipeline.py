@@ -29,7 +29,7 @@ from PIL import Image
 
 
 def make_jpegs(root: Path, n_small: int, n_large: int) -> list[Path]:
-    from lesionkit.data.synthetic import _rng, draw_lesion
+    from lesionkit.data.sources.synthetic import _rng, draw_lesion
 
     root.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -104,9 +104,9 @@ def main() -> None:
     import tensorflow as tf
 
     import lesionkit
-    from lesionkit.data.balancing import paper_repeats
-    from lesionkit.data.cache import build_cache, load_cache
-    from lesionkit.data.pipeline import make_pipeline
+    from lesionkit.data.loading.cache import build_cache, load_cache
+    from lesionkit.data.loading.pipeline import make_pipeline
+    from lesionkit.data.splitting.balancing import paper_repeats
 
     print(f"CPU cores: {os.cpu_count()}, TensorFlow {tf.__version__}, size {args.size}px, batch {args.batch}")
     with tempfile.TemporaryDirectory() as tmp:

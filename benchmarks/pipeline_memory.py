@@ -36,7 +36,7 @@ def _measure(kind: str, n: int) -> dict[str, float]:
     labels = (np.arange(n) % 2).astype(np.int64)
     start = time.perf_counter()
     if kind == "lesionkit":
-        from lesionkit.data.pipeline import make_pipeline
+        from lesionkit.data.loading.pipeline import make_pipeline
 
         pipelines = [make_pipeline(images, labels, batch_size=32, training=t) for t in (False, True)]
     else:

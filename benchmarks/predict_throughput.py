@@ -33,7 +33,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 def write_jpegs(folder: Path, count: int, size: int) -> list[Path]:
     from PIL import Image
 
-    from lesionkit.data.synthetic import SyntheticLesions
+    from lesionkit.data.sources.synthetic import SyntheticLesions
 
     split = SyntheticLesions(sizes={"test": count}).split("test")
     images = split.load_images(size)

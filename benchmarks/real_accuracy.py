@@ -103,7 +103,7 @@ def stage_dataset(stage: Stage, ham10000: str | None, folds: int, fold: int) -> 
         >>> stage_dataset(Stage("p", "joint", 1.0), "/ham", 0, 0)["params"]["extra"]
         [{'name': 'ham10000', 'params': {'data_dir': '/ham'}}]
     """
-    from lesionkit.data.folds import fold_dataset_spec
+    from lesionkit.data.splitting.folds import fold_dataset_spec
     from lesionkit.presets.dermoscopy import JOINT_DATASET
 
     if stage.data == "joint":
@@ -221,7 +221,7 @@ def probability_scores(
     probs: np.ndarray, diagnosis: np.ndarray, task_name: str, scores: Sequence[str]
 ) -> dict[str, float]:
     """Melanoma and/or seborrheic keratosis ROC AUC of probabilities ``probs`` for ISIC 2017 ``diagnosis`` codes."""
-    from lesionkit.data.diagnoses import MELANOMA, SEBORRHEIC_KERATOSIS
+    from lesionkit.diagnoses import MELANOMA, SEBORRHEIC_KERATOSIS
     from lesionkit.evaluation.stats.metrics import binary_metrics
     from lesionkit.task import get_task
 

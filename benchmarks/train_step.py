@@ -164,7 +164,7 @@ def time_plain_keras(args: argparse.Namespace) -> tuple[float, float]:
     import numpy as np
     import tensorflow as tf
 
-    from lesionkit.data.synthetic import SyntheticLesions
+    from lesionkit.data.sources.synthetic import SyntheticLesions
     from lesionkit.models.runtime import distribution_strategy, precision_policy
 
     dataset = SyntheticLesions(sizes=SIZES(args))

@@ -23,7 +23,7 @@ import numpy as np
 from PIL import Image
 
 from lesionkit import Trainer, presets
-from lesionkit.data.synthetic import draw_lesion
+from lesionkit.data.sources.synthetic import draw_lesion
 
 CLASSES = ("nevus", "melanoma", "seborrheic_keratosis")
 

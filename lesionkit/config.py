@@ -24,7 +24,7 @@ from typing import Any
 import attrs
 
 from lesionkit import registries
-from lesionkit.data.balancing import BALANCE_MODES
+from lesionkit.data.splitting.balancing import BALANCE_MODES
 from lesionkit.errors import ConfigError
 from lesionkit.models.freeze import POLICIES
 from lesionkit.models.runtime import PRECISION_SETTINGS, PRECISIONS, STRATEGIES

@@ -1,6 +1,6 @@
 """The one vocabulary of lesion diagnoses that every dataset maps its labels onto.
 
-A :class:`~lesionkit.data.split.Split` holds one integer code per image; the code
+A :class:`~lesionkit.data.splitting.split.Split` holds one integer code per image; the code
 indexes :data:`DIAGNOSES`. The first three codes are ISIC 2017's (and keep their
 historic values); the rest cover HAM10000, ISIC 2018 Task 3 and ISIC 2019. Tasks
 (``lesionkit.tasks``) turn codes into class labels, so a dataset never needs to know

@@ -85,7 +85,7 @@ optimizers: Registry[Any] = Registry(
 )
 datasets: Registry[Any] = Registry(
     "datasets",
-    modules=["lesionkit.data.builtins"],
+    modules=["lesionkit.data.sources.builtins"],
     injected=[
         Injected("data_dir", "the config's data_dir", when="config"),
         Injected("cache_dir", "the config's cache_dir", when="if_accepted"),

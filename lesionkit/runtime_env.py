@@ -159,7 +159,7 @@ def detect_host() -> Host:
 def cache_dir(environ: Mapping[str, str] | None = None) -> Path:
     """``$LESIONKIT_CACHE``, else ``$XDG_CACHE_HOME/lesionkit``, else ``~/.cache/lesionkit``.
 
-    The same rule as the dataset cache (:func:`lesionkit.data.cache.default_cache_dir`).
+    The same rule as the dataset cache (:func:`lesionkit.data.loading.cache.default_cache_dir`).
     """
     env = os.environ if environ is None else environ
     if env.get("LESIONKIT_CACHE"):

@@ -6,7 +6,7 @@ binary ``melanoma`` and ``seborrheic_keratosis``; the multi-class ``isic2017_3cl
 entry-point group ``lesionkit.tasks``). It names its classes in order (a head gets
 ``num_classes = len(classes)``), the positive class(es) that binary metrics score,
 the metric early stopping and the best checkpoint follow, and maps every diagnosis code
-(:mod:`lesionkit.data.diagnoses`) it accepts to a class index. A dataset therefore never
+(:mod:`lesionkit.diagnoses`) it accepts to a class index. A dataset therefore never
 needs to know the task it is trained for.
 
 This module imports no TensorFlow.
@@ -33,7 +33,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from lesionkit.data.diagnoses import (
+from lesionkit.diagnoses import (
     ACTINIC_KERATOSIS,
     BASAL_CELL_CARCINOMA,
     BENIGN_KERATOSIS,
@@ -94,7 +94,7 @@ class Task:
         description: one line for listings.
 
     Example:
-        >>> from lesionkit.data.diagnoses import MELANOMA, NEVUS
+        >>> from lesionkit.diagnoses import MELANOMA, NEVUS
         >>> t = Task("mel_vs_nevus", ("nevus", "melanoma"), {NEVUS: 0, MELANOMA: 1})
         >>> t.positive, t.positive_indices, t.positive_codes
         (('melanoma',), (1,), (1,))
@@ -348,7 +348,7 @@ def get_task(task: Task | str) -> Task:
     if task == FROM_DATASET:
         raise TaskError(
             f"task {FROM_DATASET!r} takes its classes from the dataset: a Trainer resolves it when it reads "
-            "the dataset; elsewhere use lesionkit.data.split.dataset_task(dataset)"
+            "the dataset; elsewhere use lesionkit.data.splitting.split.dataset_task(dataset)"
         )
     from lesionkit.registries import tasks
 

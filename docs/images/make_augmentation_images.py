@@ -12,7 +12,7 @@ import numpy as np
 import lesionkit
 from lesionkit.augment.preview import preview_grid, save_preview
 from lesionkit.augment.primitives import make
-from lesionkit.data.synthetic import draw_lesion
+from lesionkit.data.sources.synthetic import draw_lesion
 
 HERE = Path(__file__).parent
 

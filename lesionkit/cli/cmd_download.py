@@ -39,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from lesionkit.data.source import get_source, sources
+    from lesionkit.data.sources.base import get_source, sources
 
     downloadable = [s for s in sources() if s.describe_release() is not None]
     if args.list:

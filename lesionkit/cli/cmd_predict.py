@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def collect_images(items: list[str], *, recursive: bool = False) -> list[Path]:
     """Image files named directly or found in folders (and their subfolders if ``recursive``), sorted, superpixels skipped."""
     from lesionkit.cli import CommandError
-    from lesionkit.data.images import IMAGE_SUFFIXES  # what the loader reads (here, not at parser build)
+    from lesionkit.data.loading.images import IMAGE_SUFFIXES  # what the loader reads (here, not at parser build)
 
     found: list[Path] = []
     for item in items:
@@ -135,7 +135,7 @@ def read_patient_metadata(csv: str | None, files: list[Path]) -> dict[str, tuple
     if csv is None:
         return None
     from lesionkit.cli import CommandError
-    from lesionkit.data.metadata_csv import read_metadata_csv
+    from lesionkit.data.labels.metadata_csv import read_metadata_csv
     from lesionkit.errors import DataError
 
     try:

@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
-    from lesionkit.data.source import UnknownLayoutError, ValidateOptions, detect_dataset, get_source
+    from lesionkit.data.sources.base import UnknownLayoutError, ValidateOptions, detect_dataset, get_source
 
     if args.task:
         from lesionkit.task import get_task
@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     print(report.summary())
     leaked = False if args.no_audit or args.no_decode else _audit(args, kind, source.audit_params(options))
     if args.task and "train" in report.counts:
-        from lesionkit.data.balancing import task_table
+        from lesionkit.data.splitting.balancing import task_table
 
         print()
         print(task_table(report.counts["train"], args.task))
@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
 def _audit(args: argparse.Namespace, kind: str, params: dict[str, object]) -> bool:
     """Print the leakage audit of the splits the source counted; True when ``--strict`` makes its findings problems."""
     from lesionkit import registries
-    from lesionkit.data.audit import audit_splits, split_entries
+    from lesionkit.data.checks.audit import audit_splits, split_entries
     from lesionkit.errors import LesionkitError
 
     params = {"data_dir": args.dir, "progress": not args.no_progress, **params}

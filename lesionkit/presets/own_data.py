@@ -1,6 +1,6 @@
 """``own_data``: the single-dataset CPU recipe on one's own images, in whatever classes their folders name.
 
-The folder dataset (:mod:`lesionkit.data.folder`) reads class folders or a label CSV in any
+The folder dataset (:mod:`lesionkit.data.sources.folder`) reads class folders or a label CSV in any
 taxonomy: known diagnoses in any spelling map to the shared codes (``naevus/`` is nevus,
 ``bcc/`` basal cell carcinoma), other names are classes of their own (``other_benign/``). The
 preset's task is ``from_dataset``: one class per class found, spelled out in the run's config

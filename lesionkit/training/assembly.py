@@ -24,7 +24,7 @@ import numpy as np
 
 from lesionkit import registries
 from lesionkit.config import ExperimentConfig
-from lesionkit.data.split import Dataset, Split, dataset_task
+from lesionkit.data.splitting.split import Dataset, Split, dataset_task
 from lesionkit.task import FROM_DATASET, get_task
 
 # -- data ----------------------------------------------------------------------------------
@@ -108,8 +108,8 @@ def train_data(cfg: ExperimentConfig, split: Split, num_outputs: int) -> TrainDa
     """The shuffled, balanced, augmented training pipeline of ``split``."""
     import tensorflow as tf
 
-    from lesionkit.data.balancing import class_weights, repeats_for
-    from lesionkit.data.pipeline import make_pipeline
+    from lesionkit.data.loading.pipeline import make_pipeline
+    from lesionkit.data.splitting.balancing import class_weights, repeats_for
 
     # tf.data pairs the pipeline's shuffle and augmentation seeds with TensorFlow's global seed,
     # which building a model sets (model_from_config). Cleared, the draws depend on cfg.seed
@@ -153,7 +153,7 @@ def class_counts_of(task: Any, labels: np.ndarray, repeats: np.ndarray) -> tuple
 
 def eval_data(cfg: ExperimentConfig, split: Split, num_outputs: int) -> Any:
     """The (unshuffled, unaugmented) pipeline of ``split`` for validation."""
-    from lesionkit.data.pipeline import make_pipeline
+    from lesionkit.data.loading.pipeline import make_pipeline
 
     images = split.load_images(cfg.image_size)
     return make_pipeline(images, split.labels(cfg.task), num_outputs=num_outputs, batch_size=cfg.batch_size)

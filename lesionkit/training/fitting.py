@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from lesionkit.data.split import Split
+from lesionkit.data.splitting.split import Split
 from lesionkit.runs import ResumePoint, RunDirError
 from lesionkit.runtime_env import ensure_runtime
 from lesionkit.training import assembly

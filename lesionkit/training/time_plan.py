@@ -189,7 +189,7 @@ def with_epochs(config: ExperimentConfig, epochs: int) -> ExperimentConfig:
 
 def epoch_images(trainer: Trainer) -> tuple[int, int]:
     """Training images per epoch (after the config's balancing) and validation images, of ``trainer``'s data."""
-    from lesionkit.data.balancing import repeats_for
+    from lesionkit.data.splitting.balancing import repeats_for
 
     cfg = trainer.config
     train = trainer.split("train")

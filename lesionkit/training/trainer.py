@@ -25,7 +25,7 @@ import numpy as np
 
 from lesionkit import registries
 from lesionkit.config import ExperimentConfig
-from lesionkit.data.split import Dataset, Split
+from lesionkit.data.splitting.split import Dataset, Split
 from lesionkit.evaluation.posthoc.chain import PostHoc, chain_attribute
 from lesionkit.evaluation.posthoc.metadata_prior import MetadataPrior
 from lesionkit.evaluation.reports.report import Report

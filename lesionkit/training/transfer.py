@@ -256,7 +256,7 @@ def _sidecar_facts(path: Path) -> tuple[str, str]:
 
 
 def _default_cache_dir() -> Path:
-    from lesionkit.data.cache import default_cache_dir
+    from lesionkit.data.loading.cache import default_cache_dir
 
     return default_cache_dir()
 

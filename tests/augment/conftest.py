@@ -16,6 +16,6 @@ def all_names() -> list[str]:
 
 @pytest.fixture(scope="session")
 def lesion64() -> np.ndarray:
-    from lesionkit.data.synthetic import draw_lesion
+    from lesionkit.data.sources.synthetic import draw_lesion
 
     return np.stack([draw_lesion(d, 64, np.random.default_rng(d)) for d in (0, 1, 2)])

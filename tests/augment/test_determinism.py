@@ -70,7 +70,7 @@ def test_parallel_workers_give_the_same_images(batch: np.ndarray) -> None:
 @pytest.mark.parametrize("backend", ("tf", "imgaug"))
 def test_training_pipeline_reproduces_direct_calls(backend: str, lesion64: np.ndarray) -> None:
     """In the deterministic training pipeline each batch is ``apply(batch, its seed)``, run after run."""
-    from lesionkit.data.pipeline import make_pipeline
+    from lesionkit.data.loading.pipeline import make_pipeline
 
     images = lesion64[:, :32, :32].copy()
     aug = lesionkit.augmenters.create("paper_table1", backend=backend)
@@ -85,7 +85,7 @@ def test_training_pipeline_reproduces_direct_calls(backend: str, lesion64: np.nd
     assert len(first) == 3
     for a, b in zip(first, second):
         np.testing.assert_array_equal(a, b)
-    # The pipeline's per-batch seeds (documented in lesionkit.data.pipeline).
+    # The pipeline's per-batch seeds (documented in lesionkit.data.loading.pipeline).
     seeds = [s.numpy() for s in tf.data.Dataset.random(seed=5, rerandomize_each_iteration=True).batch(2).take(3)]
     for got, seed in zip(first, seeds):
         if backend == "tf":

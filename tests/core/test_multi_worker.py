@@ -186,7 +186,7 @@ SHARD_SCRIPT = """
 import json, numpy as np, tensorflow as tf
 from lesionkit.models.runtime import distribution_strategy
 strategy = distribution_strategy("multi_worker_mirrored")  # first: before any op
-from lesionkit.data.pipeline import make_pipeline
+from lesionkit.data.loading.pipeline import make_pipeline
 images = np.repeat(np.arange(16, dtype=np.uint8), 32 * 32 * 3).reshape(16, 32, 32, 3)  # image i is all i
 ds = make_pipeline(images, np.arange(16) % 2, batch_size=4, training=True, seed=0)
 seen = []

@@ -123,7 +123,7 @@ def test_import_lesionkit_is_cheap_and_survives_broken_plugins(tmp_path: Path) -
 def test_tasks_and_old_schedulers_group_come_from_entry_points(site: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     (site / "task_plugin.py").write_text(
         "from lesionkit.task import Task\n"
-        "from lesionkit.data.diagnoses import MELANOMA, NEVUS\n"
+        "from lesionkit.diagnoses import MELANOMA, NEVUS\n"
         "MEL_VS_NEVUS = Task('mel_vs_nevus', ('nevus', 'melanoma'), {NEVUS: 0, MELANOMA: 1})\n"
         "def halve(learning_rate, steps_per_epoch, epochs):\n"
         "    return learning_rate / 2\n"

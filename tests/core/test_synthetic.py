@@ -7,8 +7,8 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
-from lesionkit.data.split import MELANOMA, SEBORRHEIC_KERATOSIS
-from lesionkit.data.synthetic import SyntheticLesions
+from lesionkit.data.sources.synthetic import SyntheticLesions
+from lesionkit.data.splitting.split import MELANOMA, SEBORRHEIC_KERATOSIS
 
 
 def test_same_seed_same_images_and_labels() -> None:

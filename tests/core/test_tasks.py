@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 import lesionkit
+from lesionkit import diagnoses as dx
 from lesionkit.config import ConfigError, ExperimentConfig
-from lesionkit.data import diagnoses as dx
-from lesionkit.data.split import Split, binary_labels
+from lesionkit.data.splitting.split import Split, binary_labels
 from lesionkit.errors import DataError
 from lesionkit.registry import UnknownComponentError
 from lesionkit.task import Task, TaskError, get_task
@@ -155,7 +155,7 @@ def test_a_bad_spelled_task_says_which_part(spelled: str, message: str) -> None:
 
 
 def test_task_from_dataset_is_a_config_value_that_only_a_dataset_resolves() -> None:
-    from lesionkit.data.split import dataset_task
+    from lesionkit.data.splitting.split import dataset_task
 
     assert ExperimentConfig(task="from_dataset").task == "from_dataset"
     with pytest.raises(TaskError, match="takes its classes from the dataset"):

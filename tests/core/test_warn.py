@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lesionkit.data.labels import read_metadata
+from lesionkit.data.labels.ground_truth import read_metadata
 from lesionkit.errors import DataWarning
 from lesionkit.evaluation.stats.metrics import MetricUndefinedWarning, binary_metrics
 
@@ -32,9 +32,9 @@ def test_a_data_warning_points_at_the_caller(tmp_path: Path) -> None:
 
 def test_a_warning_raised_through_the_registry_points_at_the_caller() -> None:
     # datasets.create -> the joint factory -> JointDataset.__init__: a fixed stacklevel=2 named
-    # the factory's line in lesionkit/data/builtins.py.
+    # the factory's line in lesionkit/data/sources/builtins.py.
     import lesionkit
-    from lesionkit.data.diagnoses import DIAGNOSES
+    from lesionkit.diagnoses import DIAGNOSES
 
     primary = {"name": "synthetic", "params": {"sizes": {"train": 4, "validation": 2, "test": 2}}}
     extra = {"name": "synthetic", "params": {"seed": 1, "sizes": {"train": 4, "validation": 2, "test": 2}}}
@@ -65,7 +65,7 @@ def test_standard_library_frames_between_are_passed_over() -> None:
     # Trainer.dataset is a functools.cached_property: the first frame outside lesionkit is
     # functools.py's, which is not where the user's code is.
     from lesionkit import Trainer
-    from lesionkit.data.diagnoses import DIAGNOSES
+    from lesionkit.diagnoses import DIAGNOSES
 
     primary = {"name": "synthetic", "params": {"sizes": {"train": 4, "validation": 2, "test": 2}}}
     extra = {"name": "synthetic", "params": {"seed": 1, "sizes": {"train": 4, "validation": 2, "test": 2}}}

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 from release_layouts import make_ham_layout, make_isic2018_layout, make_isic2019_layout
 
-from lesionkit.data.isic2017 import SPLIT_FILES
+from lesionkit.data.sources.isic2017 import SPLIT_FILES
 
 GT_HEADER = "image_id,melanoma,seborrheic_keratosis"
 ROW = {0: "0.0,0.0", 1: "1.0,0.0", 2: "0.0,1.0"}

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from lesionkit.data.audit import (
+from lesionkit.data.checks.audit import (
     LeakageError,
     _close_pairs,
     audit_splits,
@@ -18,7 +18,7 @@ from lesionkit.data.audit import (
     hamming,
     phash,
 )
-from lesionkit.data.synthetic import draw_lesion
+from lesionkit.data.sources.synthetic import draw_lesion
 from lesionkit.errors import DataError, LesionkitError
 
 SIZE = 96

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lesionkit.data.balancing import (
+from lesionkit.data.splitting.balancing import (
     balance_table,
     balanced_counts,
     class_weights,
@@ -15,7 +15,7 @@ from lesionkit.data.balancing import (
     paper_counts,
     paper_repeats,
 )
-from lesionkit.data.split import MELANOMA, NEVUS, SEBORRHEIC_KERATOSIS
+from lesionkit.data.splitting.split import MELANOMA, NEVUS, SEBORRHEIC_KERATOSIS
 
 
 def _official_training_diagnoses() -> np.ndarray:

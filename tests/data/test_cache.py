@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import lesionkit.data.cache as cache
-from lesionkit.data.cache import build_cache, cache_entry, cached_images, load_cache
+import lesionkit.data.loading.cache as cache
+from lesionkit.data.loading.cache import build_cache, cache_entry, cached_images, load_cache
 from lesionkit.errors import DataError
 
 

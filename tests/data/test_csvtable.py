@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from lesionkit.data.csvtable import read_csv
-from lesionkit.data.labels import read_metadata
+from lesionkit.data.labels.csvtable import read_csv
+from lesionkit.data.labels.ground_truth import read_metadata
 from lesionkit.errors import DataError, DataNotFoundError, DataWarning
 
 

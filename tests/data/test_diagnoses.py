@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lesionkit.data import diagnoses as dx
-from lesionkit.data.split import CLASS_NAMES, MELANOMA, NEVUS, SEBORRHEIC_KERATOSIS
+from lesionkit import diagnoses as dx
+from lesionkit.data.splitting.split import CLASS_NAMES, MELANOMA, NEVUS, SEBORRHEIC_KERATOSIS
 
 
 def test_isic2017_codes_keep_their_values():

@@ -16,8 +16,8 @@ import pytest
 from PIL import Image
 
 from lesionkit.cli import main
-from lesionkit.data.download import ChecksumError, UnsafeArchiveError, download_isic2017, extract
-from lesionkit.data.isic2017 import ISIC2017
+from lesionkit.data.fetch.download import ChecksumError, UnsafeArchiveError, download_isic2017, extract
+from lesionkit.data.sources.isic2017 import ISIC2017
 from lesionkit.errors import DataError
 
 GT_HEADER = "image_id,melanoma,seborrheic_keratosis"
@@ -155,7 +155,7 @@ def test_checksum_mismatch_keeps_nothing(server: Server, tmp_path: Path) -> None
 def test_env_var_base_url_and_cli(
     server: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import lesionkit.data.download as dl
+    import lesionkit.data.fetch.download as dl
 
     monkeypatch.setenv("LESIONKIT_ISIC_URL", server.url)
     monkeypatch.setattr(dl, "ISIC2017_FILES", server.checksums())

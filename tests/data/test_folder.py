@@ -103,7 +103,7 @@ def test_class_folder_problems_are_all_listed(tmp_path: Path, jpeg_writer) -> No
 
 
 def test_any_taxonomy_in_the_diagnosis_column(folder: Path) -> None:
-    from lesionkit.data.diagnoses import BASAL_CELL_CARCINOMA, NEVUS, class_code
+    from lesionkit.diagnoses import BASAL_CELL_CARCINOMA, NEVUS, class_code
 
     names = ["Naevus", "BCC", "other benign", "basal cell carcinoma"]
     rows = ["image_id,diagnosis"] + [f"lesion_{i:03d},{names[i % 4]}" for i in range(12)]

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from lesionkit.config import ExperimentConfig
-from lesionkit.data.folds import FoldedDataset, FoldError, fold_dataset_spec, stratified_folds
-from lesionkit.data.synthetic import SyntheticLesions
+from lesionkit.data.sources.synthetic import SyntheticLesions
+from lesionkit.data.splitting.folds import FoldedDataset, FoldError, fold_dataset_spec, stratified_folds
 
 
 def test_folds_partition_the_images_with_each_class_in_proportion() -> None:
@@ -62,8 +62,8 @@ def test_folds_dataset_from_a_config() -> None:
 
 
 def test_pooled_and_folded_splits_keep_their_metadata() -> None:
-    from lesionkit.data.folds import pool_splits, subset
-    from lesionkit.data.split import Split
+    from lesionkit.data.splitting.folds import pool_splits, subset
+    from lesionkit.data.splitting.split import Split
 
     a = Split("a", ("x", "y"), np.array([0, 1]), load_images=lambda s: None, metadata={"sex": ("male", "female")})
     b = Split("b", ("z",), np.array([2]), load_images=lambda s: None, metadata={"age": (70,)})

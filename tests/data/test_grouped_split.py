@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lesionkit.data.grouped_split import (
+from lesionkit.data.splitting.grouped_split import (
     SplitFractionsError,
     check_fractions,
     grouped_split,

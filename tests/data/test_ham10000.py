@@ -9,10 +9,10 @@ import pytest
 from release_layouts import HAM_ROWS, ham_image_id, make_ham_layout
 
 import lesionkit
-from lesionkit.data import diagnoses as dx
-from lesionkit.data.grouped_split import SplitFractionsError, shared_groups
-from lesionkit.data.ham10000 import HAM10000
-from lesionkit.data.images import load_image
+from lesionkit import diagnoses as dx
+from lesionkit.data.loading.images import load_image
+from lesionkit.data.sources.ham10000 import HAM10000
+from lesionkit.data.splitting.grouped_split import SplitFractionsError, shared_groups
 from lesionkit.errors import DataNotFoundError, DataProblems, DataWarning
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from lesionkit.data.images import ImageDecodeError, inspect_image, load_image
+from lesionkit.data.loading.images import ImageDecodeError, inspect_image, load_image
 
 
 def _noise(h: int, w: int, seed: int = 0) -> np.ndarray:

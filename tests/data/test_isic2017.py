@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import lesionkit
-from lesionkit.data.isic2017 import ISIC2017, DataWarning
+from lesionkit.data.sources.isic2017 import ISIC2017, DataWarning
 from lesionkit.errors import DataError, DataNotFoundError
 
 

@@ -8,9 +8,9 @@ import pytest
 from release_layouts import make_isic2018_layout
 
 import lesionkit
-from lesionkit.data import diagnoses as dx
-from lesionkit.data.grouped_split import shared_groups
-from lesionkit.data.isic2018 import ISIC2018, ISIC2018FractionsError
+from lesionkit import diagnoses as dx
+from lesionkit.data.sources.isic2018 import ISIC2018, ISIC2018FractionsError
+from lesionkit.data.splitting.grouped_split import shared_groups
 from lesionkit.errors import DataNotFoundError, DataProblems, DataWarning
 
 

@@ -8,9 +8,9 @@ import pytest
 from release_layouts import make_isic2019_layout
 
 import lesionkit
-from lesionkit.data import diagnoses as dx
-from lesionkit.data.grouped_split import shared_groups
-from lesionkit.data.isic2019 import ISIC2019
+from lesionkit import diagnoses as dx
+from lesionkit.data.sources.isic2019 import ISIC2019
+from lesionkit.data.splitting.grouped_split import shared_groups
 from lesionkit.errors import DataNotFoundError, DataWarning
 
 

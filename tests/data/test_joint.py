@@ -11,11 +11,11 @@ from release_layouts import make_ham_layout
 
 import lesionkit
 from lesionkit.config import ComponentSpec, ExperimentConfig
-from lesionkit.data.diagnoses import BENIGN_KERATOSIS, MELANOMA, NEVUS, SEBORRHEIC_KERATOSIS
-from lesionkit.data.joint import JointDataset, JointDatasetError
-from lesionkit.data.records import DataWarning
-from lesionkit.data.split import Split
-from lesionkit.data.synthetic import SyntheticLesions
+from lesionkit.data.labels.records import DataWarning
+from lesionkit.data.sources.joint import JointDataset, JointDatasetError
+from lesionkit.data.sources.synthetic import SyntheticLesions
+from lesionkit.data.splitting.split import Split
+from lesionkit.diagnoses import BENIGN_KERATOSIS, MELANOMA, NEVUS, SEBORRHEIC_KERATOSIS
 
 
 class _Coded:

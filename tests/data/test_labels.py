@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from lesionkit.data.labels import read_ground_truth, read_metadata
+from lesionkit.data.labels.ground_truth import read_ground_truth, read_metadata
 from lesionkit.errors import DataError
 
 HEADER = "image_id,melanoma,seborrheic_keratosis"

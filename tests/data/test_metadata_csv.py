@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lesionkit.data.metadata_csv import read_metadata_csv
+from lesionkit.data.labels.metadata_csv import read_metadata_csv
 from lesionkit.errors import DataError, DataWarning
 from lesionkit.evaluation.posthoc.metadata_prior import MetadataPrior
 

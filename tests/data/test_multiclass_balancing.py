@@ -8,8 +8,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lesionkit.config import ExperimentConfig
-from lesionkit.data.balancing import MAX_REPEATS, BalancingError, class_weights, oversample_repeats, repeats_for
-from lesionkit.data.diagnoses import BASAL_CELL_CARCINOMA, DERMATOFIBROMA, MELANOMA, NEVUS
+from lesionkit.data.splitting.balancing import (
+    MAX_REPEATS,
+    BalancingError,
+    class_weights,
+    oversample_repeats,
+    repeats_for,
+)
+from lesionkit.diagnoses import BASAL_CELL_CARCINOMA, DERMATOFIBROMA, MELANOMA, NEVUS
 
 
 @settings(max_examples=40, deadline=None)

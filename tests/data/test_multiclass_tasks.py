@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import lesionkit
-from lesionkit.data import diagnoses as dx
+from lesionkit import diagnoses as dx
 from lesionkit.errors import DataError
 from lesionkit.task import get_task
 

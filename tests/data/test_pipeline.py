@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from lesionkit.augment.base import Augmenter
-from lesionkit.data.balancing import paper_repeats
-from lesionkit.data.pipeline import encode_labels, make_pipeline
+from lesionkit.data.loading.pipeline import encode_labels, make_pipeline
+from lesionkit.data.splitting.balancing import paper_repeats
 
 tf = pytest.importorskip("tensorflow")
 

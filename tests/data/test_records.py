@@ -8,11 +8,11 @@ import numpy as np
 import pytest
 from release_layouts import make_ham_layout, make_isic2018_layout, make_isic2019_layout
 
-from lesionkit.data.ham10000 import HAM10000
-from lesionkit.data.isic2018 import ISIC2018, read_isic2018
-from lesionkit.data.isic2019 import ISIC2019, read_isic2019
-from lesionkit.data.records import ImageRecords, RecordsDataset, parse_age
-from lesionkit.data.source import validate_dataset
+from lesionkit.data.labels.records import ImageRecords, RecordsDataset, parse_age
+from lesionkit.data.sources.base import validate_dataset
+from lesionkit.data.sources.ham10000 import HAM10000
+from lesionkit.data.sources.isic2018 import ISIC2018, read_isic2018
+from lesionkit.data.sources.isic2019 import ISIC2019, read_isic2019
 from lesionkit.errors import DataError, DataWarning
 
 

@@ -14,11 +14,11 @@ import pytest
 from test_download import Server, _jpeg
 
 from lesionkit.cli import main
-from lesionkit.data.download import ChecksumError
-from lesionkit.data.ham10000 import HAM10000
-from lesionkit.data.isic2018 import ISIC2018
-from lesionkit.data.isic2019 import ISIC2019
-from lesionkit.data.releases import RELEASES, dataverse_files, download_release, sha256sum
+from lesionkit.data.fetch.download import ChecksumError
+from lesionkit.data.fetch.releases import RELEASES, dataverse_files, download_release, sha256sum
+from lesionkit.data.sources.ham10000 import HAM10000
+from lesionkit.data.sources.isic2018 import ISIC2018
+from lesionkit.data.sources.isic2019 import ISIC2019
 from lesionkit.errors import DataError
 
 

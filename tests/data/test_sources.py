@@ -10,7 +10,7 @@ from conftest import make_isic_layout, write_jpeg
 from release_layouts import make_ham_layout, make_isic2018_layout, make_isic2019_layout
 
 import lesionkit
-from lesionkit.data.source import DatasetSource, ValidateOptions, detect_dataset, get_source, sources
+from lesionkit.data.sources.base import DatasetSource, ValidateOptions, detect_dataset, get_source, sources
 
 
 def make_class_folders(root: Path) -> Path:

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from lesionkit.cli import main
-from lesionkit.data.isic2017 import validate_isic2017
+from lesionkit.data.sources.isic2017 import validate_isic2017
 
 
 def test_clean_folder_is_ok(isic_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -118,7 +118,7 @@ def test_class_folders_are_recognised(tmp_path: Path, jpeg_writer, capsys: pytes
 
 
 def test_folder_problems_are_all_listed_with_their_file(tmp_path: Path, jpeg_writer) -> None:  # type: ignore[no-untyped-def]
-    from lesionkit.data.folder import validate_folder
+    from lesionkit.data.sources.folder import validate_folder
 
     root = tmp_path / "many"
     jpeg_writer(root / "img0.jpg", 0)

@@ -8,7 +8,7 @@ import numpy as np
 from PIL import Image
 
 from lesionkit.cli import main
-from lesionkit.data.synthetic import draw_lesion
+from lesionkit.data.sources.synthetic import draw_lesion
 
 
 def _folder(root: Path, *, leak: bool) -> Path:

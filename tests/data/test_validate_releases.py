@@ -8,8 +8,8 @@ import pytest
 from release_layouts import HAM_ROWS, make_ham_layout, make_isic2018_layout
 
 from lesionkit.cli import main
-from lesionkit.data.isic2017 import validate_isic2017
-from lesionkit.data.source import UnknownLayoutError, detect_dataset, validate_dataset
+from lesionkit.data.sources.base import UnknownLayoutError, detect_dataset, validate_dataset
+from lesionkit.data.sources.isic2017 import validate_isic2017
 
 # What `lesionkit validate` printed for the default ISIC 2017 test layout before HAM10000 and
 # ISIC 2018/2019 were added: the ISIC 2017 output must not change.

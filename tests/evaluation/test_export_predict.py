@@ -60,7 +60,7 @@ def run(tmp_path_factory: pytest.TempPathFactory, images: Path) -> tuple[Path, f
     trainer = Trainer({**RUN, "run_dir": str(run_dir)})
     trainer.fit(verbose=0)
     trainer.evaluate("test")
-    from lesionkit.data.images import load_image
+    from lesionkit.data.loading.images import load_image
 
     batch = np.stack([load_image(images / f"img{i}.png", 32) for i in range(3)])
     calibrated = apply_temperature(trainer.predict(batch, tta=2), TEMPERATURE)
@@ -129,7 +129,7 @@ def test_predict_from_the_model_file_alone(
     assert list(rows[0]) == ["image_id", "other", "melanoma", "decision"]
     assert [r["image_id"] for r in rows] == ["img0", "img1", "img2"]
     # The same as the run predicts (TTA views averaged, then calibrated), thresholded as the run says.
-    from lesionkit.data.images import load_image
+    from lesionkit.data.loading.images import load_image
 
     batch = np.stack([load_image(images / f"img{i}.png", 32) for i in range(3)])
     restored = Trainer.from_run(run[0])  # reads the run's temperature and applies it after the TTA average

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from lesionkit.data.synthetic import _rng, draw_lesion_with_mask
+from lesionkit.data.sources.synthetic import _rng, draw_lesion_with_mask
 from lesionkit.evaluation.prediction.gradcam import GradCAMError, gradcam, target_layer
 
 SIZE = 32

@@ -27,4 +27,4 @@ def test_docstring_examples() -> None:
     assert not failures, "\n".join(failures)
     # A walk that silently found nothing would pass; lesionkit has examples in dozens of places.
     assert runner.summarize(verbose=False).attempted >= 120
-    assert {"lesionkit.registry", "lesionkit.data.csvtable", "lesionkit.augment.pipelines"} <= set(MODULES)
+    assert {"lesionkit.registry", "lesionkit.data.labels.csvtable", "lesionkit.augment.pipelines"} <= set(MODULES)

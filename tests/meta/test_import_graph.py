@@ -35,9 +35,9 @@ ALLOWED: dict[str, set[str]] = {
 #: modes, freeze policies, precisions, diagnosis codes): core may import these, and they import
 #: only core and each other, so the core never pulls in TensorFlow, training or evaluation.
 CORE_VOCABULARY = {
-    "lesionkit.data.diagnoses",
-    "lesionkit.data.balancing",
-    "lesionkit.data.split",
+    "lesionkit.diagnoses",
+    "lesionkit.data.splitting.balancing",
+    "lesionkit.data.splitting.split",
     "lesionkit.models.backbone",
     "lesionkit.models.freeze",
     "lesionkit.models.runtime",

@@ -17,7 +17,7 @@ is not reported):
 - **shared lesions**: the same non-empty lesion id (HAM10000's ``lesion_id``) in two splits.
 
 Why these thresholds: measured on 150 synthetic lesion images (128 px, drawn by
-:mod:`lesionkit.data.synthetic`, which look far more alike than real dermoscopy
+:mod:`lesionkit.data.sources.synthetic`, which look far more alike than real dermoscopy
 images: centred round lesions on skin) and five edits of each (JPEG quality 75,
 resize to 96 px, +12 brightness, ×1.08 brightness, and all of them with JPEG quality
 70 at 100 px): pHash ≤ 4 kept 749 of the 750 edited copies but also paired 7 of the
@@ -54,7 +54,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from lesionkit.data.images import ImageDecodeError, load_image
+from lesionkit.data.loading.images import ImageDecodeError, load_image
 from lesionkit.errors import DataError, DataProblems
 
 __all__ = [
@@ -305,7 +305,7 @@ def audit_splits(
         strict: raise :class:`LeakageError` (a :class:`~lesionkit.errors.LesionkitError`)
             on any finding or unreadable image instead of returning them.
 
-    Every image is decoded once (:func:`lesionkit.data.images.load_image`); an
+    Every image is decoded once (:func:`lesionkit.data.loading.images.load_image`); an
     unreadable one is skipped, counted and listed. Pairs are compared across splits
     only, each pair of splits in the order given.
     """
@@ -354,7 +354,7 @@ def split_entries(dataset: Any, names: Sequence[str] | None = None) -> dict[str,
     ISIC 2019), else None. Splits without files (synthetic data) are left out.
 
     Example:
-        >>> from lesionkit.data.synthetic import SyntheticLesions
+        >>> from lesionkit.data.sources.synthetic import SyntheticLesions
         >>> split_entries(SyntheticLesions(sizes={"train": 2, "validation": 2, "test": 2}))
         {}
     """

@@ -1,7 +1,7 @@
 """Checking a dataset folder before a week of experiments: the report, image decoding, records layouts.
 
-Each dataset source checks its own layout (:meth:`lesionkit.data.source.DatasetSource.validate`;
-:func:`lesionkit.data.source.validate_dataset` picks the source): every problem names its file
+Each dataset source checks its own layout (:meth:`lesionkit.data.sources.base.DatasetSource.validate`;
+:func:`lesionkit.data.sources.base.validate_dataset` picks the source): every problem names its file
 or CSV line, oddities that are handled become notes (e.g. PNG data under a ``.jpg`` name), and
 per-split, per-class counts are kept, in a :class:`ValidationReport`. This module holds what
 they share: the report, :func:`check_images` (every image decodes), and
@@ -10,7 +10,7 @@ own reader: the diagnoses that occur per split (the split the dataset would use,
 seed), lesions shared by two splits, rows without images, images without rows and stray files.
 
 Example:
-    >>> from lesionkit.data.source import validate_dataset
+    >>> from lesionkit.data.sources.base import validate_dataset
     >>> report = validate_dataset("~/data/isic2017")       # doctest: +SKIP
     >>> print(report.summary())                             # doctest: +SKIP
 """
@@ -24,18 +24,18 @@ from pathlib import Path
 
 import attrs
 
-from lesionkit.data.diagnoses import DIAGNOSES, diagnosis_counts
-from lesionkit.data.grouped_split import shared_groups
-from lesionkit.data.images import ImageDecodeError, inspect_image
-from lesionkit.data.progress import progress_bar
-from lesionkit.data.records import LayoutReading, examples
-from lesionkit.data.split import CLASS_NAMES
+from lesionkit.data.labels.records import LayoutReading, examples
+from lesionkit.data.loading.images import ImageDecodeError, inspect_image
+from lesionkit.data.loading.progress import progress_bar
+from lesionkit.data.splitting.grouped_split import shared_groups
+from lesionkit.data.splitting.split import CLASS_NAMES
+from lesionkit.diagnoses import DIAGNOSES, diagnosis_counts
 from lesionkit.errors import DataError, DataNotFoundError
 
 
 @attrs.define
 class ValidationReport:
-    """What a dataset source's check found (:meth:`lesionkit.data.source.DatasetSource.validate`).
+    """What a dataset source's check found (:meth:`lesionkit.data.sources.base.DatasetSource.validate`).
 
     Attributes:
         root: the folder checked.

@@ -17,7 +17,7 @@ three ground-truth CSVs) from ``base_url`` (default the ISIC S3 bucket;
 - a second run over a complete directory does nothing.
 
 Example:
-    >>> from lesionkit.data.download import download_isic2017
+    >>> from lesionkit.data.fetch.download import download_isic2017
     >>> download_isic2017("~/data/isic2017")        # doctest: +SKIP
 """
 
@@ -36,7 +36,7 @@ import zipfile
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
-from lesionkit.data.progress import progress_bar
+from lesionkit.data.loading.progress import progress_bar
 from lesionkit.errors import DataError
 from lesionkit.io import atomic_write_text
 
@@ -82,7 +82,7 @@ def fetch(url: str, dest: str | Path, md5: str | None, *, progress: bool = True,
     """Download ``url`` to ``dest`` via ``dest.part`` (resumed if present), verifying ``md5``.
 
     ``md5=None`` where the publisher gives no checksum: nothing is verified (see
-    :mod:`lesionkit.data.releases`, which records the SHA-256 of what it got instead).
+    :mod:`lesionkit.data.fetch.releases`, which records the SHA-256 of what it got instead).
 
     Raises:
         ChecksumError: the finished transfer has another MD5 (the partial file is removed).

@@ -21,7 +21,7 @@ format), so a later download, or someone else's, can be compared with it.
 
 Transfers resume, zips are checked before extraction and extracted atomically, and a
 second run over a complete folder does nothing, as for ISIC 2017
-(:mod:`lesionkit.data.download`).
+(:mod:`lesionkit.data.fetch.download`).
 
 Example:
     >>> print(RELEASES["isic2019"].describe())  # doctest: +NORMALIZE_WHITESPACE
@@ -41,7 +41,7 @@ from pathlib import Path
 
 import attrs
 
-from lesionkit.data.download import extract, fetch, is_complete, marker_path, md5sum, sha256sum, sidecar_path
+from lesionkit.data.fetch.download import extract, fetch, is_complete, marker_path, md5sum, sha256sum, sidecar_path
 from lesionkit.errors import DataError
 from lesionkit.io import atomic_write_text
 

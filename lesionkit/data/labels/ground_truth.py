@@ -1,7 +1,7 @@
 """Reading label CSVs (ISIC 2017 Part 3 ground truth and similar) strictly but kindly.
 
 The file-level rules (BOM, CRLF, blank lines, missing/duplicate/empty ids, field
-counts) are :mod:`lesionkit.data.csvtable`'s. On top of them: extra columns are
+counts) are :mod:`lesionkit.data.labels.csvtable`'s. On top of them: extra columns are
 ignored (and listed), values may be written ``0``/``1``/``0.0``/``1.0``; refused,
 each with its line and value: values other than 0/1, rows that are both
 melanoma and seborrheic keratosis.
@@ -21,9 +21,9 @@ from pathlib import Path
 import attrs
 import numpy as np
 
-from lesionkit.data.csvtable import format_problems, parse_binary, read_csv
-from lesionkit.data.metadata_csv import read_metadata_csv
-from lesionkit.data.split import CLASS_NAMES, MELANOMA, NEVUS, SEBORRHEIC_KERATOSIS
+from lesionkit.data.labels.csvtable import format_problems, parse_binary, read_csv
+from lesionkit.data.labels.metadata_csv import read_metadata_csv
+from lesionkit.data.splitting.split import CLASS_NAMES, MELANOMA, NEVUS, SEBORRHEIC_KERATOSIS
 from lesionkit.errors import DataError, DataWarning
 from lesionkit.warn import warn
 
@@ -89,7 +89,7 @@ def read_ground_truth(path: str | Path, *, strict: bool = True) -> LabelTable:
 def read_metadata(path: str | Path, ids: tuple[str, ...]) -> dict[str, tuple[object, ...]]:
     """Per-image columns of an ISIC metadata CSV (``image_id,age_approximate,sex``) in ``ids`` order.
 
-    The cells are read as :func:`lesionkit.data.metadata_csv.read_metadata_csv` reads them
+    The cells are read as :func:`lesionkit.data.labels.metadata_csv.read_metadata_csv` reads them
     (ages become floats, empty or "unknown" cells ``None``); ids absent from the file get
     ``None``. Unlike that function, a dataset's metadata never stops training: a missing file
     gives ``{}``, an unreadable one (empty, no id column) ``{}`` with a

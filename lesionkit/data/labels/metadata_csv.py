@@ -27,7 +27,7 @@ from pathlib import Path
 
 import attrs
 
-from lesionkit.data.csvtable import read_csv
+from lesionkit.data.labels.csvtable import read_csv
 from lesionkit.errors import DataError, DataWarning, format_problems
 from lesionkit.warn import warn
 

@@ -1,9 +1,9 @@
 """One-hot ground-truth CSVs (ISIC 2018 Task 3, ISIC 2019): one column per diagnosis, exactly one 1 a row.
 
-The file-level rules are :mod:`lesionkit.data.csvtable`'s. Each value must be
+The file-level rules are :mod:`lesionkit.data.labels.csvtable`'s. Each value must be
 ``0``/``1`` (``0.0``/``1.0`` as published) and each row must have exactly one
 1; every other row is reported with its line and skipped, so that all bad rows
-are listed at once. Column names are read by :func:`~lesionkit.data.diagnoses.diagnosis_code`.
+are listed at once. Column names are read by :func:`~lesionkit.diagnoses.diagnosis_code`.
 
 Example:
     >>> import tempfile, pathlib
@@ -20,9 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from lesionkit.data.csvtable import parse_binary, read_csv
-from lesionkit.data.diagnoses import diagnosis_code
-from lesionkit.data.labels import LabelTable
+from lesionkit.data.labels.csvtable import parse_binary, read_csv
+from lesionkit.data.labels.ground_truth import LabelTable
+from lesionkit.diagnoses import diagnosis_code
 
 
 def read_one_hot(path: str | Path, columns: tuple[str, ...], *, id_column: str = "image") -> LabelTable:

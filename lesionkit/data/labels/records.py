@@ -1,12 +1,12 @@
 """Datasets read as one table of labelled images, then cut into splits (HAM10000, ISIC 2018, ISIC 2019).
 
-A layout reader (:mod:`lesionkit.data.ham10000`, ``isic2018``, ``isic2019``)
+A layout reader (:mod:`lesionkit.data.sources.ham10000`, ``isic2018``, ``isic2019``)
 turns the published files into a :class:`LayoutReading`: the usable
 :class:`ImageRecords` (rows with a valid label and an image file), what is wrong
 (``problems``: bad labels, malformed rows), what is odd but handled
 (``warnings``: rows without images, images without rows, stray files) and the
 split of each record. :class:`RecordsDataset` serves it through the
-:class:`~lesionkit.data.split.Dataset` contract; ``lesionkit validate`` reports
+:class:`~lesionkit.data.splitting.split.Dataset` contract; ``lesionkit validate`` reports
 the same reading, so the dataset and the check never disagree.
 
 The split assignment is data a run can record: :meth:`RecordsDataset.split_assignment`
@@ -44,9 +44,9 @@ from typing import Any
 import attrs
 import numpy as np
 
-from lesionkit.data.cache import build_cache, load_cache
-from lesionkit.data.grouped_split import Fractions, grouped_split
-from lesionkit.data.split import Split
+from lesionkit.data.loading.cache import build_cache, load_cache
+from lesionkit.data.splitting.grouped_split import Fractions, grouped_split
+from lesionkit.data.splitting.split import Split
 from lesionkit.errors import DataError, DataNotFoundError, DataProblems, DataWarning
 from lesionkit.warn import warn
 
@@ -60,7 +60,7 @@ EXAMPLES = 5
 
 @attrs.frozen(eq=False)
 class ImageRecords:
-    """Labelled images: ids, files, diagnosis codes (:mod:`lesionkit.data.diagnoses`), lesion ids, metadata.
+    """Labelled images: ids, files, diagnosis codes (:mod:`lesionkit.diagnoses`), lesion ids, metadata.
 
     Attributes:
         confirmation: how each label was confirmed, where the dataset says (never a model input).
@@ -278,7 +278,7 @@ def stray_files(root: Path, expected: Iterable[str]) -> list[str]:
 
 
 class RecordsDataset:
-    """A :class:`~lesionkit.data.split.Dataset` over :class:`ImageRecords` and a split name per record.
+    """A :class:`~lesionkit.data.splitting.split.Dataset` over :class:`ImageRecords` and a split name per record.
 
     Args:
         name: the dataset's registry name (also the cache entry's prefix).

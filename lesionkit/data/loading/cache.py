@@ -39,9 +39,9 @@ from pathlib import Path
 
 import numpy as np
 
-from lesionkit.data.csvtable import format_problems
-from lesionkit.data.images import DECODER_VERSION, ImageDecodeError, load_image
-from lesionkit.data.progress import progress_bar
+from lesionkit.data.labels.csvtable import format_problems
+from lesionkit.data.loading.images import DECODER_VERSION, ImageDecodeError, load_image
+from lesionkit.data.loading.progress import progress_bar
 from lesionkit.errors import DataError
 from lesionkit.io import atomic_write_text
 

@@ -7,7 +7,7 @@ folder holds its layout (:meth:`~DatasetSource.recognises`), a check of every fi
 (:meth:`~DatasetSource.validate`), and its published release
 (:meth:`~DatasetSource.describe_release`, :meth:`~DatasetSource.download`). Each dataset's
 module holds its source beside its reader, so adding a dataset is one new file (and a line
-in :mod:`lesionkit.data.builtins` that imports it).
+in :mod:`lesionkit.data.sources.builtins` that imports it).
 
 :func:`detect_dataset` asks the sources by name, the published releases before the
 ``folder`` dataset (:attr:`~DatasetSource.catch_all`), so a stray ``labels.csv`` never turns an ISIC root into a folder
@@ -32,8 +32,8 @@ from lesionkit import registries
 from lesionkit.errors import DataNotFoundError
 
 if TYPE_CHECKING:
-    from lesionkit.data.split import Dataset
-    from lesionkit.data.validate import ValidationReport
+    from lesionkit.data.checks.validate import ValidationReport
+    from lesionkit.data.splitting.split import Dataset
 
 
 @attrs.frozen

@@ -6,13 +6,13 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from lesionkit.data import folder, ham10000, isic2017, isic2018, isic2019
-from lesionkit.data.folds import POOLED_SPLITS, FoldedDataset
-from lesionkit.data.joint import JointDataset
-from lesionkit.data.synthetic import DEFAULT_FRACTIONS, SyntheticLesions
+from lesionkit.data.sources import folder, ham10000, isic2017, isic2018, isic2019
+from lesionkit.data.sources.joint import JointDataset
+from lesionkit.data.sources.synthetic import DEFAULT_FRACTIONS, SyntheticLesions
+from lesionkit.data.splitting.folds import POOLED_SPLITS, FoldedDataset
 from lesionkit.registries import datasets
 
-# The datasets read from disk are sources (lesionkit.data.source): each registers the object that
+# The datasets read from disk are sources (lesionkit.data.sources.base): each registers the object that
 # builds, recognises, validates and downloads it, from the one module that defines it.
 for _source in (isic2017.SOURCE, ham10000.SOURCE, isic2018.SOURCE, isic2019.SOURCE, folder.SOURCE):
     datasets.register(_source.name, _source)
@@ -41,7 +41,7 @@ def folds(
     """Cross-validation: fold ``fold`` of ``k`` (stratified, seeded) of ``dataset``'s training + validation as validation.
 
     ``dataset`` is a dataset name or ``{"name": ..., "params": {...}}``; ``data_dir`` and
-    ``cache_dir`` go to it. Other splits (``test``) pass through. See :mod:`lesionkit.data.folds`.
+    ``cache_dir`` go to it. Other splits (``test``) pass through. See :mod:`lesionkit.data.splitting.folds`.
     """
     from lesionkit.config import ComponentSpec
 
@@ -61,7 +61,7 @@ def joint(
     data_dir: str | os.PathLike[str] | None = None,
     cache_dir: str | os.PathLike[str] | None = None,
 ) -> JointDataset:
-    """``dataset`` with the images of ``extra`` datasets added to its training split (see :mod:`lesionkit.data.joint`).
+    """``dataset`` with the images of ``extra`` datasets added to its training split (see :mod:`lesionkit.data.sources.joint`).
 
     ``dataset`` and each ``extra`` are a name or ``{"name": ..., "params": {...}}``;
     ``data_dir`` goes to ``dataset`` only (give each extra its own ``data_dir`` in its

@@ -8,7 +8,7 @@ Two layouts are recognised; every folder holding images is a class::
 A folder named by a known diagnosis, in any spelling (``naevus``, ``Melanoma``, ``bcc``,
 ``basal cell carcinoma``, ``sk``, ``AK``...; ``0``/``1``/``2`` are ISIC 2017's codes), is that
 diagnosis; any other name (``other_benign``, ``benign``) is a class of its own
-(:func:`~lesionkit.data.diagnoses.class_code`). Without split folders, two or more class
+(:func:`~lesionkit.diagnoses.class_code`). Without split folders, two or more class
 folders make the layout, or one named by a known diagnosis (a lone ``images/`` is not one).
 
 Image ids are file names without their extension and must be unique across the
@@ -34,8 +34,8 @@ from pathlib import Path
 import attrs
 import numpy as np
 
-from lesionkit.data.diagnoses import DIAGNOSES, UnknownDiagnosisError, class_code, diagnosis_code
-from lesionkit.data.images import IMAGE_SUFFIXES
+from lesionkit.data.loading.images import IMAGE_SUFFIXES
+from lesionkit.diagnoses import DIAGNOSES, UnknownDiagnosisError, class_code, diagnosis_code
 from lesionkit.errors import DataError, DataProblems
 
 SPLITS = ("train", "validation", "test")
@@ -49,7 +49,7 @@ def folder_class_code(name: str) -> int:
         UnknownDiagnosisError: a name that cannot be a class (empty, or with ``, = + :``).
 
     Example:
-        >>> from lesionkit.data.diagnoses import diagnosis_name
+        >>> from lesionkit.diagnoses import diagnosis_name
         >>> [diagnosis_name(folder_class_code(n)) for n in ("2", "Naevus", "SCC", "other benign")]
         ['seborrheic_keratosis', 'nevus', 'squamous_cell_carcinoma', 'other_benign']
     """

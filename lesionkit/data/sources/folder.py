@@ -7,7 +7,7 @@ the labels in one of two forms:
 - a ``diagnosis`` column: the class of each image, in your own taxonomy. A known
   diagnosis in any spelling (``naevus``, ``Melanoma``, ``BCC``, ``basal cell carcinoma``,
   ``sk``, ``AK``...; ``0``/``1``/``2`` are ISIC 2017's codes) maps to the shared code of
-  :mod:`lesionkit.data.diagnoses`; any other name (``other_benign``, ``benign``) is a class of
+  :mod:`lesionkit.diagnoses`; any other name (``other_benign``, ``benign``) is a class of
   its own. A name close to a known diagnosis (``melanomma``) is warned about;
 - the ISIC columns ``melanoma`` and ``seborrheic_keratosis`` (0/1, never both).
 
@@ -23,7 +23,7 @@ else in the folder itself; each is decoded once into the cache.
 
 Without a CSV, images sorted into class folders (``my_data/melanoma/*.jpg``, or
 ``my_data/train/melanoma/*.jpg`` with the splits given) are labelled by their
-folder; see :mod:`lesionkit.data.class_folders`.
+folder; see :mod:`lesionkit.data.sources.class_folders`.
 
 Example::
 
@@ -44,10 +44,14 @@ from typing import Any, Literal
 
 import numpy as np
 
-from lesionkit.data.cache import cached_images
-from lesionkit.data.class_folders import SPLITS, folder_class_code, has_class_folders, read_class_folders
-from lesionkit.data.csvtable import parse_binary, read_csv
-from lesionkit.data.diagnoses import (
+from lesionkit.data.checks.validate import ValidationReport, check_images
+from lesionkit.data.labels.csvtable import parse_binary, read_csv
+from lesionkit.data.loading.cache import cached_images
+from lesionkit.data.loading.images import IMAGE_SUFFIXES
+from lesionkit.data.sources.base import ValidateOptions
+from lesionkit.data.sources.class_folders import SPLITS, folder_class_code, has_class_folders, read_class_folders
+from lesionkit.data.splitting.split import Split, ordered_class_names
+from lesionkit.diagnoses import (
     ALIASES,
     DIAGNOSES,
     MELANOMA,
@@ -57,10 +61,6 @@ from lesionkit.data.diagnoses import (
     diagnosis_counts,
     is_own_class,
 )
-from lesionkit.data.images import IMAGE_SUFFIXES
-from lesionkit.data.source import ValidateOptions
-from lesionkit.data.split import Split, ordered_class_names
-from lesionkit.data.validate import ValidationReport, check_images
 from lesionkit.errors import DataError, DataNotFoundError, DataProblems
 from lesionkit.registry import did_you_mean
 from lesionkit.warn import warn

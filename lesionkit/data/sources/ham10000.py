@@ -8,15 +8,15 @@ Layout under the data directory (as published on the Harvard Dataverse, and what
     DIR/HAM10000_images_part_2/ISIC_0029306.jpg ...
 
 ``dx`` is one of akiec, bcc, bkl, df, mel, nv, vasc and becomes a code of
-:mod:`lesionkit.data.diagnoses`. An image may lie in either part folder. A
+:mod:`lesionkit.diagnoses`. An image may lie in either part folder. A
 subset is fine: metadata rows whose image is absent are counted and reported
 in a :class:`~lesionkit.errors.DataWarning`, as are images without a row and
 files in ``DIR`` that are not part of the layout; none of them stops training.
 
 Splits ``train``/``validation``/``test`` are drawn by
-:func:`~lesionkit.data.grouped_split.grouped_split`: whole lesions (``lesion_id``)
+:func:`~lesionkit.data.splitting.grouped_split.grouped_split`: whole lesions (``lesion_id``)
 at a time, stratified by diagnosis, deterministic from ``seed`` (``fractions``
-default 0.7/0.15/0.15). :meth:`~lesionkit.data.records.RecordsDataset.split_assignment`
+default 0.7/0.15/0.15). :meth:`~lesionkit.data.labels.records.RecordsDataset.split_assignment`
 gives ``{image_id: split}`` for a run to record.
 
 Metadata: ``age`` (float or ``None``), ``sex``, ``site`` (``localization``) and
@@ -39,11 +39,9 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from lesionkit.data.csvtable import read_csv
-from lesionkit.data.diagnoses import UnknownDiagnosisError, diagnosis_code
-from lesionkit.data.grouped_split import DEFAULT_FRACTIONS as GROUPED_FRACTIONS
-from lesionkit.data.grouped_split import Fractions, check_fractions
-from lesionkit.data.records import (
+from lesionkit.data.checks.validate import SplitReading
+from lesionkit.data.labels.csvtable import read_csv
+from lesionkit.data.labels.records import (
     LayoutReading,
     RecordsBuilder,
     RecordsDataset,
@@ -56,8 +54,10 @@ from lesionkit.data.records import (
     split_by_lesion,
     stray_files,
 )
-from lesionkit.data.records_source import RecordsSource
-from lesionkit.data.validate import SplitReading
+from lesionkit.data.sources.records_source import RecordsSource
+from lesionkit.data.splitting.grouped_split import DEFAULT_FRACTIONS as GROUPED_FRACTIONS
+from lesionkit.data.splitting.grouped_split import Fractions, check_fractions
+from lesionkit.diagnoses import UnknownDiagnosisError, diagnosis_code
 from lesionkit.errors import DataNotFoundError
 
 #: The per-image fields its records keep.
@@ -79,7 +79,7 @@ def is_layout(root: Path) -> bool:
 
 
 def read_ham10000(root: str | Path) -> LayoutReading:
-    """Read the layout under ``root`` into a :class:`~lesionkit.data.records.LayoutReading` (never raises for bad rows).
+    """Read the layout under ``root`` into a :class:`~lesionkit.data.labels.records.LayoutReading` (never raises for bad rows).
 
     Raises:
         DataNotFoundError: the metadata CSV or both image folders are missing.

@@ -16,7 +16,7 @@ without the test set, loads those; asking for another split says what is missing
 
 The data directory is ``data_dir`` if given, else ``$LESIONKIT_DATA``, else
 ``~/.lesionkit/data/isic2017``. Images are decoded and resized once into the
-cache (see :mod:`lesionkit.data.cache`), which also checks every image decodes.
+cache (see :mod:`lesionkit.data.loading.cache`), which also checks every image decodes.
 
 Example:
     >>> import lesionkit
@@ -34,13 +34,13 @@ from typing import Any
 
 import numpy as np
 
-from lesionkit.data.cache import cached_images
-from lesionkit.data.download import ISIC2017_FILES, download_isic2017, resolve_base_url
-from lesionkit.data.labels import class_counts, read_ground_truth, read_metadata
-from lesionkit.data.records import stray_files
-from lesionkit.data.source import ValidateOptions
-from lesionkit.data.split import CLASS_NAMES, Split
-from lesionkit.data.validate import ValidationReport, check_images
+from lesionkit.data.checks.validate import ValidationReport, check_images
+from lesionkit.data.fetch.download import ISIC2017_FILES, download_isic2017, resolve_base_url
+from lesionkit.data.labels.ground_truth import class_counts, read_ground_truth, read_metadata
+from lesionkit.data.labels.records import stray_files
+from lesionkit.data.loading.cache import cached_images
+from lesionkit.data.sources.base import ValidateOptions
+from lesionkit.data.splitting.split import CLASS_NAMES, Split
 from lesionkit.errors import DataError, DataNotFoundError, DataWarning
 from lesionkit.warn import warn
 
@@ -166,7 +166,7 @@ class ISIC2017:
         paths = tuple(str(folder / f"{i}.jpg") for i in table.ids)
         missing = [f"{p} (CSV line {line})" for p, line in zip(paths, table.lines) if not os.path.isfile(p)]
         if missing:
-            from lesionkit.data.csvtable import format_problems
+            from lesionkit.data.labels.csvtable import format_problems
 
             raise DataError(
                 format_problems(

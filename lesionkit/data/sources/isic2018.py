@@ -12,14 +12,14 @@ Layout under the data directory (what ``lesionkit download isic2018 --to DIR`` l
 A ground-truth CSV may also lie directly in ``DIR``. Splits: ``train`` (the
 official training set), ``validation`` and ``test`` where their images and ground
 truth are present. Without the official validation ground truth, ``validation``
-is carved out of training by :func:`~lesionkit.data.grouped_split.grouped_split`
+is carved out of training by :func:`~lesionkit.data.splitting.grouped_split.grouped_split`
 on the lesion groupings (``fractions`` default train 0.85 / validation 0.15,
 ``seed``), so no lesion is in both; an image without a grouping row is its own
 group. Rows without images, images without rows and stray files are reported as
 warnings (a subset is fine); bad one-hot rows are errors listing every line.
 
 Metadata: ``lesion_id`` (from the groupings). ``diagnosis_confirm_type`` leaks the
-label (see :mod:`lesionkit.data.records`): only ``diagnosis_confirmation(split)``.
+label (see :mod:`lesionkit.data.labels.records`): only ``diagnosis_confirmation(split)``.
 
 Example:
     >>> import lesionkit
@@ -34,10 +34,10 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from lesionkit.data.csvtable import read_csv
-from lesionkit.data.grouped_split import Fractions, check_fractions, grouped_split
-from lesionkit.data.one_hot import read_one_hot
-from lesionkit.data.records import (
+from lesionkit.data.checks.validate import SplitReading
+from lesionkit.data.labels.csvtable import read_csv
+from lesionkit.data.labels.one_hot import read_one_hot
+from lesionkit.data.labels.records import (
     LayoutReading,
     RecordsBuilder,
     RecordsDataset,
@@ -48,8 +48,8 @@ from lesionkit.data.records import (
     resolve_root,
     stray_files,
 )
-from lesionkit.data.records_source import RecordsSource
-from lesionkit.data.validate import SplitReading
+from lesionkit.data.sources.records_source import RecordsSource
+from lesionkit.data.splitting.grouped_split import Fractions, check_fractions, grouped_split
 from lesionkit.errors import DataError, LesionkitError
 
 DEFAULT_DATA_DIR = "~/.lesionkit/data/isic2018"

@@ -6,10 +6,10 @@ Layout under the data directory (what ``lesionkit download isic2019 --to DIR`` l
     DIR/ISIC_2019_Training_GroundTruth.csv   image,MEL,NV,BCC,AK,BKL,DF,VASC,SCC,UNK (one-hot)
     DIR/ISIC_2019_Training_Metadata.csv      image,age_approx,anatom_site_general,lesion_id,sex
 
-``UNK`` (none of the eight) becomes :data:`~lesionkit.data.diagnoses.UNKNOWN`; it
+``UNK`` (none of the eight) becomes :data:`~lesionkit.diagnoses.UNKNOWN`; it
 occurs in the test set only, but a training row marked UNK is read too. Only the
 training ground truth is public, so ``train``/``validation``/``test`` are drawn by
-:func:`~lesionkit.data.grouped_split.grouped_split` by ``lesion_id`` (an image
+:func:`~lesionkit.data.splitting.grouped_split.grouped_split` by ``lesion_id`` (an image
 without one is its own group), stratified by diagnosis, from ``seed``
 (``fractions`` default 0.7/0.15/0.15).
 
@@ -31,11 +31,10 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from lesionkit.data.csvtable import read_csv
-from lesionkit.data.grouped_split import DEFAULT_FRACTIONS as GROUPED_FRACTIONS
-from lesionkit.data.grouped_split import Fractions, check_fractions
-from lesionkit.data.one_hot import read_one_hot
-from lesionkit.data.records import (
+from lesionkit.data.checks.validate import SplitReading
+from lesionkit.data.labels.csvtable import read_csv
+from lesionkit.data.labels.one_hot import read_one_hot
+from lesionkit.data.labels.records import (
     LayoutReading,
     RecordsBuilder,
     RecordsDataset,
@@ -48,8 +47,9 @@ from lesionkit.data.records import (
     split_by_lesion,
     stray_files,
 )
-from lesionkit.data.records_source import RecordsSource
-from lesionkit.data.validate import SplitReading
+from lesionkit.data.sources.records_source import RecordsSource
+from lesionkit.data.splitting.grouped_split import DEFAULT_FRACTIONS as GROUPED_FRACTIONS
+from lesionkit.data.splitting.grouped_split import Fractions, check_fractions
 from lesionkit.errors import DataError
 
 #: The per-image fields its records keep.

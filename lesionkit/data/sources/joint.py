@@ -7,7 +7,7 @@ are and appends the images of every ``extra`` dataset (all of their labelled spl
 default) to ``train``. Extra diagnoses can be renamed onto the primary's vocabulary with
 ``relabel`` (HAM10000's ``benign_keratosis`` covers seborrheic keratoses), and extra images
 whose diagnosis the primary's training split does not have are dropped (or only those in
-``keep``); each dropped diagnosis is counted in a :class:`~lesionkit.data.records.DataWarning`
+``keep``); each dropped diagnosis is counted in a :class:`~lesionkit.data.labels.records.DataWarning`
 and in :attr:`JointDataset.dropped`. As a config::
 
     {"dataset": {"name": "joint", "params": {
@@ -19,7 +19,7 @@ Validation and test images are never extra images, so figures stay comparable wi
 on the primary dataset alone.
 
 Example:
-    >>> from lesionkit.data.synthetic import SyntheticLesions
+    >>> from lesionkit.data.sources.synthetic import SyntheticLesions
     >>> primary = SyntheticLesions(seed=0, sizes={"train": 20, "validation": 8, "test": 8})
     >>> extra = SyntheticLesions(seed=1, sizes={"train": 10, "validation": 5, "test": 5})
     >>> data = JointDataset(primary, [extra])
@@ -34,10 +34,10 @@ from collections.abc import Mapping, Sequence
 import attrs
 import numpy as np
 
-from lesionkit.data.diagnoses import DIAGNOSES, diagnosis_code, diagnosis_counts
-from lesionkit.data.folds import pool_splits, subset
-from lesionkit.data.records import DataWarning
-from lesionkit.data.split import Dataset, Split
+from lesionkit.data.labels.records import DataWarning
+from lesionkit.data.splitting.folds import pool_splits, subset
+from lesionkit.data.splitting.split import Dataset, Split
+from lesionkit.diagnoses import DIAGNOSES, diagnosis_code, diagnosis_counts
 from lesionkit.errors import DataError
 from lesionkit.warn import warn
 

@@ -1,12 +1,12 @@
 """What the published records datasets (HAM10000, ISIC 2018 Task 3, ISIC 2019) share as sources.
 
-Each of them reads a :class:`~lesionkit.data.records.LayoutReading`, splits it, is checked
-by :func:`~lesionkit.data.validate.validate_records` and downloads a
-:class:`~lesionkit.data.releases.Release`; a subclass names the dataset and says how it
+Each of them reads a :class:`~lesionkit.data.labels.records.LayoutReading`, splits it, is checked
+by :func:`~lesionkit.data.checks.validate.validate_records` and downloads a
+:class:`~lesionkit.data.fetch.releases.Release`; a subclass names the dataset and says how it
 recognises, reads and splits its layout (:meth:`RecordsSource.read_splits`).
 
 Example:
-    >>> from lesionkit.data.source import get_source
+    >>> from lesionkit.data.sources.base import get_source
     >>> get_source("isic2019").describe_release().splitlines()[0]
     'isic2019: ISIC 2019 training data (about 9 GB) from https://isic-challenge-data.s3.amazonaws.com/2019/'
 """
@@ -16,9 +16,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from lesionkit.data.releases import RELEASES, download_release
-from lesionkit.data.source import ValidateOptions
-from lesionkit.data.validate import SplitReading, ValidationReport, validate_records
+from lesionkit.data.checks.validate import SplitReading, ValidationReport, validate_records
+from lesionkit.data.fetch.releases import RELEASES, download_release
+from lesionkit.data.sources.base import ValidateOptions
 
 
 class RecordsSource:

@@ -11,7 +11,7 @@ rule), each drawn with overlap so that the task is learnable but not trivial:
   bumpy texture with bright milia-like dots and dark crypts.
 
 Example:
-    >>> from lesionkit.data.synthetic import SyntheticLesions
+    >>> from lesionkit.data.sources.synthetic import SyntheticLesions
     >>> ds = SyntheticLesions(sizes={"train": 8, "validation": 4, "test": 4})
     >>> split = ds.split("train")
     >>> split.load_images(32).shape
@@ -25,7 +25,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from lesionkit.data.split import MELANOMA, NEVUS, SEBORRHEIC_KERATOSIS, Split
+from lesionkit.data.splitting.split import MELANOMA, NEVUS, SEBORRHEIC_KERATOSIS, Split
 
 DEFAULT_SIZES = {"train": 600, "validation": 150, "test": 300}
 # ISIC 2017 training proportions: 1372 nevus, 374 melanoma, 254 SK of 2000.

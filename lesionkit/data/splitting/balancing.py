@@ -13,7 +13,7 @@ close to the largest one's count.
 
 Example:
     >>> import numpy as np
-    >>> from lesionkit.data.balancing import paper_repeats
+    >>> from lesionkit.data.splitting.balancing import paper_repeats
     >>> paper_repeats(np.array([0, 1, 2]), "melanoma").tolist()
     [2, 3, 2]
     >>> oversample_repeats(np.array([0, 0, 0, 0, 0, 0, 1, 1, 2]), 3).tolist()
@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lesionkit.data.split import CLASS_NAMES
+from lesionkit.data.splitting.split import CLASS_NAMES
 from lesionkit.errors import DataError
 
 if TYPE_CHECKING:
@@ -170,7 +170,7 @@ def task_table(counts: Mapping[str, int], task: Task | str) -> str:
         total                          8
         no class in task isic2017_3class: dermatofibroma (1); training refuses these images: choose another task or drop them
     """
-    from lesionkit.data.diagnoses import DIAGNOSES
+    from lesionkit.diagnoses import DIAGNOSES
     from lesionkit.task import get_task
 
     resolved = get_task(task)

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from lesionkit.data.split import Dataset, Split
+from lesionkit.data.splitting.split import Dataset, Split
 from lesionkit.errors import DataError
 
 #: The splits pooled by default: the ones with labels a challenge's participants could see.
@@ -110,7 +110,7 @@ class FoldedDataset:
     Folds are stratified by diagnosis. Splits not pooled (``test``...) pass through.
 
     Example:
-        >>> from lesionkit.data.synthetic import SyntheticLesions
+        >>> from lesionkit.data.sources.synthetic import SyntheticLesions
         >>> data = FoldedDataset(SyntheticLesions(sizes={"train": 20, "validation": 10, "test": 6}), k=3, fold=1)
         >>> len(data.split("train")) + len(data.split("validation")), len(data.split("test"))
         (30, 6)

@@ -6,7 +6,7 @@ identifiers, their diagnoses, optional per-image metadata, and a way to get the
 images as uint8 RGB arrays of a requested square size (from a cache for file
 datasets, drawn directly for synthetic ones).
 
-Diagnoses are codes of the one vocabulary in :mod:`lesionkit.data.diagnoses`, the same
+Diagnoses are codes of the one vocabulary in :mod:`lesionkit.diagnoses`, the same
 for all tasks, so that balancing can count every class; the first three are ISIC 2017's
 ``NEVUS = 0``, ``MELANOMA = 1``, ``SEBORRHEIC_KERATOSIS = 2``. A task
 (``lesionkit.tasks``) turns them into class labels: :meth:`Split.labels`.
@@ -26,7 +26,7 @@ from typing import Any, Protocol, runtime_checkable
 import attrs
 import numpy as np
 
-from lesionkit.data.diagnoses import DIAGNOSES, MELANOMA, NEVUS, SEBORRHEIC_KERATOSIS, diagnosis_name, is_own_class
+from lesionkit.diagnoses import DIAGNOSES, MELANOMA, NEVUS, SEBORRHEIC_KERATOSIS, diagnosis_name, is_own_class
 from lesionkit.errors import DataError
 from lesionkit.task import Task, get_task
 
@@ -140,7 +140,7 @@ def ordered_class_names(codes: object) -> tuple[str, ...]:
     """The names of the codes that occur: shared diagnoses in code order, then own classes alphabetically.
 
     Example:
-        >>> from lesionkit.data.diagnoses import class_code
+        >>> from lesionkit.diagnoses import class_code
         >>> ordered_class_names([class_code("other_benign"), 3, 0, 3])
         ('nevus', 'basal_cell_carcinoma', 'other_benign')
     """

@@ -56,7 +56,7 @@ from lesionkit.errors import DataError
 from lesionkit.io import atomic_write_text
 
 if TYPE_CHECKING:
-    from lesionkit.data.split import Split
+    from lesionkit.data.splitting.split import Split
     from lesionkit.task import Task
 
 __all__ = ["FIELDS", "SOURCE_COLUMNS", "MetadataPrior", "MetadataPriorError"]

@@ -78,7 +78,7 @@ def explain_files(
     Returns:
         (overlays written, skipped (path, reason) pairs)
     """
-    from lesionkit.data.images import load_image
+    from lesionkit.data.loading.images import load_image
     from lesionkit.errors import DataError
     from lesionkit.evaluation.prediction.exported import class_probabilities
     from lesionkit.evaluation.prediction.gradcam import gradcam

@@ -53,7 +53,7 @@ def _decode_dataset(files: Sequence[Path], size: int, batch: int) -> Any:
     """(images, ok, reason) batches; images that fail to decode come as zeros with ok False and the reason."""
     import tensorflow as tf
 
-    from lesionkit.data.images import load_image
+    from lesionkit.data.loading.images import load_image
     from lesionkit.errors import DataError
 
     def decode(path: bytes) -> tuple[np.ndarray, bool, bytes]:
@@ -92,7 +92,7 @@ def predict_exported(
         description: the model's own (:func:`~lesionkit.evaluation.prediction.model_description.read_model_description`).
         tta: test-time views averaged; default the exported setting.
         patients: per-image metadata columns aligned with ``files`` (age, sex, site; e.g. from
-            :func:`lesionkit.data.metadata_csv.read_metadata_csv`): with a model whose
+            :func:`lesionkit.data.labels.metadata_csv.read_metadata_csv`): with a model whose
             description holds a prior, the probabilities are combined with it before calibration,
             as ``Trainer.predict`` does (one :class:`~lesionkit.evaluation.posthoc.chain.PostHoc`). Ignored without a prior.
 

@@ -53,7 +53,7 @@ def predict_files(
     """Positive-class probabilities of image ``files`` by ``predictor`` (e.g. ``Trainer.from_run(run_dir)``).
 
     ``metadata`` (columns aligned with ``files``, e.g. from
-    :func:`lesionkit.data.metadata_csv.read_metadata_csv`) goes to the predictor with each
+    :func:`lesionkit.data.labels.metadata_csv.read_metadata_csv`) goes to the predictor with each
     batch, so a run with a metadata prior combines it with the image probabilities.
 
     Files are decoded by ``workers`` threads (default: one per available core, at most 8;
@@ -105,7 +105,7 @@ def predict_files(
 
 def _decode(path: Path, size: int) -> np.ndarray | str:
     """The image at ``size`` pixels, or why it could not be decoded."""
-    from lesionkit.data.images import load_image
+    from lesionkit.data.loading.images import load_image
     from lesionkit.errors import DataError
 
     try:

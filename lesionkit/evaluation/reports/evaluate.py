@@ -2,7 +2,7 @@
 
 Example:
     >>> import numpy as np
-    >>> from lesionkit.data.synthetic import SyntheticLesions
+    >>> from lesionkit.data.sources.synthetic import SyntheticLesions
     >>> split = SyntheticLesions(sizes={"train": 4, "validation": 4, "test": 8}).split("test")
     >>> def predict(images, views):  # a model that says 0.5 to everything
     ...     return np.full(len(images), 0.5)
@@ -20,7 +20,7 @@ from typing import Any
 import attrs
 import numpy as np
 
-from lesionkit.data.split import Split
+from lesionkit.data.splitting.split import Split
 from lesionkit.evaluation.posthoc.chain import PostHoc
 from lesionkit.evaluation.reports.report import Report
 from lesionkit.evaluation.stats.confidence import DEFAULT_RESAMPLES

@@ -1,0 +1,1 @@
+"""Checking a dataset before training: every file and row (validation), and leakage across splits (audit)."""

@@ -1,0 +1,1 @@
+"""Downloading the published datasets: resumable, checksummed transfers and safe extraction."""

@@ -1,0 +1,1 @@
+"""Reading label and metadata tables: CSV parsing, ISIC 2017 ground truth, one-hot files, per-image records."""

@@ -1,0 +1,1 @@
+"""Images into arrays: decoding, the resized-image cache, the tf.data pipeline, progress bars."""

@@ -1,0 +1,1 @@
+"""Splits: the ``Split``/``Dataset`` contract, lesion-grouped splits, cross-validation folds, class balancing."""
