@@ -25,6 +25,7 @@ import numpy as np
 from lesionkit import registries
 from lesionkit.config import ExperimentConfig
 from lesionkit.data.splitting.split import Dataset, Split, dataset_task
+from lesionkit.evaluation.stats.metric_names import METRIC_NAMES
 from lesionkit.task import FROM_DATASET, get_task
 
 # -- data ----------------------------------------------------------------------------------
@@ -210,14 +211,9 @@ def model_name(name: str) -> str:
 # -- optimisation --------------------------------------------------------------------------
 
 
-#: Keras log keys of the task metrics training reports (PositiveAUC is logged as ``auc``;
-#: multi-class tasks log ``macro_auc``, ``balanced_accuracy`` and ``mean_auc``).
-TRAINING_METRICS = {
-    "roc_auc": "auc",
-    "macro_auc": "macro_auc",
-    "balanced_accuracy": "balanced_accuracy",
-    "mean_auc": "mean_auc",
-}
+#: Report metric key -> the Keras log key training reports it under (PositiveAUC is logged as ``auc``;
+#: multi-class tasks log ``macro_auc``, ``balanced_accuracy`` and ``mean_auc``): the table of metric names.
+TRAINING_METRICS = {key: name.keras for key, name in METRIC_NAMES.items() if name.keras}
 
 
 def monitor_for(cfg: ExperimentConfig, *, has_validation: bool) -> str:

@@ -117,17 +117,17 @@ def test_multiclass_bootstrap_equals_a_slow_loop_stratified_by_class() -> None:
     logits = rng.normal(size=(120, 3)) + 1.5 * np.eye(3)[y]
     p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
     result = bootstrap_ci(y, p, n_resamples=50, seed=2)
-    assert set(result.intervals) == {"balanced_accuracy", "accuracy", "roc_auc_ovr"}
+    assert set(result.intervals) == {"balanced_accuracy", "accuracy", "macro_auc"}
     replicates: dict[str, list[float]] = {k: [] for k in result.intervals}
     for idx in reference_draws(y, 50, 2):
         yb, pb = y[idx], p[idx]
         replicates["balanced_accuracy"].append(balanced_accuracy_score(yb, pb.argmax(1)))
         replicates["accuracy"].append(accuracy_score(yb, pb.argmax(1)))
-        replicates["roc_auc_ovr"].append(roc_auc_score(yb, pb, multi_class="ovr", average="macro"))
+        replicates["macro_auc"].append(roc_auc_score(yb, pb, multi_class="ovr", average="macro"))
     for name, values in replicates.items():
         low, high = percentile_interval(values)
         assert (result[name].low, result[name].high) == pytest.approx((low, high), abs=1e-12), name
-    assert result["roc_auc_ovr"].estimate == pytest.approx(roc_auc_score(y, p, multi_class="ovr"), abs=1e-12)
+    assert result["macro_auc"].estimate == pytest.approx(roc_auc_score(y, p, multi_class="ovr"), abs=1e-12)
     assert result.threshold is None
 
 
@@ -190,8 +190,8 @@ def test_multiclass_inputs_are_checked_and_undefined_values_are_nan() -> None:
     # One class only: one-vs-rest AUC is undefined, reported as nan (and null in JSON).
     r = bootstrap_ci([1, 1, 1, 1], np.eye(3)[[1, 1, 0, 1]], n_resamples=20)
     assert r["accuracy"].estimate == 0.75
-    assert math.isnan(r["roc_auc_ovr"].estimate) and math.isnan(r["roc_auc_ovr"].low)
-    assert r.to_dict()["roc_auc_ovr_ci"] == [None, None]
+    assert math.isnan(r["macro_auc"].estimate) and math.isnan(r["macro_auc"].low)
+    assert r.to_dict()["macro_auc_ci"] == [None, None]
 
 
 def test_interval_contains() -> None:

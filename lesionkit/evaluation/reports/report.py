@@ -16,22 +16,15 @@ from typing import TYPE_CHECKING, Any
 import attrs
 import numpy as np
 
+from lesionkit.evaluation.stats.metric_names import METRIC_NAMES
 from lesionkit.evaluation.text import markdown_table, number, text_table
 
 if TYPE_CHECKING:
     from lesionkit.evaluation.reports.clinical_report import ClinicalReport
 
 PAPER_COLUMNS = ("accuracy", "recall", "precision", "f1", "roc_auc")
-COLUMN_TITLES = {
-    "accuracy": "accuracy",
-    "recall": "recall",
-    "precision": "precision",
-    "f1": "F-measure",
-    "roc_auc": "ROC AUC",
-    "balanced_accuracy": "balanced accuracy",
-    "macro_auc": "macro AUC",
-    "mean_auc": "mean AUC",
-}
+#: Column headings (from :data:`~lesionkit.evaluation.stats.metric_names.METRIC_NAMES`).
+COLUMN_TITLES = {key: name.title for key, name in METRIC_NAMES.items()}
 #: The headline columns of a multi-class report (``mean_auc`` where the task has positive classes).
 MULTICLASS_COLUMNS = ("accuracy", "balanced_accuracy", "macro_auc", "mean_auc")
 

@@ -29,6 +29,7 @@ from typing import Any
 import attrs
 
 from lesionkit.evaluation.reports.report_files import ReportFiles
+from lesionkit.evaluation.stats.metric_names import monitor_key
 from lesionkit.evaluation.text import number, text_table, with_interval
 from lesionkit.runs import RunDir
 from lesionkit.runs.report_folders import ReportFolder
@@ -91,10 +92,12 @@ def _metric_and_monitor(task: str) -> tuple[str, str]:
     try:
         resolved = get_task(task)
     except LesionkitError:  # a plugin task that is not installed here: read it as binary
-        return "roc_auc", "val_auc"
-    if resolved.is_binary:
-        return "roc_auc", "val_auc"
-    return resolved.primary_metric, f"val_{resolved.primary_metric}"
+        resolved = None
+    metric = "roc_auc" if resolved is None or resolved.is_binary else resolved.primary_metric
+    try:
+        return metric, monitor_key(metric, validation=True)
+    except KeyError:  # a primary metric training does not log: no monitored score is it
+        return metric, ""
 
 
 def summarize_run(run_dir: str | Path) -> RunSummary:

@@ -53,7 +53,7 @@ DEFAULT_LEVEL = 0.95
 #: Metrics :func:`bootstrap_ci` computes for a binary task (1-D positive-class scores).
 BINARY_METRICS = ("roc_auc", "average_precision", "sensitivity", "specificity", "balanced_accuracy")
 #: Metrics for a multi-class task (class-index labels, an (N, K) probability matrix).
-MULTICLASS_METRICS = ("balanced_accuracy", "accuracy", "roc_auc_ovr")
+MULTICLASS_METRICS = ("balanced_accuracy", "accuracy", "macro_auc")
 
 
 def _json_float(x: float) -> float | None:
@@ -308,7 +308,7 @@ def _multiclass_metric_fns(y: np.ndarray, p: np.ndarray) -> dict[str, Callable[[
     correct = p.argmax(axis=1) == y
     members = [np.flatnonzero(y == k) for k in classes]
 
-    def roc_auc_ovr(w: np.ndarray) -> np.ndarray:
+    def macro_auc(w: np.ndarray) -> np.ndarray:
         if len(classes) < 2:
             return np.full(w.shape[0], math.nan)
         return np.mean([_weighted_auc(w, y == k, p[:, k]) for k in classes], axis=0)
@@ -316,7 +316,7 @@ def _multiclass_metric_fns(y: np.ndarray, p: np.ndarray) -> dict[str, Callable[[
     return {
         "balanced_accuracy": lambda w: np.mean([_weighted_recall(w, m, correct) for m in members], axis=0),
         "accuracy": lambda w: np.asarray(w @ correct.astype(np.float64) / w.sum(axis=1)),
-        "roc_auc_ovr": roc_auc_ovr,
+        "macro_auc": macro_auc,
     }
 
 
@@ -337,7 +337,7 @@ def bootstrap_ci(
     at ``p > threshold``, ``balanced_accuracy`` (their mean). Multi-class (``y_true``
     class indices, ``scores`` (N, K) with K > 2; prediction = argmax):
     ``balanced_accuracy`` (mean per-class recall over the classes in ``y_true``),
-    ``accuracy``, ``roc_auc_ovr`` (macro one-vs-rest AUC).
+    ``accuracy``, ``macro_auc`` (macro one-vs-rest AUC).
 
     Resampling is stratified by class (see :func:`resample_counts`); the interval is
     the (1 − level)/2 and (1 + level)/2 quantiles of the resampled values (numpy's
