@@ -10,10 +10,12 @@ input are printed as one clear line (no traceback) with exit code 2; set
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import os
 import pkgutil
 import sys
+import warnings
 from collections.abc import Iterable, Sequence
 
 from lesionkit import __version__
@@ -135,6 +137,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         from lesionkit.cli import _quiet_tensorflow
 
         _quiet_tensorflow.install()  # TensorFlow's C++ banner ignores TF_CPP_MIN_LOG_LEVEL
+    with warnings.catch_warnings():
+        # A warning on the command line names the command, not a Python file and line.
+        warnings.showwarning = functools.partial(_show_warning, args.command)
+        return _run(args)
+
+
+def _show_warning(
+    command: str, message: Warning | str, category: type[Warning], *args: object, **kwargs: object
+) -> None:
+    print(f"lesionkit {command}: {category.__name__}: {message}", file=sys.stderr)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         from lesionkit.cli._user_modules import import_user_module, modules_to_import
 
