@@ -24,15 +24,13 @@ from typing import Any
 import attrs
 
 from lesionkit import registries
-from lesionkit.data.splitting.balancing import BALANCE_MODES
 from lesionkit.errors import ConfigError
-from lesionkit.models.freeze import POLICIES
-from lesionkit.models.runtime import PRECISION_SETTINGS, PRECISIONS, STRATEGIES
 from lesionkit.registry import did_you_mean, one_of
 from lesionkit.task import FROM_DATASET, SPELLED_PREFIX, TaskError, parse_task
+from lesionkit.vocabulary import BALANCE_MODES, FREEZE_POLICIES, PRECISION_SETTINGS, PRECISIONS, STRATEGIES
 
 # Each list of allowed values has one owner; these names are kept for code that read them here.
-TRAINABLE: tuple[str, ...] = tuple(POLICIES)
+TRAINABLE: tuple[str, ...] = FREEZE_POLICIES
 BALANCE: tuple[str, ...] = BALANCE_MODES
 DISTRIBUTE: tuple[str, ...] = STRATEGIES
 

@@ -60,10 +60,9 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from lesionkit.data.sources.base import UnknownLayoutError, ValidateOptions, detect_dataset, get_source
+    from lesionkit.task import get_task
 
     if args.task:
-        from lesionkit.task import get_task
-
         get_task(args.task)  # an unknown task fails here, before any image is read
     root = Path(args.dir).expanduser()
     options = ValidateOptions(
@@ -86,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         from lesionkit.data.splitting.balancing import task_table
 
         print()
-        print(task_table(report.counts["train"], args.task))
+        print(task_table(report.counts["train"], get_task(args.task)))
     return 0 if report.ok and not leaked else 1
 
 

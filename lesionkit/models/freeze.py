@@ -33,7 +33,7 @@ from lesionkit.errors import LesionkitError
 from lesionkit.models.backbone import Backbone
 from lesionkit.registry import did_you_mean
 
-#: Policy → stages that stay trainable ("*" = every layer).
+#: Policy → stages that stay trainable ("*" = every layer); ``lesionkit.vocabulary.FREEZE_POLICIES`` names them.
 POLICIES: dict[str, tuple[str, ...]] = {
     "none": ("*",),
     "conv5": ("conv5",),

@@ -47,14 +47,10 @@ from typing import Any, TypeVar
 from lesionkit.errors import LesionkitError
 from lesionkit.registry import did_you_mean
 
-#: Names of ``distribute``: the ``tf.distribute`` strategies lesionkit builds.
-STRATEGIES: tuple[str, ...] = ("default", "mirrored", "multi_worker_mirrored")
-#: Names of ``precision``: Keras global dtype policies.
-PRECISIONS: tuple[str, ...] = ("float32", "mixed_float16", "mixed_bfloat16")
-#: What a config's ``precision`` may say: a policy, or ``"auto"`` for the one ``lesionkit tune``
-#: measured faster on this host for the config's backbone and size (:func:`config_precision`).
-PRECISION_SETTINGS: tuple[str, ...] = ("auto", *PRECISIONS)
-
+# The names of ``distribute`` and ``precision`` (``"auto"``: :func:`config_precision`) are the core's.
+from lesionkit.vocabulary import PRECISION_SETTINGS as PRECISION_SETTINGS
+from lesionkit.vocabulary import PRECISIONS as PRECISIONS
+from lesionkit.vocabulary import STRATEGIES as STRATEGIES
 
 _T = TypeVar("_T")
 

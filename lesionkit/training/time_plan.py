@@ -190,10 +190,11 @@ def with_epochs(config: ExperimentConfig, epochs: int) -> ExperimentConfig:
 def epoch_images(trainer: Trainer) -> tuple[int, int]:
     """Training images per epoch (after the config's balancing) and validation images, of ``trainer``'s data."""
     from lesionkit.data.splitting.balancing import repeats_for
+    from lesionkit.task import get_task
 
     cfg = trainer.config
     train = trainer.split("train")
-    train_images = int(repeats_for(cfg.balance, train.diagnosis, cfg.task).sum())
+    train_images = int(repeats_for(cfg.balance, train.diagnosis, get_task(cfg.task)).sum())
     has_validation = "validation" in trainer.dataset.split_names()
     return train_images, len(trainer.split("validation")) if has_validation else 0
 

@@ -8,7 +8,7 @@ import pytest
 import lesionkit
 from lesionkit import diagnoses as dx
 from lesionkit.config import ConfigError, ExperimentConfig
-from lesionkit.data.splitting.split import Split, binary_labels
+from lesionkit.data.splitting.split import Split
 from lesionkit.errors import DataError
 from lesionkit.registry import UnknownComponentError
 from lesionkit.task import Task, TaskError, get_task
@@ -73,7 +73,7 @@ def test_split_labels_take_a_task_or_its_name() -> None:
     split = Split("train", ("a", "b", "c"), np.array([0, 1, 2]), load_images=lambda size: np.zeros(0))
     assert split.labels("melanoma").tolist() == [0, 1, 0]
     assert split.labels(get_task("seborrheic_keratosis")).tolist() == [0, 0, 1]
-    assert binary_labels(np.array([1, 1, 0]), "melanoma").tolist() == [1, 1, 0]
+    assert get_task("melanoma").labels(np.array([1, 1, 0])).tolist() == [1, 1, 0]
     with pytest.raises(UnknownComponentError, match="no task named 'melanom'.*Did you mean 'melanoma'"):
         split.labels("melanom")
 

@@ -16,6 +16,7 @@ from lesionkit.data.splitting.balancing import (
     repeats_for,
 )
 from lesionkit.diagnoses import BASAL_CELL_CARCINOMA, DERMATOFIBROMA, MELANOMA, NEVUS
+from lesionkit.task import get_task
 
 
 @settings(max_examples=40, deadline=None)
@@ -38,7 +39,7 @@ def test_oversampling_brings_classes_towards_the_largest(labels: list[int]) -> N
 
 def test_oversampling_dx7_diagnoses_and_errors() -> None:
     diagnosis = np.array([NEVUS] * 40 + [MELANOMA] * 8 + [BASAL_CELL_CARCINOMA] * 3 + [DERMATOFIBROMA] * 1)
-    repeats = repeats_for("oversample", diagnosis, "dx7")
+    repeats = repeats_for("oversample", diagnosis, get_task("dx7"))
     assert repeats.tolist() == [1] * 40 + [5] * 8 + [MAX_REPEATS] * 3 + [MAX_REPEATS]
     assert ExperimentConfig(task="dx7", balance="oversample").balance == "oversample"
     with pytest.raises(BalancingError, match=r"0\.\.2"):
@@ -49,4 +50,4 @@ def test_class_weights_and_paper_copies_for_three_classes() -> None:
     weights = class_weights(np.array([0] * 6 + [1] * 3 + [2]))
     assert weights == pytest.approx({0: 10 / 18, 1: 10 / 9, 2: 10 / 3})
     # isic2017_3class scores melanoma and SK: both get the paper's third copy.
-    assert repeats_for("paper", np.array([0, 1, 2]), "isic2017_3class").tolist() == [2, 3, 3]
+    assert repeats_for("paper", np.array([0, 1, 2]), get_task("isic2017_3class")).tolist() == [2, 3, 3]

@@ -8,6 +8,7 @@ import pytest
 from lesionkit.augment.base import Augmenter
 from lesionkit.data.loading.pipeline import encode_labels, make_pipeline
 from lesionkit.data.splitting.balancing import paper_repeats
+from lesionkit.task import get_task
 
 tf = pytest.importorskip("tensorflow")
 
@@ -83,7 +84,7 @@ def test_pipeline_reads_the_array_itself_not_a_copy(data, tmp_path) -> None:  # 
 def test_paper_balancing_per_epoch_and_first_copy_clean(data) -> None:  # type: ignore[no-untyped-def]
     images, diagnosis = data
     labels = (diagnosis == 1).astype(int)
-    reps = paper_repeats(diagnosis, "melanoma")
+    reps = paper_repeats(diagnosis, get_task("melanoma"))
     ds = make_pipeline(
         images, labels, training=True, repeats=reps, augmenter=MarkNumpy(), batch_size=4, seed=3, drop_remainder=False
     )
@@ -98,7 +99,7 @@ def test_paper_balancing_per_epoch_and_first_copy_clean(data) -> None:  # type: 
 def test_training_drops_the_short_last_batch(data) -> None:  # type: ignore[no-untyped-def]
     images, diagnosis = data
     labels = (diagnosis == 1).astype(int)
-    reps = paper_repeats(diagnosis, "melanoma")  # 23 copies
+    reps = paper_repeats(diagnosis, get_task("melanoma"))  # 23 copies
     x, _ = _collect(make_pipeline(images, labels, training=True, repeats=reps, batch_size=4, seed=3))
     assert len(x) == 20
     x, _ = _collect(make_pipeline(images, labels, training=False, batch_size=4))

@@ -11,10 +11,12 @@ the third copy; a task without positives shows every image twice.
 ``round(largest / count)`` times (at most :data:`MAX_REPEATS`), so each class comes
 close to the largest one's count.
 
+The functions take a :class:`~lesionkit.task.Task` (``lesionkit.tasks.get(name)``), not its name.
+
 Example:
     >>> import numpy as np
-    >>> from lesionkit.data.splitting.balancing import paper_repeats
-    >>> paper_repeats(np.array([0, 1, 2]), "melanoma").tolist()
+    >>> import lesionkit
+    >>> paper_repeats(np.array([0, 1, 2]), lesionkit.tasks.get("melanoma")).tolist()
     [2, 3, 2]
     >>> oversample_repeats(np.array([0, 0, 0, 0, 0, 0, 1, 1, 2]), 3).tolist()
     [1, 1, 1, 1, 1, 1, 3, 3, 6]
@@ -28,13 +30,12 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from lesionkit.data.splitting.split import CLASS_NAMES
+from lesionkit.diagnoses import class_code
 from lesionkit.errors import DataError
 
 if TYPE_CHECKING:
     from lesionkit.task import Task
 
-#: The values of ``ExperimentConfig.balance``.
-BALANCE_MODES: tuple[str, ...] = ("none", "paper", "class_weights", "oversample")
 
 #: The most copies ``"oversample"`` makes of one image (a class of 10 beside one of 6705
 #: gets 10, not 670: that many identical originals would be memorised, not learned).
@@ -45,19 +46,10 @@ class BalancingError(DataError, ValueError):
     """Class counts that a balancing mode cannot work with (a class with no images)."""
 
 
-def _positive_codes(task: Task | str) -> tuple[int, ...]:
-    from lesionkit.task import get_task
-
-    return get_task(task).positive_codes
-
-
-def paper_repeats(diagnosis: np.ndarray, task: Task | str) -> np.ndarray:
+def paper_repeats(diagnosis: np.ndarray, task: Task) -> np.ndarray:
     """Copies of each image in one epoch: 2 (original + augmented), 3 for the task's positives."""
-    from lesionkit.task import get_task
-
-    resolved = get_task(task)
-    labels = resolved.labels(diagnosis)  # refuses diagnoses the task has no class for
-    return 2 + np.isin(labels, resolved.positive_indices).astype(np.int64)
+    labels = task.labels(diagnosis)  # refuses diagnoses the task has no class for
+    return 2 + np.isin(labels, task.positive_indices).astype(np.int64)
 
 
 def oversample_repeats(labels: np.ndarray, num_classes: int, max_repeats: int = MAX_REPEATS) -> np.ndarray:
@@ -79,22 +71,13 @@ def oversample_repeats(labels: np.ndarray, num_classes: int, max_repeats: int = 
     return np.clip(per_class, 1, max_repeats).astype(np.int64)[labels]
 
 
-def repeats_for(balance: str, diagnosis: np.ndarray, task: Task | str) -> np.ndarray:
+def repeats_for(balance: str, diagnosis: np.ndarray, task: Task) -> np.ndarray:
     """Copies per image for a ``balance`` mode (``"paper"``, ``"oversample"``, or one copy otherwise)."""
     if balance == "paper":
         return paper_repeats(diagnosis, task)
     if balance == "oversample":
-        from lesionkit.task import get_task
-
-        resolved = get_task(task)
-        return oversample_repeats(resolved.labels(diagnosis), resolved.num_classes)
+        return oversample_repeats(task.labels(diagnosis), task.num_classes)
     return np.ones(len(diagnosis), dtype=np.int64)
-
-
-def balanced_counts(diagnosis: np.ndarray, repeats: np.ndarray) -> dict[str, int]:
-    """Images per diagnosis class after applying ``repeats``."""
-    diagnosis = np.asarray(diagnosis)
-    return {name: int(np.sum(repeats[diagnosis == code])) for code, name in enumerate(CLASS_NAMES)}
 
 
 def class_weights(labels: np.ndarray) -> dict[int, float]:
@@ -110,14 +93,15 @@ def class_weights(labels: np.ndarray) -> dict[int, float]:
     return {int(c): n / (len(classes) * float(np.sum(labels == c))) for c in classes}
 
 
-def paper_counts(counts: Mapping[str, int], task: Task | str) -> dict[str, int]:
+def paper_counts(counts: Mapping[str, int], task: Task) -> dict[str, int]:
     """Per-class counts after the paper's balancing, from per-class counts before it.
 
     Example:
-        >>> paper_counts({"nevus": 1372, "melanoma": 374, "seborrheic_keratosis": 254}, "melanoma")
+        >>> counts = {"nevus": 1372, "melanoma": 374, "seborrheic_keratosis": 254}
+        >>> paper_counts(counts, lesionkit.tasks.get("melanoma"))
         {'nevus': 2744, 'melanoma': 1122, 'seborrheic_keratosis': 508}
     """
-    positives = _positive_codes(task)
+    positives = task.positive_codes
     return {name: int(counts.get(name, 0)) * (3 if code in positives else 2) for code, name in enumerate(CLASS_NAMES)}
 
 
@@ -136,14 +120,13 @@ def class_weights_from_counts(negatives: int, positives: int) -> dict[int, float
     return {0: n / (2.0 * negatives), 1: n / (2.0 * positives)}
 
 
-def balance_table(counts: Mapping[str, int], task: Task | str) -> str:
+def balance_table(counts: Mapping[str, int], task: Task) -> str:
     """Training counts per class before and after the paper's balancing, and class weights."""
     after = paper_counts(counts, task)
-    positive_codes = _positive_codes(task)
+    positive_codes = task.positive_codes
     positives = sum(int(counts.get(name, 0)) for code, name in enumerate(CLASS_NAMES) if code in positive_codes)
     negatives = sum(int(v) for v in counts.values()) - positives
-    name = task if isinstance(task, str) else task.name
-    lines = [f"task {name}: training images per class", f"{'class':<24}{'before':>8}{'paper':>8}"]
+    lines = [f"task {task.name}: training images per class", f"{'class':<24}{'before':>8}{'paper':>8}"]
     lines += [f"{c:<24}{int(counts.get(c, 0)):>8}{after[c]:>8}" for c in CLASS_NAMES]
     lines.append(f"{'total':<24}{sum(int(v) for v in counts.values()):>8}{sum(after.values()):>8}")
     if negatives > 0 and positives > 0:
@@ -152,7 +135,7 @@ def balance_table(counts: Mapping[str, int], task: Task | str) -> str:
     return "\n".join(lines)
 
 
-def task_table(counts: Mapping[str, int], task: Task | str) -> str:
+def task_table(counts: Mapping[str, int], task: Task) -> str:
     """Training images per class of ``task`` from any dataset's per-diagnosis counts.
 
     A binary task on ISIC 2017's three diagnoses gets :func:`balance_table` (the paper's
@@ -161,7 +144,8 @@ def task_table(counts: Mapping[str, int], task: Task | str) -> str:
     training would refuse those images.
 
     Example:
-        >>> print(task_table({"nevus": 6, "melanoma": 2, "dermatofibroma": 1}, "isic2017_3class"))
+        >>> counts = {"nevus": 6, "melanoma": 2, "dermatofibroma": 1}
+        >>> print(task_table(counts, lesionkit.tasks.get("isic2017_3class")))
         task isic2017_3class: training images per class
         class                     images  oversample  weight
         nevus                          6           1   0.667
@@ -170,16 +154,13 @@ def task_table(counts: Mapping[str, int], task: Task | str) -> str:
         total                          8
         no class in task isic2017_3class: dermatofibroma (1); training refuses these images: choose another task or drop them
     """
-    from lesionkit.diagnoses import DIAGNOSES
-    from lesionkit.task import get_task
-
-    resolved = get_task(task)
+    resolved = task
     if resolved.is_binary and set(counts) <= set(CLASS_NAMES):
         return balance_table(counts, resolved)
     per_class = [0] * resolved.num_classes
     unmapped: dict[str, int] = {}
     for name, n in counts.items():
-        index = resolved.label_of.get(DIAGNOSES.index(name)) if name in DIAGNOSES else None
+        index = resolved.label_of.get(class_code(name))  # a shared diagnosis or a class of one's own
         if index is None:
             unmapped[name] = unmapped.get(name, 0) + int(n)
         else:

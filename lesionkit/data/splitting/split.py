@@ -38,7 +38,6 @@ __all__ = [
     "Dataset",
     "Split",
     "SplitError",
-    "binary_labels",
     "dataset_classes",
     "dataset_task",
     "ordered_class_names",
@@ -51,18 +50,6 @@ class SplitError(DataError, ValueError):
 
 #: The ISIC 2017 diagnoses (codes 0, 1, 2), the classes ISIC 2017-style datasets count.
 CLASS_NAMES: tuple[str, ...] = DIAGNOSES[:3]
-
-
-def binary_labels(diagnosis: np.ndarray, task: Task | str) -> np.ndarray:
-    """Labels of a two-class ``task`` (a :class:`~lesionkit.task.Task` or its name), int64.
-
-    The same as ``task.labels(diagnosis)``; kept for code written before tasks were a registry.
-
-    Example:
-        >>> binary_labels(np.array([0, 1, 2]), "melanoma").tolist()
-        [0, 1, 0]
-    """
-    return get_task(task).labels(diagnosis)
 
 
 @attrs.frozen(eq=False)

@@ -107,7 +107,7 @@ def _as_binary_inputs(y_true: Any, p: Any) -> tuple[np.ndarray, np.ndarray]:
         raise MetricInputError(
             f"y_true must hold only 0 and 1; index {bad[0]} is {y[bad[0]].item()!r} "
             f"({bad.size} such labels); turn diagnoses into binary labels first "
-            "(lesionkit.data.splitting.split.binary_labels)"
+            "(task.labels(diagnosis), or split.labels(task))"
         )
     return yf.astype(np.int64), s
 
