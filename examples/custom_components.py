@@ -45,18 +45,18 @@ def main(run_dir: str = "runs/example-custom") -> dict[str, float]:
     config = ExperimentConfig(
         name="custom_head",
         task="seborrheic_keratosis",
-        dataset={"name": "synthetic", "params": {"sizes": {"train": 32, "validation": 16, "test": 16}}},
+        dataset={"name": "synthetic", "params": {"sizes": {"train": 16, "validation": 8, "test": 8}}},
         weights=None,
         image_size=32,
         trainable="none",
-        backbone={"name": "resnet50", "params": {"preprocessing": "tf"}},
+        backbone={"name": "resnet18", "params": {"preprocessing": "tf"}},
         head={"name": "two_layer", "params": {"units": 16}},
         schedule={"name": "halve_every", "params": {"every": 1}},
         optimizer={"name": "adam"},
         learning_rate=1e-3,
         augmenters=[{"name": "flip"}],
         epochs=2,
-        batch_size=16,
+        batch_size=8,
         run_dir=run_dir,
     )
     print(lesionkit.heads.describe("two_layer"))

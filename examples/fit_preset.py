@@ -2,9 +2,9 @@
 
 Usage:
     python examples/fit_preset.py --data-dir ~/data/isic2017            # the real thing (GPU advised)
-    python examples/fit_preset.py --small                               # synthetic, CPU, a minute
+    python examples/fit_preset.py --small                               # synthetic, CPU, under a minute
 
-``--small`` trains on 48-px synthetic lesions from random weights, offline.
+``--small`` trains one epoch on 32-px synthetic lesions from random weights, offline.
 """
 
 from __future__ import annotations
@@ -28,11 +28,11 @@ def main(argv: list[str] | None = None) -> float:
         overrides["data_dir"] = args.data_dir
     if args.small:
         overrides.update(
-            dataset={"name": "synthetic", "params": {"sizes": {"train": 48, "validation": 16, "test": 32}}},
+            dataset={"name": "synthetic", "params": {"sizes": {"train": 16, "validation": 8, "test": 16}}},
             weights=None,
-            image_size=48,
-            epochs=2,
-            batch_size=16,
+            image_size=32,
+            epochs=1,
+            batch_size=8,
         )
     trainer = presets.create(args.preset, **overrides)
     trainer.fit(verbose=2)

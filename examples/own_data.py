@@ -8,7 +8,7 @@ folders under ``test/``, so that every one of its images is a test image::
 
 Usage:
     python examples/own_data.py my_photos --external other_clinic   # ImageNet weights, 224 px
-    python examples/own_data.py --small                            # made-up folders, CPU, a minute
+    python examples/own_data.py --small                            # made-up folders, CPU, under a minute
 
 The run is split 70/15/15 per class (seeded); the external set is evaluated with the
 trained model as it is, and its report is kept apart from the run's own.
@@ -43,24 +43,26 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("photos", nargs="?", help="folder of class folders")
     parser.add_argument("--external", help="a second folder of class folders, for external validation")
     parser.add_argument("--run-dir", default="runs/example-own-data")
-    parser.add_argument("--small", action="store_true", help="made-up class folders, 48 px, 2 epochs (offline, CPU)")
+    parser.add_argument(
+        "--small", action="store_true", help="made-up class folders, 32 px, 1 epoch, ResNet-18 (offline, CPU)"
+    )
     args = parser.parse_args(argv)
 
     overrides: dict = {"dataset": "folder", "run_dir": args.run_dir}
     photos, external = args.photos, args.external
     if args.small:
         work = Path(args.run_dir).parent / "example-own-data-images"
-        photos = str(make_class_folders(work / "photos", per_class=24, seed=0))
-        make_class_folders(work / "other_clinic" / "test", per_class=8, seed=1)
+        photos = str(make_class_folders(work / "photos", per_class=12, seed=0))
+        make_class_folders(work / "other_clinic" / "test", per_class=4, seed=1)
         external = str(work / "other_clinic")
         # From scratch (no download): inputs scaled to [-1, 1] ("tf"), which keeps a short
         # scratch run numerically tame, as the paper's scratch presets do.
         overrides.update(
             weights=None,
-            backbone={"name": "resnet50", "params": {"preprocessing": "tf"}},
-            image_size=48,
-            epochs=2,
-            batch_size=16,
+            backbone={"name": "resnet18", "params": {"preprocessing": "tf"}},
+            image_size=32,
+            epochs=1,
+            batch_size=8,
         )
     if photos is None:
         parser.error("give the folder of class folders, or --small")

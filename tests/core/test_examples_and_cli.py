@@ -12,11 +12,19 @@ import numpy as np
 import pytest
 from PIL import Image
 from sklearn.metrics import roc_auc_score
+from tiny_runs import RESNET18
 
 from lesionkit.cli import main
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 TINY = '{"name": "synthetic", "params": {"sizes": {"train": 16, "validation": 8, "test": 8}}}'
+
+
+def saved_predictions(report_dir: Path) -> tuple[list[int], list[float]]:
+    """Labels and positive-class probabilities of a binary report's predictions.csv."""
+    with (report_dir / "predictions.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return [int(r["label"]) for r in rows], [float(r["probability"]) for r in rows]
 
 
 def run_example(name: str, argv: list[str], monkeypatch) -> dict:
@@ -36,6 +44,8 @@ def fit_args(run_dir: Path) -> list[str]:
         f"dataset={TINY}",
         "--set",
         'augmenters=[{"name": "flip"}]',
+        "--set",
+        f"backbone={json.dumps(RESNET18)}",  # the command is the subject here, not the backbone
     ]
 
 
@@ -85,7 +95,14 @@ def test_predict_command_writes_isic_submission(sk_run: Path, tmp_path: Path, ca
     assert main(["predict", str(sk_run), str(folder), "-o", str(out)]) == 0
     rows = list(csv.DictReader(out.open()))
     assert [r["image_id"] for r in rows] == ["ISIC_0000000", "ISIC_0000001", "ISIC_0000002"]
-    assert all(0.0 <= float(r["seborrheic_keratosis"]) <= 1.0 and r["melanoma"] == "" for r in rows)
+    assert all(r["melanoma"] == "" for r in rows)  # the run's task alone
+    from lesionkit import Trainer
+    from lesionkit.data.loading.images import load_image
+
+    expected = Trainer.from_run(sk_run).predict(
+        np.stack([load_image(folder / f"ISIC_{i:07d}.jpg", 32) for i in range(3)])
+    )
+    np.testing.assert_allclose([float(r["seborrheic_keratosis"]) for r in rows], expected, atol=2e-6)
     printed = capsys.readouterr().out
     assert "skipped" in printed and "ISIC_0000009" in printed and "1 images skipped" in printed
     assert main(["predict", str(sk_run), str(tmp_path / "missing"), "-o", str(out)]) == 2
@@ -96,7 +113,9 @@ def test_evaluate_command_with_tta_keeps_both_reports(sk_run: Path, capsys) -> N
     out = capsys.readouterr().out
     assert "(test, TTA ×2)" in out and "ISIC 2017 (seborrheic_keratosis): AUC" in out
     metrics = json.loads((sk_run / "reports" / "test-tta2" / "metrics.json").read_text())
-    assert metrics["tta"] == 2 and 0.0 <= metrics["metrics"]["roc_auc"] <= 1.0
+    labels, probabilities = saved_predictions(sk_run / "reports" / "test-tta2")
+    assert metrics["tta"] == 2 and metrics["metrics"]["roc_auc"] == pytest.approx(roc_auc_score(labels, probabilities))
+    assert f"{metrics['metrics']['roc_auc']:.4f}" in out  # the printed table shows the saved figure
     assert json.loads((sk_run / "reports" / "test" / "metrics.json").read_text())["tta"] == 1
     assert main(["evaluate", str(sk_run / "missing")]) == 2
     assert "not a lesionkit run directory" in capsys.readouterr().err
@@ -142,15 +161,25 @@ def test_export_command_writes_a_loadable_model(sk_run: Path, tmp_path: Path, ca
 
 
 @pytest.mark.slow
-def test_demo_command_trains_evaluates_and_keeps_the_run(tmp_path: Path, capsys) -> None:
-    """README command 1 (`lesionkit demo`), at 32 px and one epoch."""
+def test_demo_command_trains_evaluates_and_keeps_the_run(tmp_path: Path, capsys, monkeypatch) -> None:
+    """README command 1 (`lesionkit demo`), at 32 px, one epoch, on 16 synthetic training images."""
+    from lesionkit.data.sources import synthetic
+
+    monkeypatch.setitem(synthetic.DEFAULT_SIZES, "train", 16)
+    monkeypatch.setitem(synthetic.DEFAULT_SIZES, "validation", 8)
+    monkeypatch.setitem(synthetic.DEFAULT_SIZES, "test", 8)
     assert main(["demo", "--image-size", "32", "--epochs", "1", "--run-dir", str(tmp_path / "demo")]) == 0
     out = capsys.readouterr().out
     assert "Synthetic lesions, 32 px, 1 epoch." in out
     assert "melanoma_conv5 (test)" in out and "paper" in out  # ours beside the paper's row
-    assert "TensorFlow import" in out and "1 epoch on 600 images" in out  # where the time went
+    assert "TensorFlow import" in out and "1 epoch on 16 images, validating on 8" in out  # where the time went
+    assert "test evaluation" in out and "(8 images)" in out
     auc = float(out.split("melanoma ROC AUC on the synthetic test split: ")[1].split()[0])
-    assert 0.0 <= auc <= 1.0
+    saved = json.loads((tmp_path / "demo" / "reports" / "test" / "metrics.json").read_text())
+    assert auc == pytest.approx(saved["metrics"]["roc_auc"], abs=5e-4)  # printed to 3 decimals
+    labels, probabilities = saved_predictions(tmp_path / "demo" / "reports" / "test")
+    assert saved["metrics"]["roc_auc"] == pytest.approx(roc_auc_score(labels, probabilities))
+    assert json.loads((tmp_path / "demo" / "state.json").read_text())["epoch"] == 1
     assert (tmp_path / "demo" / "reports" / "test" / "report.md").is_file()
 
 
@@ -177,7 +206,15 @@ def test_reproduce_command_one_method(tmp_path: Path, capsys) -> None:
         str(tmp_path),
         *flags.split(),
     ]
-    assert main([*args, "--set", f"dataset={TINY}", "--set", 'augmenters=[{"name": "flip"}]']) == 0
+    sets = [
+        "--set",
+        f"dataset={TINY}",
+        "--set",
+        'augmenters=[{"name": "flip"}]',
+        "--set",
+        f"backbone={json.dumps(RESNET18)}",
+    ]
+    assert main([*args, *sets]) == 0
     assert "| lesionkit |" in capsys.readouterr().out
     assert (tmp_path / "paper_table_seborrheic_keratosis.md").is_file()
     assert (tmp_path / "seborrheic_keratosis_conv5" / "state.json").is_file()
@@ -203,24 +240,46 @@ def test_unknown_preset_is_one_clear_line(capsys) -> None:
 def test_example_fit_preset(tmp_path: Path, monkeypatch) -> None:
     namespace = run_example("fit_preset.py", [], monkeypatch)
     auc = namespace["main"](["--small", "--run-dir", str(tmp_path / "run")])
-    assert 0.0 <= auc <= 1.0
-    assert (tmp_path / "run" / "model.keras").is_file()
+    labels, probabilities = saved_predictions(tmp_path / "run" / "reports" / "test")
+    assert auc == pytest.approx(roc_auc_score(labels, probabilities))  # the figure returned is the saved report's
+    from lesionkit import Trainer, load_model
+
+    # The exported model is the trained one: it predicts what the report saved.
+    images = Trainer.from_run(tmp_path / "run", weights="none").split("test").load_images(32)
+    exported = load_model(tmp_path / "run" / "model.keras").predict(images.astype(np.float32), verbose=0)[:, -1]
+    np.testing.assert_allclose(exported, probabilities, atol=1e-5)
 
 
 def test_example_own_data_trains_on_class_folders_and_validates_externally(tmp_path: Path, monkeypatch) -> None:
     namespace = run_example("own_data.py", [], monkeypatch)
     results = namespace["main"](["--small", "--run-dir", str(tmp_path / "runs" / "own")])
-    assert set(results) == {"test", "external"} and all(0.0 <= v <= 1.0 for v in results.values())
-    assert (tmp_path / "runs" / "own" / "reports" / "folder-other_clinic-test" / "metrics.json").is_file()
+    assert set(results) == {"test", "external"}
+    reports = tmp_path / "runs" / "own" / "reports"
+    for key, folder in (("test", "test"), ("external", "folder-other_clinic-test")):
+        labels, probabilities = saved_predictions(reports / folder)
+        assert results[key] == pytest.approx(roc_auc_score(labels, probabilities)), key
     external = tmp_path / "runs" / "example-own-data-images" / "other_clinic" / "test"
     assert sorted(p.name for p in external.iterdir()) == ["melanoma", "nevus", "seborrheic_keratosis"]
+    labels, _ = saved_predictions(reports / "folder-other_clinic-test")
+    per_class = len(list((external / "melanoma").iterdir()))
+    assert len(labels) == 3 * per_class and sum(labels) == per_class  # every external image once; melanomas positive
 
 
 def test_example_custom_components(tmp_path: Path, monkeypatch) -> None:
     namespace = run_example("custom_components.py", [], monkeypatch)
     try:
         metrics = namespace["main"](str(tmp_path / "run"))
-        assert set(metrics) >= {"accuracy", "roc_auc"}
+        saved = json.loads((tmp_path / "run" / "reports" / "test" / "metrics.json").read_text())
+        assert metrics == pytest.approx(saved["metrics"], nan_ok=True)
+        labels, probabilities = saved_predictions(tmp_path / "run" / "reports" / "test")
+        assert metrics["roc_auc"] == pytest.approx(roc_auc_score(labels, probabilities))
+        config = json.loads((tmp_path / "run" / "config.json").read_text())
+        assert config["head"] == {"name": "two_layer", "params": {"units": 16}}
+        assert config["schedule"] == {"name": "halve_every", "params": {"every": 1}}
+        from lesionkit import Trainer
+
+        model = Trainer.from_run(tmp_path / "run").model  # the registered head, two hidden layers of 16 units
+        assert [layer.units for layer in model.layers if hasattr(layer, "units")] == [16, 16, 2]
     finally:
         import lesionkit
 
