@@ -1,22 +1,16 @@
 """Classification metrics: the paper's five, the ISIC 2017 official set, and multi-class ones.
 
-Everything here is plain numpy/scikit-learn (no TensorFlow), works on one binary
-task at a time (e.g. melanoma vs rest), and follows one convention: an image is
-predicted positive when its score is **strictly greater** than the threshold
-(``p > 0.5`` by default), as the ISIC 2017 scorer did.
+Plain numpy/scikit-learn (no TensorFlow), one binary task at a time (e.g. melanoma vs rest); an
+image is positive when its score is **strictly greater** than the threshold (``p > 0.5`` by
+default), as the ISIC 2017 scorer did. Undefined values never crash: with one class in the truth,
+ROC AUC, average precision and specificity-at-sensitivity (and the missing class's recall or
+specificity) are ``nan`` and a :class:`MetricUndefinedWarning` says why; precision with no
+predicted positive is ``0.0`` (scikit-learn's ``zero_division=0``), and so is F1 then.
 
-Undefined values never crash. When the truth holds only one class, ROC AUC,
-average precision and specificity-at-sensitivity are ``nan`` (and recall or
-specificity too, for the class that is missing), and a
-:class:`MetricUndefinedWarning` says why. Precision with no predicted positive
-is ``0.0`` (scikit-learn's ``zero_division=0``), and so is F1 when precision and
-recall are both 0.
-
-Multi-class tasks are scored from the class-probability matrix ``(N, K)``: one-vs-rest
-AUC per class and their mean (``macro_auc``), balanced multiclass accuracy (mean
-per-class recall of the arg-max class, ISIC 2018's metric), the confusion matrix, and
-for tasks that name positive classes (``isic2017_3class``: melanoma and SK) each one's
-ISIC 2017 set and the mean of their AUCs (``mean_auc``, ISIC 2017's ranking).
+Multi-class tasks are scored from the probability matrix ``(N, K)``: one-vs-rest AUC per class and
+their mean (``macro_auc``), balanced multiclass accuracy (ISIC 2018's metric), the confusion
+matrix, and for tasks that name positive classes (``isic2017_3class``: melanoma and SK) each
+one's ISIC 2017 set and the mean of their AUCs (``mean_auc``, ISIC 2017's ranking).
 
 Example:
     >>> m = binary_metrics([0, 0, 1, 1], [0.1, 0.6, 0.4, 0.9])
@@ -72,13 +66,10 @@ class MetricUndefinedWarning(UserWarning):
 
 def _as_binary_inputs(y_true: Any, p: Any) -> tuple[np.ndarray, np.ndarray]:
     """Validate and flatten labels (0/1) and scores; accept one-hot / two-column softmax."""
-    y = np.asarray(y_true)
-    s = np.asarray(p)
+    y, s = np.asarray(y_true), np.asarray(p)
     # A two-class softmax output (N, 2) or one-hot labels: the positive class is column 1.
-    if y.ndim == 2 and y.shape[1] == 2:
-        y = y[:, 1]
-    if s.ndim == 2 and s.shape[1] == 2:
-        s = s[:, 1]
+    y = y[:, 1] if y.ndim == 2 and y.shape[1] == 2 else y
+    s = s[:, 1] if s.ndim == 2 and s.shape[1] == 2 else s
     if y.ndim != 1:
         raise MetricInputError(f"y_true must be a 1-D array of 0/1 labels (or one-hot (N, 2)); got shape {y.shape}")
     if s.ndim != 1:
