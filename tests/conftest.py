@@ -39,23 +39,34 @@ configure_runtime("train")
 #         run = binary_run.copy_to(tmp_path)             # a private copy; the shared one stays as is
 #
 # The configs are importable (tests/ is on sys.path): `from tiny_runs import BINARY_OVERRIDES`.
+from collections.abc import Iterator  # noqa: E402
+
 import pytest  # noqa: E402
 from tiny_runs import BINARY_OVERRIDES, THREE_CLASS_CONFIG, TinyRun, train_tiny_run  # noqa: E402
 
 
 @pytest.fixture(scope="session")
-def binary_run(tmp_path_factory: pytest.TempPathFactory) -> TinyRun:
+def binary_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TinyRun]:
     """``melanoma_conv5`` with ResNet-18 at 32 px, 2 epochs on 24 synthetic images; test report saved.
 
-    Read-only; ``binary_run.copy_to(tmp_path)`` before a test writes into it.
+    Read-only; ``binary_run.copy_to(tmp_path)`` before a test writes into it (the session's end
+    checks that no file of it was added, removed or rewritten).
     """
-    return train_tiny_run(tmp_path_factory.mktemp("shared-runs") / "binary", "melanoma_conv5", BINARY_OVERRIDES)
+    run = train_tiny_run(tmp_path_factory.mktemp("shared-runs") / "binary", "melanoma_conv5", BINARY_OVERRIDES)
+    before = run.listing()
+    yield run
+    assert run.listing() == before, "a test wrote into the shared binary_run: give it binary_run.copy_to(tmp_path)"
 
 
 @pytest.fixture(scope="session")
-def three_class_run(tmp_path_factory: pytest.TempPathFactory) -> TinyRun:
+def three_class_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TinyRun]:
     """Task ``isic2017_3class``, frozen ResNet-18 at 32 px, 1 epoch on 24 synthetic images; test report saved.
 
-    Read-only; ``three_class_run.copy_to(tmp_path)`` before a test writes into it.
+    Read-only; ``three_class_run.copy_to(tmp_path)`` before a test writes into it (checked at the end).
     """
-    return train_tiny_run(tmp_path_factory.mktemp("shared-runs") / "three", "", THREE_CLASS_CONFIG)
+    run = train_tiny_run(tmp_path_factory.mktemp("shared-runs") / "three", "", THREE_CLASS_CONFIG)
+    before = run.listing()
+    yield run
+    assert run.listing() == before, (
+        "a test wrote into the shared three_class_run: give it three_class_run.copy_to(tmp_path)"
+    )

@@ -86,6 +86,14 @@ class TinyRun:
 
         return Trainer.from_run(self.path, weights=weights)
 
+    def listing(self) -> dict[str, tuple[int, int]]:
+        """Every file of the run with its size and modification time (to see that nothing wrote into it)."""
+        return {
+            str(f.relative_to(self.path)): (f.stat().st_size, f.stat().st_mtime_ns)
+            for f in sorted(self.path.rglob("*"))
+            if f.is_file()
+        }
+
     def copy_to(self, folder: Path, name: str | None = None) -> Path:
         """A private copy of the run directory under ``folder``, for a test that writes into it."""
         destination = Path(folder) / (name or self.path.name)

@@ -7,29 +7,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tiny_runs import TINY_SIZES
 
 from lesionkit import Trainer
 from lesionkit.cli import main
 from lesionkit.runs import RunDir
 
-TINY = {"name": "synthetic", "params": {"sizes": {"train": 16, "validation": 24, "test": 24}}}
-CONFIG = {
-    "name": "clinical",
-    "dataset": TINY,
-    "backbone": "resnet18",
-    "weights": None,
-    "trainable": "none",
-    "image_size": 32,
-    "batch_size": 8,
-    "epochs": 1,
-}
-
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("runs") / "clinical"
-    Trainer({**CONFIG, "run_dir": str(path)}).fit(verbose=0)
-    return path
+def run_dir(binary_run, tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
+    """A private copy of the session's finished run: these commands write into it."""
+    return binary_run.copy_to(tmp_path_factory.mktemp("runs"), "clinical")
 
 
 @pytest.mark.filterwarnings("ignore:the fitted temperature:UserWarning")
@@ -65,7 +53,7 @@ def test_evaluate_calibrate_threshold_and_evaluate_again(run_dir: Path, capsys) 
     assert "roc_auc_ci" not in second["intervals"] and "roc_auc_delong_ci" in second["intervals"]
     assert second["metrics"]["roc_auc"] == pytest.approx(first["metrics"]["roc_auc"], abs=1e-6)
     card = json.loads((run_dir / "model_card.json").read_text())
-    assert card["data"]["splits"] == {"train": 16, "validation": 24, "test": 24}
+    assert card["data"]["splits"] == TINY_SIZES
     assert card["calibration"]["temperature"] == temperature["temperature"]
 
     assert main(["threshold", str(run_dir), "--youden"]) == 0
@@ -81,6 +69,6 @@ def test_compare_a_run_with_itself_and_a_missing_report(run_dir: Path, tmp_path:
     assert main(["compare", str(run_dir), str(run_dir), "--bootstrap", "50", "--json", str(tmp_path / "c.json")]) == 0
     out = capsys.readouterr().out
     assert "ΔAUC (A − B)   +0.0000" in out and "p = 1.0000" in out
-    assert json.loads((tmp_path / "c.json").read_text())["n_cases"] == 24
+    assert json.loads((tmp_path / "c.json").read_text())["n_cases"] == TINY_SIZES["test"]
     assert main(["compare", str(run_dir), str(run_dir), "--split", "validation"]) == 2
     assert f"lesionkit evaluate {run_dir} --split validation" in capsys.readouterr().err

@@ -30,11 +30,9 @@ def _backbone_of(model):  # the nested feature extractor of an assembled classif
 
 
 @pytest.fixture(scope="module")
-def source_run(tmp_path_factory) -> Trainer:
-    run_dir = tmp_path_factory.mktemp("runs") / "source"
-    trainer = Trainer(ExperimentConfig(**SOURCE, run_dir=str(run_dir)))
-    trainer.fit(verbose=0)
-    return Trainer.from_run(run_dir)  # the best checkpoint's weights, as transfer reads them
+def source_run(binary_run) -> Trainer:  # type: ignore[no-untyped-def]
+    """The session's finished ResNet-18 run ("tf" preprocessing), read-only: transfer only reads it."""
+    return binary_run.trainer()  # the best checkpoint's weights, as transfer reads them
 
 
 @pytest.fixture(scope="module")
