@@ -41,7 +41,9 @@ import attrs
 import numpy as np
 
 from lesionkit.data.labels.csvtable import read_csv
-from lesionkit.errors import DataError
+from lesionkit.data.labels.ground_truth import read_ground_truth as read_labels
+from lesionkit.diagnoses import MELANOMA, SEBORRHEIC_KERATOSIS
+from lesionkit.errors import DataError, DataNotFoundError
 from lesionkit.evaluation.stats.metrics import isic_metrics
 from lesionkit.evaluation.text import markdown_table, number, text_table
 from lesionkit.warn import warn
@@ -206,9 +208,9 @@ def _list_ids(ids: list[str]) -> str:
     return shown + (f" and {len(ids) - _MAX_LISTED} more" if len(ids) > _MAX_LISTED else "")
 
 
-def _parse_table(path: str | Path, kind: str, *, labels: bool, strict: bool) -> LabelTable:
-    table = read_csv(path, what=f"{kind} file", expected=repr(EXPECTED_HEADER), error=ScoringError)
-    if labels or not any(c in table.header for c in CLASSES):
+def _parse_submission(path: str | Path, *, strict: bool) -> LabelTable:
+    table = read_csv(path, what="submission file", expected=repr(EXPECTED_HEADER), error=ScoringError)
+    if not any(c in table.header for c in CLASSES):
         table.require((ID_COLUMN, *CLASSES), expected=f"{EXPECTED_HEADER!r} (any order)")
     table.require((ID_COLUMN,), expected=f"{EXPECTED_HEADER!r} (any order)")
     extra = table.extra_columns((ID_COLUMN, *CLASSES))
@@ -221,28 +223,24 @@ def _parse_table(path: str | Path, kind: str, *, labels: bool, strict: bool) -> 
         warn(message + "; ignoring them", ScoringWarning)
     if not table.rows:
         raise ScoringError(f"{table.where} has a header but no rows")
-    present = CLASSES if labels else _present_classes(table)
+    present = _present_classes(table)
     problems: list[str] = []
     ids: list[str] = []
     columns: dict[str, list[float]] = {name: [] for name in present}
     for row in table.records(problems):
-        values = {name: _parse_value(row[name], labels=labels) for name in present}
+        values = {name: _parse_value(row[name]) for name in present}
         bad = [
             f"line {row.line} (image_id {row.image_id}): {name} value {row[name]!r} {problem}"
             for name, (_, problem) in values.items()
             if problem
         ]
         problems.extend(bad)
-        if not bad and labels and all(v == 1.0 for v, _ in values.values()):
-            problems.append(
-                f"line {row.line} (image_id {row.image_id}): both classes are 1; a lesion has one diagnosis"
-            )
         ids.append(row.image_id)
         for name, (value, _) in values.items():
             columns[name].append(value)
     if problems:
         more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
-        hint = "" if labels else "; submissions hold one probability in [0, 1] per class and image"
+        hint = "; submissions hold one probability in [0, 1] per class and image"
         raise ScoringError(f"{table.where}: {problems[0]}{more}{hint}")
     return LabelTable(path=table.path, ids=tuple(ids), values={k: np.asarray(v) for k, v in columns.items()})
 
@@ -264,7 +262,7 @@ def _present_classes(table: Any) -> tuple[str, ...]:
     return tuple(present)
 
 
-def _parse_value(raw: str, *, labels: bool) -> tuple[float, str | None]:
+def _parse_value(raw: str) -> tuple[float, str | None]:
     """A cell as a float, and what is wrong with it (``None`` when nothing)."""
     try:
         value = float(raw)
@@ -272,21 +270,32 @@ def _parse_value(raw: str, *, labels: bool) -> tuple[float, str | None]:
         return math.nan, "is not a number"
     if not math.isfinite(value):
         return value, "is not finite"
-    if labels and value not in (0.0, 1.0):
-        return value, "is not a 0/1 label"
     if not 0.0 <= value <= 1.0:
         return value, "is outside [0, 1]"
     return value, None
 
 
 def read_ground_truth(path: str | Path) -> LabelTable:
-    """Read an ISIC 2017 Part 3 ground-truth CSV (``image_id,melanoma,seborrheic_keratosis``, 0/1).
+    """Read an ISIC 2017 Part 3 ground-truth CSV (``image_id,melanoma,seborrheic_keratosis``, 0/1) for scoring.
+
+    The one reader of these files is :func:`lesionkit.data.labels.ground_truth.read_ground_truth`
+    (datasets read the same files with it); this gives its labels as 0/1 columns per class.
 
     Raises:
         DataNotFoundError: no such file.
         ScoringError: bad header, a value that is not 0/1, both classes 1, a repeated id...
     """
-    return _parse_table(path, "ground-truth", labels=True, strict=True)
+    try:
+        labels = read_labels(path)
+    except DataNotFoundError:
+        raise
+    except DataError as exc:
+        raise ScoringError(f"ground-truth file {exc}") from None
+    if not labels.ids:
+        raise ScoringError(f"ground-truth file {labels.path} has a header but no rows")
+    codes = {"melanoma": MELANOMA, "seborrheic_keratosis": SEBORRHEIC_KERATOSIS}
+    values = {name: (labels.diagnosis == code).astype(np.float64) for name, code in codes.items()}
+    return LabelTable(path=Path(labels.path), ids=labels.ids, values=values)
 
 
 def read_submission(path: str | Path, *, strict: bool = False) -> LabelTable:
@@ -303,7 +312,7 @@ def read_submission(path: str | Path, *, strict: bool = False) -> LabelTable:
         DataNotFoundError: no such file.
         ScoringError: bad header, a non-numeric or out-of-range value, a repeated id...
     """
-    return _parse_table(path, "submission", labels=False, strict=strict)
+    return _parse_submission(path, strict=strict)
 
 
 def score_tables(truth: LabelTable, submission: LabelTable) -> SubmissionScore:
