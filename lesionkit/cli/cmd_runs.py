@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
     if args.sort == "run":
         summaries.sort(key=lambda s: str(s.path))
     else:
-        attribute = "best_val_auc" if args.sort == "best-val-auc" else "test_auc"
+        attribute = "best_validation" if args.sort == "best-val-auc" else "test"
         summaries.sort(key=lambda s: -getattr(s, attribute) if not math.isnan(getattr(s, attribute)) else math.inf)
     print(runs_table(summaries))
     return 0

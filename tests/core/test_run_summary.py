@@ -51,8 +51,8 @@ def test_summaries(runs: Path) -> None:
     by_name = {s.path.name: s for s in find_runs([runs])}
     assert set(by_name) == {"a-done", "b-stopped", "c-fresh", "d-broken"}
     done = by_name["a-done"]
-    assert (done.status, done.best_val_auc, done.test_auc, done.test_auc_tta, done.tta) == ("done", 0.8, 0.7, 0.78, 8)
-    assert by_name["b-stopped"].status == "stopped at 4/10" and math.isnan(by_name["b-stopped"].test_auc)
+    assert (done.status, done.best_validation, done.test, done.test_tta, done.tta) == ("done", 0.8, 0.7, 0.78, 8)
+    assert by_name["b-stopped"].status == "stopped at 4/10" and math.isnan(by_name["b-stopped"].test)
     assert by_name["c-fresh"].status == "no checkpoint"
     assert by_name["d-broken"].status == "unreadable" and "JSONDecodeError" in (by_name["d-broken"].problem or "")
     assert summarize_run(runs / "a-done") == done  # a run directory itself, not only its parent
@@ -61,7 +61,7 @@ def test_summaries(runs: Path) -> None:
 
 def test_a_training_auc_is_not_shown_as_validation_auc(tmp_path: Path) -> None:
     run = make_run(tmp_path, "no-val", epochs=2, done=2, best=0.99, monitor="auc")  # no validation split
-    assert math.isnan(summarize_run(run).best_val_auc)
+    assert math.isnan(summarize_run(run).best_validation)
 
 
 def test_runs_command_sorts_and_shows_everything(runs: Path, capsys) -> None:  # type: ignore[no-untyped-def]
@@ -85,7 +85,7 @@ def test_multiclass_runs_show_their_primary_metric(runs: Path, capsys) -> None: 
     metrics = {"metrics": {"balanced_accuracy": 0.55, "macro_auc": 0.9, "accuracy": 0.8}}
     (run / "reports" / "test" / "metrics.json").write_text(json.dumps(metrics))
     summary = summarize_run(run)
-    assert (summary.metric, summary.best_val_auc, summary.test_auc) == ("balanced_accuracy", 0.61, 0.55)
+    assert (summary.metric, summary.best_validation, summary.test) == ("balanced_accuracy", 0.61, 0.55)
     assert main(["runs", str(runs)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split()[4] == "metric"

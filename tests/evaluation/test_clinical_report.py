@@ -252,9 +252,9 @@ def test_runs_table_shows_the_test_auc_interval(tmp_path):
     y, z = _logits(13)
     run = _saved_run(tmp_path, "listed", y, _sigmoid(z))
     summary = summarize_run(run.path)
-    low, high = summary.test_auc_ci
-    assert low < summary.test_auc < high
-    assert f"{summary.test_auc:.4f} ({low:.4f}-{high:.4f})" in runs_table([summary])
+    low, high = summary.test_ci
+    assert low < summary.test < high
+    assert f"{summary.test:.4f} ({low:.4f}-{high:.4f})" in runs_table([summary])
 
 
 def test_one_class_split_is_reported_without_intervals():

@@ -14,7 +14,7 @@ Example:
     >>> _ = (run / "config.json").write_text(json.dumps({"name": "melanoma_conv5", "task": "melanoma", "epochs": 10}))
     >>> _ = (run / "state.json").write_text(json.dumps({"epoch": 4, "best_score": 0.81}))
     >>> summary = summarize_run(run)
-    >>> summary.status, summary.best_val_auc
+    >>> summary.status, summary.best_validation
     ('stopped at 4/10', 0.81)
 """
 
@@ -45,13 +45,13 @@ class RunSummary:
         task: the task's name, e.g. ``"melanoma"`` or ``"dx7"``.
         epochs_done: completed (checkpointed) epochs.
         epochs: epochs the config asks for.
-        best_val_auc: the best validation value of :attr:`metric` seen while training.
-        test_auc: :attr:`metric` in ``reports/test`` (no test-time augmentation).
-        test_auc_ci: its 95 % bootstrap interval, where the report has one.
-        test_auc_tta: the best :attr:`metric` among ``reports/test-tta<N>``, and its N.
+        best_validation: the best validation value of :attr:`metric` seen while training.
+        test: :attr:`metric` in ``reports/test`` (no test-time augmentation).
+        test_ci: its 95 % bootstrap interval, where the report has one.
+        test_tta: the best :attr:`metric` among ``reports/test-tta<N>``, and its N.
         problem: why the directory could not be read, if it could not.
         metric: what the three values are: ``"roc_auc"`` for a binary task, else the
-            task's primary metric (the attribute names keep the binary case's).
+            task's primary metric (``balanced_accuracy`` for ``dx7``...).
     """
 
     path: Path
@@ -59,10 +59,10 @@ class RunSummary:
     task: str = "?"
     epochs_done: int = 0
     epochs: int = 0
-    best_val_auc: float = math.nan
-    test_auc: float = math.nan
-    test_auc_ci: tuple[float, float] | None = None
-    test_auc_tta: float = math.nan
+    best_validation: float = math.nan
+    test: float = math.nan
+    test_ci: tuple[float, float] | None = None
+    test_tta: float = math.nan
     tta: int = 1
     problem: str | None = None
     metric: str = "roc_auc"
@@ -127,10 +127,10 @@ def summarize_run(run_dir: str | Path) -> RunSummary:
         task=task,
         epochs_done=int(state.get("epoch", 0)),
         epochs=int(config.get("epochs", 0)),
-        best_val_auc=math.nan if best is None else float(best),
-        test_auc=plain.value(metric) if plain is not None else math.nan,
-        test_auc_ci=plain.interval(metric) if plain is not None else None,
-        test_auc_tta=tta_reports.get(best_tta, math.nan),
+        best_validation=math.nan if best is None else float(best),
+        test=plain.value(metric) if plain is not None else math.nan,
+        test_ci=plain.interval(metric) if plain is not None else None,
+        test_tta=tta_reports.get(best_tta, math.nan),
         tta=best_tta,
         metric=metric,
     )
@@ -164,9 +164,9 @@ def runs_table(summaries: list[RunSummary]) -> str:
             s.task,
             s.status if not s.problem else f"unreadable ({s.problem})",
             *([s.metric] if mixed else []),
-            _fmt(s.best_val_auc),
-            with_interval(s.test_auc, s.test_auc_ci, missing="-"),
-            _fmt(s.test_auc_tta) + (f" ×{s.tta}" if not math.isnan(s.test_auc_tta) else ""),
+            _fmt(s.best_validation),
+            with_interval(s.test, s.test_ci, missing="-"),
+            _fmt(s.test_tta) + (f" ×{s.tta}" if not math.isnan(s.test_tta) else ""),
         ]
         for s in summaries
     ]
