@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -22,7 +23,6 @@ from lesionkit.evaluation.stats.confidence import (
     Interval,
     bootstrap_ci,
     resample_counts,
-    sensitivity_at_specificity,
 )
 from lesionkit.evaluation.stats.metrics import MetricInputError
 from lesionkit.evaluation.stats.paired import (
@@ -370,6 +370,12 @@ def test_paired_bootstrap_auc_equals_a_slow_loop() -> None:
     r = paired_bootstrap(y, a, b, n_resamples=50, seed=1)
     deltas = [roc_auc_score(y[i], a[i]) - roc_auc_score(y[i], b[i]) for i in reference_draws(y, 50, 1)]
     assert (r.difference.low, r.difference.high) == pytest.approx(percentile_interval(deltas), abs=1e-12)
+
+
+def sensitivity_at_specificity(y: Any, s: Any, specificity: float) -> float:
+    """The full-data sensitivity at ``specificity`` that the paired bootstrap compares."""
+    r = paired_bootstrap(y, s, s, metric="sensitivity_at_specificity", specificity=specificity, n_resamples=1)
+    return r.estimate_a
 
 
 def test_sensitivity_at_specificity_is_the_best_sensitivity_meeting_the_specificity() -> None:

@@ -45,7 +45,6 @@ __all__ = [
     "Interval",
     "bootstrap_ci",
     "resample_counts",
-    "sensitivity_at_specificity",
 ]
 
 DEFAULT_LEVEL = 0.95
@@ -381,24 +380,7 @@ def bootstrap_ci(
     return BootstrapResult(intervals, b, level, seed, used_threshold)
 
 
-def sensitivity_at_specificity(y_true: Any, scores: Any, specificity: float) -> float:
-    """Sensitivity at the lowest threshold whose specificity reaches ``specificity``.
-
-    With ``t`` the smallest negative score such that the share of negatives with
-    score <= ``t`` is at least ``specificity``, it is the share of positives with
-    score > ``t``: the best sensitivity of any threshold meeting the specificity.
-
-    Example:
-        >>> sensitivity_at_specificity([0, 0, 0, 0, 1, 1], [0.1, 0.2, 0.3, 0.8, 0.25, 0.9], 0.75)
-        0.5
-    """
-    spec = _check_fraction("specificity", specificity)
-    y, s = _as_binary_inputs(y_true, scores)
-    _both_classes(y, "sensitivity at a specificity")
-    return float(_weighted_sensitivity_at_specificity(np.ones((1, len(y))), y == 1, s, spec)[0])
-
-
-# ---------------------------------------------------------------------------- DeLong
+# ---------------------------------------------------------------------------- normal quantile (DeLong, Wilson)
 
 
 def _z(level: float) -> float:

@@ -295,8 +295,8 @@ def paired_bootstrap(
 ) -> PairedComparison:
     """Paired stratified bootstrap of A − B: both models scored on the same resampled cases.
 
-    ``metric="sensitivity_at_specificity"`` compares the sensitivities at a fixed
-    ``specificity`` (see :func:`sensitivity_at_specificity`). The threshold is chosen
+    ``metric="sensitivity_at_specificity"`` compares the sensitivities at a fixed ``specificity``
+    (the best sensitivity of any threshold whose specificity reaches it). The threshold is chosen
     **per model and per resample**: the quantity compared is a point on each model's ROC
     curve, and re-choosing the threshold in every resample makes the interval include the
     uncertainty of where that point lies. Keeping each model's full-data threshold fixed
