@@ -94,7 +94,6 @@ class PostHoc:
         Raises:
             RunDirError: one of those files is unreadable or incomplete (says which command remakes it).
         """
-
         return cls.from_config(config).evolve(
             prior=run_metadata_prior(run), temperature=run_temperature(run), operating_point=run_operating_point(run)
         )
