@@ -52,8 +52,14 @@ def test_every_command_of_the_tutorial_runs(
         assert cli.main(argv) == 0, f"lesionkit {shlex.join(argv)}: {capsys.readouterr().err}"
         outputs[argv[0]] = capsys.readouterr().out
     run = tmp_path / "runs" / "first"
-    assert (run / "reports" / "test" / "metrics.json").is_file() and (run / "model_card.md").is_file()
     header = (tmp_path / "submission.csv").read_text().splitlines()[0].split(",")
-    assert header[0] == "image_id" and {"melanoma", "seborrheic_keratosis"} <= set(header)
-    assert "mean" in outputs["score"].lower() and "auc" in outputs["score"].lower()
-    assert (tmp_path / "first.keras").is_file() and (tmp_path / "first.model_card.md").is_file()
+    checks = {
+        "test report (the recipe's 8 TTA views)": (run / "reports" / "test-tta8" / "metrics.json").is_file(),
+        "model card": (run / "model_card.md").is_file(),
+        "submission columns": header[0] == "image_id" and {"melanoma", "seborrheic_keratosis"} <= set(header),
+        "score's ranking metric": "mean" in outputs["score"].lower() and "auc" in outputs["score"].lower(),
+        "exported model": (tmp_path / "first.keras").is_file(),
+        "exported model card": (tmp_path / "first.model_card.md").is_file(),
+    }
+    found = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if "cache" not in p.parts)
+    assert all(checks.values()), f"failed: {[k for k, ok in checks.items() if not ok]}; files: {found}"
