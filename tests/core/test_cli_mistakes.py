@@ -250,3 +250,16 @@ def test_a_fit_that_fails_after_a_checkpoint_keeps_it_for_resume(
     argv = ["fit", "melanoma_conv5", "--dataset", "synthetic", "--image-size", "32", "--weights", "none"]
     assert cli.main([*argv, "--run-dir", str(run)]) == 130
     assert (run / "config.json").is_file() and "removed" not in capsys.readouterr().err
+
+
+def test_compare_runs_in_python_names_a_folder_that_is_not_a_run(tmp_path: Path) -> None:
+    from lesionkit.errors import DataError
+    from lesionkit.evaluation.reports.compare import compare_runs
+
+    (tmp_path / "a").mkdir()
+    with pytest.raises(DataError) as info:
+        compare_runs(tmp_path / "a", tmp_path / "a")
+    assert (
+        str(info.value)
+        == f"{tmp_path / 'a'} is not a lesionkit run directory (no config.json); compare two runs of `fit`"
+    )

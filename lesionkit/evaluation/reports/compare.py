@@ -162,12 +162,14 @@ def compare_runs(
     loaded = []
     for path in (run_a, run_b):
         run = RunDir(path)
+        if not run.is_run():
+            raise DataError(f"{run.path} is not a lesionkit run directory (no config.json); compare two runs of `fit`")
         files = ReportFiles.of_run(run, folder)
         if not files.predictions_file.is_file():
             options = ReportFolder.parse(folder).evaluate_command_options
-            hint = f"`lesionkit evaluate {run.path} {options}`" if run.is_run() else "a run directory"
             raise DataError(
-                f"{run.path} has no report {folder!r} ({files.predictions_file} is missing); run {hint} first"
+                f"{run.path} has no report {folder!r} ({files.predictions_file} is missing); "
+                f"run `lesionkit evaluate {run.path} {options}` first"
             )
         loaded.append(files.read_predictions()._replace(source=str(run.path)))
     return compare_predictions(
