@@ -2,8 +2,8 @@
 
 :meth:`ExperimentConfig.validate_components` checks names and parameters against the
 registries. What it cannot know from the registries alone is checked here, still without
-TensorFlow and in well under a second: that ``weights`` names something that exists, and
-that the augmenters can run as one pipeline. A mistake found here costs the user a second;
+TensorFlow and in well under a second: that ``weights`` names something that exists (and
+ImageNet weights a backbone that has them), and that the augmenters can run as one pipeline. A mistake found here costs the user a second;
 found by :meth:`Trainer.fit` it cost the image cache and left a run directory behind.
 
 Example:
@@ -37,6 +37,7 @@ def check_before_fit(config: ExperimentConfig) -> None:
         ConfigError: naming the key, its value and what to give instead.
     """
     check_weights(config.weights)
+    check_imagenet_exists(config)
     check_augmenters(config)
 
 
@@ -69,6 +70,29 @@ def check_weights(weights: str | None) -> None:
                 f"weights = {weights!r}: the run has no checkpoint to start from ({exc}); give a run that "
                 f"finished at least one epoch"
             ) from None
+
+
+def check_imagenet_exists(config: ExperimentConfig) -> None:
+    """``weights="imagenet"`` only for a built-in backbone that has ImageNet weights (a plugin's is its own affair).
+
+    Example:
+        >>> check_imagenet_exists(ExperimentConfig(backbone="resnet18", weights="imagenet"))
+        Traceback (most recent call last):
+        ...
+        lesionkit.errors.ConfigError: weights = 'imagenet': backbone 'resnet18' has no ImageNet weights (Keras ships them for resnet101, resnet50 only); use weights none (from scratch), a weights file or run of resnet18, or backbone resnet50 (--weights none, or --set backbone=resnet50)
+    """
+    from lesionkit.models.weights import IMAGENET_FILES
+
+    name = config.backbone.name
+    if config.weights != "imagenet" or name in IMAGENET_FILES:
+        return
+    builtin = {entry.name for entry in registries.backbones.entries() if entry.origin == "built-in"}
+    if name in builtin:
+        raise ConfigError(
+            f"weights = 'imagenet': backbone {name!r} has no ImageNet weights (Keras ships them for "
+            f"{', '.join(sorted(IMAGENET_FILES))} only); use weights none (from scratch), a weights file or run of "
+            f"{name}, or backbone resnet50 (--weights none, or --set backbone=resnet50)"
+        )
 
 
 def check_augmenters(config: ExperimentConfig) -> None:

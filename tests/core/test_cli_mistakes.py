@@ -43,6 +43,7 @@ SCRIPT = textwrap.dedent(
         "set_python_literal": FIT + ["--weights", "none", "--set", "loss={'name': 'focl'}"],
         "set_unbalanced_json": FIT + ["--weights", "none", "--set", 'loss={"name": "focal"'],
         "weights_typo": FIT + ["--weights", "imagnet"],
+        "imagenet_for_resnet18": FIT + ["--weights", "imagenet", "--set", "backbone=resnet18"],
         "mixed_backends": FIT + ["--weights", "none", "--set",
                                  "augmenters=[{'name': 'flip'}, {'name': 'flip', 'params': {'backend': 'imgaug'}}]"],
         "param_as_key": ["fit", "melanoma_perez2018", "--dataset", "synthetic", "--run-dir", "run",
@@ -119,6 +120,11 @@ def test_set_refuses_a_structure_that_does_not_parse(mistakes: dict[str, Any]) -
 def test_weights_typo_is_caught_before_the_run_directory(mistakes: dict[str, Any]) -> None:
     err = one_line_error(mistakes["weights_typo"], "fit")
     assert "weights = 'imagnet': no such file or directory. Did you mean 'imagenet'?" in err
+
+
+def test_imagenet_for_a_backbone_without_it_is_caught_before_the_run_directory(mistakes: dict[str, Any]) -> None:
+    err = one_line_error(mistakes["imagenet_for_resnet18"], "fit")
+    assert "backbone 'resnet18' has no ImageNet weights" in err and "--weights none" in err
 
 
 def test_mixed_augmenter_backends_are_caught_before_fit(mistakes: dict[str, Any]) -> None:
