@@ -30,7 +30,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lesionkit.evaluation.posthoc.run_calibration import choose_run_operating_point, fit_run_temperature
+    from lesionkit.evaluation.posthoc.run_calibration import (
+        choose_run_operating_point,
+        fit_run_temperature,
+        run_operating_point,
+    )
     from lesionkit.evaluation.stats.calibration import expected_calibration_error
 
     rule = rule_from_args(args)
@@ -46,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     if rule is not None:
         point = choose_run_operating_point(trainer.run, y, calibrated, rule[0], target=rule[1])
         print(f"operating point p > {point.threshold:.4g} ({point.rule}) frozen in {trainer.run.operating_point_file}")
-    elif (moved := trainer.run.read_operating_point()) is not None:
-        print(f"the frozen operating point moved to the new scale: p > {moved['threshold']:.4g} (same decisions)")
+    elif (moved := run_operating_point(trainer.run)) is not None:
+        print(f"the frozen operating point moved to the new scale: p > {moved.threshold:.4g} (same decisions)")
     print(f"evaluate again to see it in the reports: lesionkit evaluate {args.run_dir}")
     return 0
