@@ -19,6 +19,8 @@ SIZE = 32
 # Same weights, same input, float32 on CPU: only summation order may differ.
 ATOL = 1e-4
 RTOL = 1e-4
+# Weight files and their errors are the same for every backbone: the smallest one is built there.
+SMALL = "resnet18"
 
 
 def _images(n: int = 2, size: int = SIZE, seed: int = 0) -> np.ndarray:
@@ -80,12 +82,12 @@ def test_local_weights_roundtrip_keeps_values_and_preprocessing(saved: tuple[str
 
 
 def test_sidecar_preprocessing_travels_with_the_file(tmp_path: Path) -> None:
-    bb = lesionkit.backbones.create("resnet50", input_shape=(SIZE, SIZE, 3), weights=None, preprocessing="tf")
+    bb = lesionkit.backbones.create(SMALL, input_shape=(SIZE, SIZE, 3), weights=None, preprocessing="tf")
     path = save_backbone_weights(bb, tmp_path / "tf.weights.h5")
-    loaded = lesionkit.backbones.create("resnet50", input_shape=(SIZE, SIZE, 3), weights=path)
+    loaded = lesionkit.backbones.create(SMALL, input_shape=(SIZE, SIZE, 3), weights=path)
     assert type(loaded.preprocess).__name__ == "ScalePreprocess"
     with pytest.raises(WeightsError, match="preprocessing='caffe' does not match"):
-        lesionkit.backbones.create("resnet50", input_shape=(SIZE, SIZE, 3), weights=path, preprocessing="caffe")
+        lesionkit.backbones.create(SMALL, input_shape=(SIZE, SIZE, 3), weights=path, preprocessing="caffe")
 
 
 def test_file_from_another_backbone_is_refused(saved: tuple[str, Path, object], tmp_path: Path) -> None:
@@ -102,15 +104,15 @@ def test_file_from_another_backbone_is_refused(saved: tuple[str, Path, object], 
 
 def test_missing_and_unsupported_weight_files(tmp_path: Path) -> None:
     with pytest.raises(WeightsError, match="does not exist"):
-        lesionkit.backbones.create("resnet50", input_shape=(SIZE, SIZE, 3), weights=str(tmp_path / "nope.weights.h5"))
+        lesionkit.backbones.create(SMALL, input_shape=(SIZE, SIZE, 3), weights=str(tmp_path / "nope.weights.h5"))
     other = tmp_path / "weights.ckpt"
     other.write_text("x")
     with pytest.raises(WeightsError, match=r"\.weights\.h5"):
-        lesionkit.backbones.create("resnet50", input_shape=(SIZE, SIZE, 3), weights=str(other))
+        lesionkit.backbones.create(SMALL, input_shape=(SIZE, SIZE, 3), weights=str(other))
     garbage = tmp_path / "garbage.weights.h5"
     garbage.write_bytes(b"not hdf5")
     with pytest.raises(WeightsError, match="not a readable HDF5"):
-        lesionkit.backbones.create("resnet50", input_shape=(SIZE, SIZE, 3), weights=str(garbage))
+        lesionkit.backbones.create(SMALL, input_shape=(SIZE, SIZE, 3), weights=str(garbage))
 
 
 @pytest.mark.parametrize("shape", [(31, 64, 3), (64, 64, 1), (64, 64), ("a", 2, 3)])
