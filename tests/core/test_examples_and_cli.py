@@ -194,6 +194,7 @@ def test_predict_recursive_finds_images_in_subfolders(sk_run: Path, tmp_path: Pa
     assert [r["image_id"] for r in csv.DictReader(out.open())] == ["ISIC_0000005"]
 
 
+@pytest.mark.slow
 def test_reproduce_command_one_method(tmp_path: Path, capsys) -> None:
     flags = "--dataset synthetic --weights none --image-size 32 --epochs 1 --batch-size 8"
     args = [
@@ -237,6 +238,7 @@ def test_unknown_preset_is_one_clear_line(capsys) -> None:
     assert "Did you mean 'melanoma_conv5'" in err and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_example_fit_preset(tmp_path: Path, monkeypatch) -> None:
     namespace = run_example("fit_preset.py", [], monkeypatch)
     auc = namespace["main"](["--small", "--run-dir", str(tmp_path / "run")])
@@ -250,6 +252,7 @@ def test_example_fit_preset(tmp_path: Path, monkeypatch) -> None:
     np.testing.assert_allclose(exported, probabilities, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_example_own_data_trains_on_class_folders_and_validates_externally(tmp_path: Path, monkeypatch) -> None:
     namespace = run_example("own_data.py", [], monkeypatch)
     results = namespace["main"](["--small", "--run-dir", str(tmp_path / "runs" / "own")])
@@ -265,6 +268,7 @@ def test_example_own_data_trains_on_class_folders_and_validates_externally(tmp_p
     assert len(labels) == 3 * per_class and sum(labels) == per_class  # every external image once; melanomas positive
 
 
+@pytest.mark.slow
 def test_example_custom_components(tmp_path: Path, monkeypatch) -> None:
     namespace = run_example("custom_components.py", [], monkeypatch)
     try:

@@ -102,6 +102,7 @@ def _saved_predictions(run: Path) -> tuple[list[int], list[float]]:
     return [int(r["label"]) for r in rows], [float(r["probability"]) for r in rows]
 
 
+@pytest.mark.slow
 def test_reproduce_trains_every_paper_family(tmp_path) -> None:
     """One epoch of each of the paper's four methods (ResNet-50 and -101: the subject) at 32 px, and the paper table."""
     result = reproduce(

@@ -145,6 +145,7 @@ def test_from_run_and_export_give_identical_predictions(fitted: Trainer, tmp_pat
     np.testing.assert_allclose(outputs[:, -1], expected, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_resume_after_kill(tmp_path: Path) -> None:
     """A training process killed after its first checkpoint resumes to the full epoch count."""
     run_dir = tmp_path / "killed"

@@ -64,6 +64,7 @@ RUNNABLE = [p for p in DOCS if any(b.not_run is None for b in _python_blocks(p))
 
 
 @pytest.mark.parametrize("path", RUNNABLE, ids=_rel)
+@pytest.mark.slow
 def test_python_blocks_execute(path: Path, tmp_path: Path) -> None:
     blocks = [
         {"file": str(path), "line": b.line, "code": b.code, "setup": b.setup}

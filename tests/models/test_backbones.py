@@ -55,6 +55,7 @@ def test_output_shape_and_stages(saved: tuple[str, Path, object]) -> None:
     assert bb.stages["conv4"][-1] == f"conv4_block{blocks}_out"
 
 
+@pytest.mark.slow
 def test_same_outputs_as_keras_applications(saved: tuple[str, Path, object]) -> None:
     """Loaded from one file, lesionkit's backbone and Keras's reference agree (atol/rtol 1e-4)."""
     import keras
