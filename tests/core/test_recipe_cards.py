@@ -111,3 +111,21 @@ def test_presets_command_shows_needs_and_figures(capsys: pytest.CaptureFixture[s
     out = capsys.readouterr().out
     assert "command: lesionkit fit isic2017_3class_joint_long --data-dir ISIC --extra-data-dir HAM --seed 1" in out
     assert "idle 2-core AMD EPYC" in out
+
+
+def test_the_decision_table_quotes_the_cards() -> None:
+    # Each row that names one measured preset quotes only numbers from that preset's card.
+    page = (ROOT / "docs" / "choosing-a-recipe.md").read_text(encoding="utf-8")
+    decision = page.split("| you have |", 1)[1].split("\n\n", 1)[0]
+    checked = 0
+    for row in decision.splitlines()[2:]:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        named = re.findall(r"`([a-z0-9_]+)`", cells[2])
+        card = CARDS.get(named[0]) if len(named) == 1 else None
+        if card is None or card.measured is None:
+            assert "not measured" in cells[3] or not named or named[0] not in CARDS, row
+            continue
+        quoted = card.measured.figure + " " + card.measured.minutes_text
+        assert all(number in quoted for number in re.findall(r"\d+(?:[.–]\d+)?", cells[3])), row
+        checked += 1
+    assert checked >= 4
