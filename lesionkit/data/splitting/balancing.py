@@ -97,6 +97,7 @@ def paper_counts(counts: Mapping[str, int], task: Task) -> dict[str, int]:
     """Per-class counts after the paper's balancing, from per-class counts before it.
 
     Example:
+        >>> import lesionkit
         >>> counts = {"nevus": 1372, "melanoma": 374, "seborrheic_keratosis": 254}
         >>> paper_counts(counts, lesionkit.tasks.get("melanoma"))
         {'nevus': 2744, 'melanoma': 1122, 'seborrheic_keratosis': 508}
@@ -144,6 +145,7 @@ def task_table(counts: Mapping[str, int], task: Task) -> str:
     training would refuse those images.
 
     Example:
+        >>> import lesionkit
         >>> counts = {"nevus": 6, "melanoma": 2, "dermatofibroma": 1}
         >>> print(task_table(counts, lesionkit.tasks.get("isic2017_3class")))
         task isic2017_3class: training images per class
