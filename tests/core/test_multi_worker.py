@@ -251,46 +251,24 @@ def test_roles_from_tf_config() -> None:
     assert [r.is_chief for r in roles] == [True, False] and {r.num_workers for r in roles} == {2}
 
 
-@pytest.fixture(scope="module")
-def finished_run(tmp_path_factory) -> Path:
-    """A one-epoch single-process run (the chief's files), to be resumed by a non-chief."""
-    run = tmp_path_factory.mktemp("single") / "run"
-    trainer = Trainer.from_preset(
-        "melanoma_resnet50_scratch",
-        dataset=json.loads(TINY),
-        weights=None,
-        image_size=32,
-        batch_size=4,
-        epochs=1,
-        backbone="resnet18",
-        trainable="all",
-        balance="none",
-        augmenters=[],
-        run_dir=str(run),
-    )
-    trainer.fit(verbose=0)
-    return run
-
-
 def snapshot(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @pytest.mark.slow
-def test_a_non_chief_fit_writes_nothing(finished_run: Path, tmp_path: Path) -> None:
+def test_a_non_chief_fit_writes_nothing(binary_run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """A worker that is not the chief resumes from the chief's checkpoint and leaves every file as it was."""
-    config = json.loads((finished_run / "config.json").read_text())
-    run = tmp_path / "run"
-    shutil.copytree(finished_run, run)
-    trainer = Trainer({**config, "epochs": 2, "run_dir": str(run)})
+    run = binary_run.copy_to(tmp_path)  # a finished two-epoch run: the chief's files
+    config = json.loads((run / "config.json").read_text())
+    trainer = Trainer({**config, "epochs": 3, "run_dir": str(run)})
     trainer.role = WorkerRole("worker", 1, 2, False)  # type: ignore[misc]
-    # The saved config says 1 epoch: a non-chief checks the resume like the chief (and refuses).
+    # The saved config says 2 epochs: a non-chief checks the resume like the chief (and refuses).
     with pytest.raises(RunDirError, match="differs"):
         trainer.fit(resume=True, verbose=0)
     trainer = Trainer({**config, "run_dir": str(run)})
     trainer.role = WorkerRole("worker", 1, 2, False)  # type: ignore[misc]
-    # A state of 0 epochs done that points at the chief's checkpoint: one epoch to train.
-    (run / "state.json").write_text(json.dumps({"epoch": 0, "checkpoint": "epoch-0001", "best_score": None}))
+    # A state of 1 epoch done that points at the chief's first checkpoint: one epoch to train.
+    (run / "state.json").write_text(json.dumps({"epoch": 1, "checkpoint": "epoch-0001", "best_score": None}))
     before = snapshot(run)
     history = trainer.fit(resume=True, verbose=0)
     assert len(history["loss"]) == 1  # trained the epoch...
