@@ -16,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 from lesionkit import registries
@@ -39,6 +40,7 @@ def check_before_fit(config: ExperimentConfig) -> None:
     check_weights(config.weights)
     check_imagenet_exists(config)
     check_augmenters(config)
+    check_optimisation(config)
 
 
 def check_weights(weights: str | None) -> None:
@@ -93,6 +95,41 @@ def check_imagenet_exists(config: ExperimentConfig) -> None:
             f"{', '.join(sorted(IMAGENET_FILES))} only); use weights none (from scratch), a weights file or run of "
             f"{name}, or backbone resnet50 (--weights none, or --set backbone=resnet50)"
         )
+
+
+def check_optimisation(config: ExperimentConfig) -> None:
+    """The schedule, optimizer and loss build with the config's values (a stand-in epoch of one step).
+
+    Their factories check values (``alpha`` in [0, 1], ``gamma`` >= 0...) only when called; called
+    here, a bad one stops the fit before any work, named by its config key
+    (``schedule.params.alpha = 2.0: ...``). Imports Keras: it comes right before training.
+    """
+    from lesionkit.errors import LesionkitError
+    from lesionkit.task import get_task
+
+    counts = (1,) * get_task(config.task).num_classes
+    key = "schedule"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a warm-up longer than a one-step stand-in epoch is no news
+            schedule = registries.schedules.build(
+                config.schedule.name,
+                config.schedule.params,
+                injected={"learning_rate": config.learning_rate, "steps_per_epoch": 1, "epochs": config.epochs},
+                where=key,
+            )
+            key = "optimizer"
+            registries.optimizers.build(
+                config.optimizer.name, config.optimizer.params, injected={"learning_rate": schedule}, where=key
+            )
+            key = "loss"
+            registries.losses.build(config.loss.name, config.loss.params, injected={"class_counts": counts}, where=key)
+    except LesionkitError as exc:
+        spec = getattr(config, key)
+        message = str(exc)
+        param = message.split(" = ", 1)[0]
+        where = f"{key}.params." if param in spec.params else f"{key} {spec.name!r}: "
+        raise ConfigError(f"{where}{message}") from None
 
 
 def check_augmenters(config: ExperimentConfig) -> None:

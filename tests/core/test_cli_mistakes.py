@@ -269,3 +269,20 @@ def test_compare_runs_in_python_names_a_folder_that_is_not_a_run(tmp_path: Path)
         str(info.value)
         == f"{tmp_path / 'a'} is not a lesionkit run directory (no config.json); compare two runs of `fit`"
     )
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ("schedule.params.alpha=2", "schedule.params.alpha = 2.0: the final rate fraction must be in [0, 1]"),
+        ("loss={'name': 'focal', 'params': {'gamma': -1}}", "loss.params.gamma = -1: use a number >= 0"),
+    ],
+)
+def test_a_bad_component_value_is_named_by_its_key_before_the_run_directory(
+    setting: str, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = tmp_path / "run"
+    argv = ["fit", "melanoma_perez2018", "--dataset", "synthetic", "--weights", "none", "--run-dir", str(run)]
+    assert cli.main([*argv, "--set", setting]) == 2
+    assert capsys.readouterr().err == f"lesionkit fit: error: {message}\n"
+    assert not run.exists()
