@@ -13,14 +13,14 @@ A run directory holds::
     state.json           the last completed epoch and the best score, updated last
     calibration.json     the fitted temperature (temperature scaling) and the split it was fitted on
     operating_point.json the frozen decision threshold, how and on which split it was chosen
+    decision_rule.json   a multi-class run's frozen per-class offsets (balanced-accuracy decisions)
     metadata_prior.json  the metadata prior (age/sex/site → class) fitted on the training split
     model_card.md/.json  the model card written after evaluation (intended use, data, metrics, limits)
     reports/<folder>/    evaluation reports (metrics.json, report.md, predictions.csv, plots)
 
-:class:`RunDir` owns every one of these paths: no other module spells them.
-Every checkpoint is written into a temporary folder and renamed into place, and
-``state.json`` is replaced atomically after it, so a kill (or a failed write) at
-any moment leaves the previous consistent checkpoint.
+:class:`RunDir` owns these paths (report folder names: :mod:`.report_folders`). A checkpoint is
+written into a temporary folder and renamed into place, ``state.json`` replaced atomically after
+it: a kill (or a failed write) at any moment leaves the previous consistent checkpoint.
 
 Example:
     >>> import tempfile
@@ -69,6 +69,7 @@ TRAINING_CURVES = "training_curves.png"
 CALIBRATION = "calibration.json"
 METADATA_PRIOR = "metadata_prior.json"
 OPERATING_POINT = "operating_point.json"
+DECISION_RULE = "decision_rule.json"
 MODEL_CARD = "model_card.md"
 MODEL_CARD_JSON = "model_card.json"
 #: Epoch checkpoints kept (older ones are deleted once a newer one is complete).
@@ -153,6 +154,11 @@ class RunDir:
     def operating_point_file(self) -> Path:
         """``operating_point.json``: the frozen decision threshold (see :meth:`read_operating_point`)."""
         return self.path / OPERATING_POINT
+
+    @property
+    def decision_rule_file(self) -> Path:
+        """``decision_rule.json``: a multi-class run's frozen per-class offsets (see :meth:`read_decision_rule`)."""
+        return self.path / DECISION_RULE
 
     @property
     def model_card_file(self) -> Path:
@@ -242,12 +248,9 @@ class RunDir:
         return row
 
     def resume(self, model: Any, *, truncate_history: bool = True) -> ResumePoint:
-        """Load the last checkpoint (weights, optimizer state) into the compiled ``model``.
-
-        Drops the history rows of epochs after it (the resume redoes them; not with
-        ``truncate_history=False``, which writes nothing: the other workers of a
-        multi-worker run) and returns where training continues; a run without a
-        checkpoint starts at epoch 0.
+        """Load the last checkpoint (weights, optimizer state) into the compiled ``model``; return where
+        training continues (epoch 0 without a checkpoint). Drops the history rows of the epochs a resume
+        redoes, unless ``truncate_history=False`` (the other workers of a multi-worker run write nothing).
         """
         state = self.read_state()
         if truncate_history:
@@ -289,25 +292,19 @@ class RunDir:
             warn(f"{self.reference_file} is unreadable ({exc}); reports go without it")
             return None
 
-    # -- calibration and operating point ---------------------------------------------------
+    # -- post-hoc records: temperature, operating point, decision rule -------------------------
 
     def write_calibration(self, record: Mapping[str, Any]) -> None:
-        """Keep a fitted temperature with the run (``TemperatureScaling.to_dict()``: at least
-        ``temperature`` and ``chosen_on``); later evaluations and predictions of the run apply it.
-
-        Raises:
-            RunDirError: the record has no positive, finite ``temperature`` or no ``chosen_on``.
+        """Keep a fitted temperature with the run (``TemperatureScaling.to_dict()``); ``RunDirError``
+        when it has no positive, finite ``temperature`` or no ``chosen_on``.
         """
         positive_number(record, "temperature", self.calibration_file)
         present(record, "chosen_on", self.calibration_file)
         write_json(self.calibration_file, dict(record))
 
     def read_calibration(self) -> dict[str, Any] | None:
-        """The run's temperature record (``temperature``, ``kind``, ``chosen_on``, ``n_cases``,
-        ``nll_before``, ``nll_after``), or ``None`` when the run was never calibrated.
-
-        Raises:
-            RunDirError: the file is unreadable or its temperature is not a positive number.
+        """The run's temperature record, or ``None`` when the run was never calibrated; ``RunDirError``
+        when the file is unreadable or its temperature is not a positive number.
         """
         record = read_record(self.calibration_file, "`lesionkit calibrate RUN`")
         if record is not None:
@@ -315,28 +312,31 @@ class RunDir:
         return record
 
     def write_operating_point(self, record: Mapping[str, Any]) -> None:
-        """Keep the frozen decision threshold with the run (``OperatingPoint.to_dict()``:
-        ``threshold``, ``rule``, ``chosen_on``, ``target``); test reports use it as it is.
-
-        Raises:
-            RunDirError: the record has no finite ``threshold`` or no ``chosen_on``.
+        """Keep the frozen decision threshold with the run (``OperatingPoint.to_dict()``); ``RunDirError``
+        when it has no finite ``threshold`` or no ``chosen_on``.
         """
         finite_number(record, "threshold", self.operating_point_file)
         present(record, "chosen_on", self.operating_point_file)
         write_json(self.operating_point_file, dict(record))
 
     def read_operating_point(self) -> dict[str, Any] | None:
-        """The run's frozen threshold record, or ``None`` when none was chosen.
+        """The run's frozen threshold record (positive: calibrated score > ``threshold``), or ``None``.
 
-        An image is positive when its (calibrated) score is strictly greater than ``threshold``.
-
-        Raises:
-            RunDirError: the file is unreadable or its threshold is not a finite number.
+        Raises ``RunDirError`` when the file is unreadable or its threshold is not a finite number.
         """
         record = read_record(self.operating_point_file, "`lesionkit threshold RUN`")
         if record is not None:
             finite_number(record, "threshold", self.operating_point_file)
         return record
+
+    def write_decision_rule(self, record: Mapping[str, Any]) -> None:
+        """Keep a multi-class decision rule with the run (``DecisionRule.to_dict()``: ``offsets``...)."""
+        present(record, "offsets", self.decision_rule_file)
+        write_json(self.decision_rule_file, dict(record))
+
+    def read_decision_rule(self) -> dict[str, Any] | None:
+        """The run's multi-class decision rule record, or ``None`` (decisions: the most probable class)."""
+        return read_record(self.decision_rule_file, "`fit_run_decision_rule`")
 
     # -- state and history ---------------------------------------------------------------
 

@@ -70,6 +70,7 @@ def describe_model(config: ExperimentConfig, model: Any, posthoc: PostHoc) -> Mo
         gradcam_layer=getattr(model, "gradcam_layer", None),
         lesionkit_version=__version__,
         metadata_prior=posthoc.prior.to_dict() if posthoc.prior else None,
+        decision_rule=posthoc.decision_rule.to_dict() if posthoc.decision_rule else None,
     )
 
 

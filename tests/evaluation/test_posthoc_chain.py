@@ -15,10 +15,13 @@ import pytest
 from PIL import Image
 
 from lesionkit import Ensemble, Trainer, load_model
+from lesionkit.config import ExperimentConfig
+from lesionkit.errors import DataError
 from lesionkit.evaluation.posthoc.chain import PostHoc
 from lesionkit.evaluation.posthoc.metadata_prior import MetadataPrior
+from lesionkit.evaluation.posthoc.run_calibration import fit_run_decision_rule
 from lesionkit.evaluation.prediction.exported import predict_exported
-from lesionkit.evaluation.prediction.model_description import read_model_description
+from lesionkit.evaluation.prediction.model_description import ModelDescription, read_model_description
 from lesionkit.evaluation.stats.operating_point import OperatingPoint
 from lesionkit.runs import RunDir
 from lesionkit.task import get_task
@@ -122,3 +125,23 @@ def test_each_link_of_the_chain_changes_what_comes_out(run: tuple[Path, dict[str
     assert at_half.threshold == 0.5
     low = OperatingPoint(0.0, "fixed", "given")
     assert trainer.posthoc.evolve(operating_point=low).decide(full).tolist() == [1] * len(full)
+
+
+def test_a_multi_class_run_decides_with_its_decision_rule_along_every_path(tmp_path: Path) -> None:
+    config = ExperimentConfig(name="three", task="isic2017_3class", dataset="synthetic")
+    run = RunDir(tmp_path / "three")
+    run.create(config, {})
+    probabilities = np.array([[0.6, 0.3, 0.1], [0.5, 0.1, 0.4], [0.2, 0.7, 0.1], [0.55, 0.05, 0.4]])
+    labels = [0, 2, 1, 2]  # the arg-max misses both keratoses
+    assert PostHoc.from_run(run, config).decide(probabilities).tolist() == [0, 0, 1, 0]
+    rule = fit_run_decision_rule(run, labels, probabilities, get_task(config.task).classes)
+    chain = PostHoc.from_run(run, config)
+    assert chain.decision_rule == rule
+    assert chain.decide(probabilities).tolist() == rule.apply(probabilities).tolist() == labels
+    description = ModelDescription(
+        name="three", task=config.task, classes=chain.classes, image_size=32, decision_rule=rule.to_dict()
+    )
+    exported = PostHoc.from_description(ModelDescription.from_dict(description.to_dict()))
+    assert exported.decide_names(probabilities) == chain.decide_names(probabilities)
+    with pytest.raises(DataError, match="not on 'test'"):
+        fit_run_decision_rule(run, labels, probabilities, chain.classes, split="test")

@@ -30,8 +30,14 @@ import attrs
 import numpy as np
 
 from lesionkit.evaluation.posthoc.metadata_prior import MetadataPrior
-from lesionkit.evaluation.posthoc.run_calibration import run_metadata_prior, run_operating_point, run_temperature
+from lesionkit.evaluation.posthoc.run_calibration import (
+    run_decision_rule,
+    run_metadata_prior,
+    run_operating_point,
+    run_temperature,
+)
 from lesionkit.evaluation.stats.calibration import TemperatureScaling
+from lesionkit.evaluation.stats.decision_rule import DecisionRule
 from lesionkit.evaluation.stats.operating_point import OperatingPoint
 from lesionkit.runs import RunDir
 
@@ -74,6 +80,7 @@ class PostHoc:
         prior: the metadata prior (age/sex/site → class) fitted on the training split, or None.
         temperature: the temperature fitted on validation, or None (raw probabilities).
         operating_point: the frozen threshold of a binary task, or None (p > 0.5).
+        decision_rule: a multi-class task's per-class offsets (balanced accuracy), or None (arg-max).
         tta: test-time views averaged by default; tta_augmenters: the augmenter specs
             (``{"name": ..., "params": ...}``) the views are drawn with (empty: flips/rotations).
         seed: seed of the test-time views.
@@ -83,6 +90,7 @@ class PostHoc:
     prior: MetadataPrior | None = None
     temperature: TemperatureScaling | None = None
     operating_point: OperatingPoint | None = None
+    decision_rule: DecisionRule | None = None
     tta: int = 1
     tta_augmenters: tuple[Mapping[str, Any], ...] = attrs.field(default=(), converter=_specs)
     seed: int = 0
@@ -95,7 +103,10 @@ class PostHoc:
             RunDirError: one of those files is unreadable or incomplete (says which command remakes it).
         """
         return cls.from_config(config).evolve(
-            prior=run_metadata_prior(run), temperature=run_temperature(run), operating_point=run_operating_point(run)
+            prior=run_metadata_prior(run),
+            temperature=run_temperature(run),
+            operating_point=run_operating_point(run),
+            decision_rule=run_decision_rule(run),
         )
 
     @classmethod
@@ -116,11 +127,13 @@ class PostHoc:
             temperature = TemperatureScaling(description.temperature, kind, "the run", 0, math.nan, math.nan)
         point = None if description.threshold is None else OperatingPoint(description.threshold, "fixed", "the run")
         prior = None if description.metadata_prior is None else MetadataPrior.from_dict(description.metadata_prior)
+        rule = None if description.decision_rule is None else DecisionRule.from_dict(description.decision_rule)
         return cls(
             description.classes,
             prior=prior,
             temperature=temperature,
             operating_point=point,
+            decision_rule=rule,
             tta=description.tta,
             tta_augmenters=description.tta_augmenters,
             seed=description.seed,
@@ -198,12 +211,14 @@ class PostHoc:
         return self.apply(raw, metadata)
 
     def decide(self, probabilities: Any) -> np.ndarray:
-        """Class indices decided from calibrated probabilities: binary, positive when p > threshold; else the arg-max."""
+        """Class indices decided from calibrated probabilities: binary, positive when p > threshold; else the
+        decision rule's arg-max of offset log-probabilities, or the plain arg-max without one.
+        """
         p = np.asarray(probabilities, dtype=np.float64)
         if self.binary:
             positive = p[:, -1] if p.ndim == 2 else p
             return (positive > self.threshold).astype(np.int64)
-        return np.argmax(p, axis=1)
+        return self.decision_rule.apply(p) if self.decision_rule is not None else np.argmax(p, axis=1)
 
     def decide_names(self, probabilities: Any) -> list[str]:
         """:meth:`decide` as class names."""

@@ -28,6 +28,7 @@ Example:
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -35,12 +36,15 @@ import numpy as np
 from lesionkit.errors import DataError
 from lesionkit.evaluation.posthoc.metadata_prior import MetadataPrior
 from lesionkit.evaluation.stats.calibration import TemperatureScaling, apply_temperature, fit_temperature
+from lesionkit.evaluation.stats.decision_rule import DecisionRule, fit_decision_rule
 from lesionkit.evaluation.stats.operating_point import OperatingPoint, choose_threshold
 from lesionkit.runs import RunDir, RunDirError
 
 __all__ = [
     "choose_run_operating_point",
+    "fit_run_decision_rule",
     "fit_run_temperature",
+    "run_decision_rule",
     "run_metadata_prior",
     "run_operating_point",
     "run_temperature",
@@ -75,6 +79,36 @@ def run_operating_point(run: RunDir) -> OperatingPoint | None:
         return OperatingPoint.from_dict(record)
     except DataError as exc:
         raise RunDirError(f"{run.operating_point_file}: {exc}; run `lesionkit threshold {run.path}` again") from None
+
+
+def run_decision_rule(run: RunDir) -> DecisionRule | None:
+    """The multi-class decision rule kept in ``run`` (None: decisions go to the most probable class).
+
+    Raises:
+        RunDirError: ``decision_rule.json`` is unreadable or not a rule.
+    """
+    record = run.read_decision_rule()
+    if record is None:
+        return None
+    try:
+        return DecisionRule.from_dict(record)
+    except DataError as exc:
+        raise RunDirError(f"{run.decision_rule_file}: {exc}; fit the rule again (fit_run_decision_rule)") from None
+
+
+def fit_run_decision_rule(
+    run: RunDir, y_true: Any, probabilities: Any, class_names: Sequence[str], *, split: str = "validation"
+) -> DecisionRule:
+    """Fit the multi-class decision rule on ``split``'s labels and (calibrated) probabilities; keep it in ``run``.
+
+    Raises:
+        DataError: ``split`` is the test or training split (a rule fitted where it is reported flatters it).
+    """
+    if split in ("test", "train"):
+        raise DataError(f"a decision rule is fitted on validation data, not on {split!r}: it would flatter the model")
+    rule = fit_decision_rule(y_true, probabilities, class_names, fitted_on=split)
+    run.write_decision_rule(rule.to_dict())
+    return rule
 
 
 def run_metadata_prior(run: RunDir) -> MetadataPrior | None:

@@ -70,6 +70,8 @@ class ModelDescription:
         metadata_prior: the run's age/sex/site prior
             (:meth:`lesionkit.evaluation.posthoc.metadata_prior.MetadataPrior.to_dict`), applied when
             per-image metadata is given (``lesionkit predict model.keras --metadata CSV``), else None.
+        decision_rule: a multi-class run's decision rule
+            (:meth:`lesionkit.evaluation.stats.decision_rule.DecisionRule.to_dict`), else None.
     """
 
     name: str
@@ -85,6 +87,7 @@ class ModelDescription:
     gradcam_layer: str | None = None
     lesionkit_version: str = ""
     metadata_prior: Mapping[str, Any] | None = None
+    decision_rule: Mapping[str, Any] | None = None
 
     @property
     def binary(self) -> bool:
@@ -102,6 +105,7 @@ class ModelDescription:
         data["classes"] = list(self.classes)
         data["tta_augmenters"] = [dict(s) for s in self.tta_augmenters]
         data["metadata_prior"] = None if self.metadata_prior is None else dict(self.metadata_prior)
+        data["decision_rule"] = None if self.decision_rule is None else dict(self.decision_rule)
         return {"format": FORMAT, **data}
 
     @classmethod
@@ -132,9 +136,10 @@ class ModelDescription:
                 raise ModelDescriptionError(f"model metadata {key} must be a finite number or null; got {value!r}")
         if fields.get("temperature") is not None and fields["temperature"] <= 0:
             raise ModelDescriptionError(f"model metadata temperature must be > 0; got {fields['temperature']!r}")
-        prior = fields.get("metadata_prior")
-        if prior is not None and not isinstance(prior, Mapping):
-            raise ModelDescriptionError(f"model metadata metadata_prior must be a JSON object or null; got {prior!r}")
+        for key in ("metadata_prior", "decision_rule"):
+            value = fields.get(key)
+            if value is not None and not isinstance(value, Mapping):
+                raise ModelDescriptionError(f"model description {key} must be a JSON object or null; got {value!r}")
         return cls(**fields)
 
 
