@@ -70,12 +70,17 @@ class Ensemble:
         """How the ensemble decides from its averaged probabilities (``posthoc.decide``).
 
         Each member's prior and temperature are already in its probabilities, so the chain only
-        decides: at the members' frozen threshold when they all froze the same one (a single run's
-        ensemble decides as that run does), else at p > 0.5 (binary) or by the most probable class.
+        decides: with the members' frozen threshold or decision rule when they all froze the same one
+        (a single run's ensemble decides as that run does), else at p > 0.5 or by the most probable class.
         """
         first = self.members[0].posthoc
         points = {m.posthoc.operating_point for m in self.members}
-        return PostHoc(first.classes, operating_point=first.operating_point if len(points) == 1 else None)
+        rules = {m.posthoc.decision_rule for m in self.members}
+        return PostHoc(
+            first.classes,
+            operating_point=first.operating_point if len(points) == 1 else None,
+            decision_rule=first.decision_rule if len(rules) == 1 else None,
+        )
 
     def predict_split(self, split: str, *, tta: int | None = None) -> np.ndarray:
         """The members' mean probabilities on ``split`` (``(N,)`` binary, ``(N, K)`` multi-class).

@@ -143,5 +143,8 @@ def test_a_multi_class_run_decides_with_its_decision_rule_along_every_path(tmp_p
     )
     exported = PostHoc.from_description(ModelDescription.from_dict(description.to_dict()))
     assert exported.decide_names(probabilities) == chain.decide_names(probabilities)
+    member = Trainer(config)  # no weights needed: the ensemble's decisions come from its chain
+    member.posthoc = chain
+    assert Ensemble([member]).posthoc.decide(probabilities).tolist() == labels
     with pytest.raises(DataError, match="not on 'test'"):
         fit_run_decision_rule(run, labels, probabilities, chain.classes, split="test")
