@@ -51,7 +51,7 @@ def test_a_registered_augmenter_runs_in_the_training_pipeline(registered: None, 
     trainer = lesionkit.Trainer(config)
     data = assembly.train_data(config, trainer.split("train"), 2)
     images = next(iter(data.dataset))[0].numpy()
-    assert images.shape == (4, 32, 32, 3) and 0 <= images.min() and images.max() <= 255
+    assert images.shape == (4, 32, 32, 3) and images.min() >= 0 and images.max() <= 255
 
 
 def test_mixing_the_examples_backends_is_refused_before_any_work(registered: None) -> None:
