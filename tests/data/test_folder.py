@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -120,9 +121,33 @@ def test_a_misspelt_diagnosis_is_its_own_class_with_a_warning(tmp_path: Path, jp
     with pytest.warns(UserWarning, match="class 'melanomma' is no known diagnosis.*Did you mean 'melanoma'"):
         ds = lesionkit.datasets.create("folder", data_dir=str(tmp_path / "d"))
     assert ds.classes == ("nevus", "melanomma")
+    for i, name in enumerate(["benign", "malignant", "other_benign"]):  # names of their own: no warning
+        jpeg_writer(tmp_path / "own" / name / f"x{i}.jpg", i)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert lesionkit.datasets.create("folder", data_dir=str(tmp_path / "own")).classes == (
+            "benign",
+            "malignant",
+            "other_benign",
+        )
 
 
 def test_one_folder_of_images_is_not_a_class_layout(tmp_path: Path, jpeg_writer) -> None:  # type: ignore[no-untyped-def]
     jpeg_writer(tmp_path / "d" / "images" / "a.jpg", 0)
     with pytest.raises(DataNotFoundError, match="two or more class folders"):
         lesionkit.datasets.create("folder", data_dir=str(tmp_path / "d"))
+
+
+def test_a_grouping_of_the_folders_classes_labels_their_images(tmp_path: Path, jpeg_writer) -> None:  # type: ignore[no-untyped-def]
+    from lesionkit.data.splitting.split import dataset_task
+    from lesionkit.task import Task
+
+    for i, folder in enumerate(["naevus", "melanoma", "bcc", "other_benign", "benign"]):
+        jpeg_writer(tmp_path / "d" / "train" / folder / f"x{i}.jpg", i)
+    ds = lesionkit.datasets.create("folder", data_dir=str(tmp_path / "d"))
+    assert dataset_task(ds).classes == ("nevus", "melanoma", "basal_cell_carcinoma", "benign", "other_benign")
+    grouped = Task.from_classes({"benign": ["nevus", "benign", "other_benign"], "malignant": ["melanoma", "bcc"]})
+    train = ds.split("train")
+    assert dict(zip(train.ids, train.labels(grouped).tolist())) == {"x0": 0, "x1": 1, "x2": 1, "x3": 0, "x4": 0}
+    with pytest.raises(DataError, match=r"no class for 1 image\(s\): benign \(1 image\)"):
+        train.labels(Task.from_classes(["nevus", "melanoma", "bcc", "other_benign"]))

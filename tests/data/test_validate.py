@@ -104,6 +104,10 @@ def test_a_folder_in_its_own_taxonomy_is_counted_per_class(tmp_path: Path, jpeg_
     header, train = [line.split() for line in out.split("diagnosis:\n")[1].splitlines()[:2]]
     assert header == ["split", "nevus", "basal_cell_carcinoma", "other_benign", "total"]
     assert train == ["train", "2", "1", "1", "4"]
+    grouped = "classes:benign=nevus+other_benign,malignant=basal_cell_carcinoma"
+    assert main(["validate", str(root), "--no-progress", "--no-audit", "--task", grouped]) == 0
+    table = capsys.readouterr().out.split(f"task {grouped}: training images per class\n")[1].splitlines()
+    assert [line.split()[:2] for line in table[1:4]] == [["benign", "3"], ["malignant", "1"], ["total", "4"]]
 
 
 def test_class_folders_are_recognised(tmp_path: Path, jpeg_writer, capsys: pytest.CaptureFixture[str]) -> None:

@@ -37,6 +37,7 @@ Example::
 
 from __future__ import annotations
 
+import difflib
 import functools
 import os
 from pathlib import Path
@@ -62,7 +63,6 @@ from lesionkit.diagnoses import (
     is_own_class,
 )
 from lesionkit.errors import DataError, DataNotFoundError, DataProblems
-from lesionkit.registry import did_you_mean
 from lesionkit.warn import warn
 
 
@@ -241,13 +241,20 @@ def detect_layout(root: Path, labels: str = "labels.csv") -> Literal["csv", "cla
     return "class_folders" if has_class_folders(root) else None
 
 
+#: How alike (difflib's ratio) an own class name and a diagnosis spelling must be to be warned about:
+#: "melanomma" (0.94) is a slip of the pen, "benign" beside "benign_keratosis" (0.55) a class of its own.
+NEAR_MISS = 0.85
+
+
 def _warn_near_misses(classes: tuple[str, ...], root: Path) -> None:
     """Warn about own class names that look like a misspelt diagnosis: they would train as classes of their own."""
     known = (*DIAGNOSES, *ALIASES)
     for name in classes:
-        hint = did_you_mean(name, known)
-        if hint and is_own_class(folder_class_code(name)):
-            warn(f"{root}: class {name!r} is no known diagnosis, so it is a class of its own.{hint}")
+        close = difflib.get_close_matches(name, known, n=1, cutoff=NEAR_MISS)
+        if close and is_own_class(folder_class_code(name)):
+            warn(
+                f"{root}: class {name!r} is no known diagnosis, so it is a class of its own. Did you mean {close[0]!r}?"
+            )
 
 
 def _stratified_split(diagnosis: np.ndarray, validation: float, test: float, seed: int) -> np.ndarray:
