@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from lesionkit.config import ComponentSpec
 from lesionkit.data.sources import folder, ham10000, isic2017, isic2018, isic2019
 from lesionkit.data.sources.joint import JointDataset
 from lesionkit.data.sources.synthetic import DEFAULT_FRACTIONS, SyntheticLesions
@@ -43,8 +44,6 @@ def folds(
     ``dataset`` is a dataset name or ``{"name": ..., "params": {...}}``; ``data_dir`` and
     ``cache_dir`` go to it. Other splits (``test``) pass through. See :mod:`lesionkit.data.splitting.folds`.
     """
-    from lesionkit.config import ComponentSpec
-
     spec = ComponentSpec.from_dict(dataset, path="dataset.params.dataset")
     injected = {"data_dir": data_dir, "cache_dir": cache_dir}
     inner = datasets.build(spec.name, spec.params, injected=injected, where="dataset.params.dataset")
@@ -67,8 +66,6 @@ def joint(
     ``data_dir`` goes to ``dataset`` only (give each extra its own ``data_dir`` in its
     params), ``cache_dir`` to all.
     """
-    from lesionkit.config import ComponentSpec
-
     spec = ComponentSpec.from_dict(dataset, path="dataset.params.dataset")
     primary = datasets.build(
         spec.name, spec.params, injected={"data_dir": data_dir, "cache_dir": cache_dir}, where="dataset.params.dataset"
