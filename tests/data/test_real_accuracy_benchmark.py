@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+#: The benchmark's scores and the diagnosis codes (= class columns of isic2017_3class) they are of.
+KEYS = (("melanoma_auc", 1), ("seborrheic_keratosis_auc", 2))
 
 
 @pytest.fixture(scope="module")
@@ -52,12 +54,22 @@ def test_scratch_recipe_json(bench, isic_layout, tmp_path) -> None:
     (recipe,) = result["recipes"]
     assert recipe["name"] == "scratch" and recipe["minutes"] > 0 and math.isfinite(recipe["minutes"])
     assert set(recipe["metrics"]) == {"validation", "test"}
-    for row in recipe["metrics"].values():
-        assert set(row) == {"melanoma_auc", "seborrheic_keratosis_auc", "mean_auc"}
-        assert all(0.0 <= v <= 1.0 and math.isfinite(v) for v in row.values())
-        assert row["mean_auc"] == pytest.approx((row["melanoma_auc"] + row["seborrheic_keratosis_auc"]) / 2)
     run = tmp_path / "runs" / "scratch" / "isic2017_3class_scratch"
     assert (run / "checkpoints" / "best").is_dir()
+    # Each figure is scikit-learn's ROC AUC of the best checkpoint's class probabilities (one-vs-rest).
+    from sklearn.metrics import roc_auc_score
+
+    from lesionkit import Trainer
+
+    trainer = Trainer.from_run(run)
+    for split, row in recipe["metrics"].items():
+        assert set(row) == {"melanoma_auc", "seborrheic_keratosis_auc", "mean_auc"}
+        data = trainer.split(split)
+        probabilities = trainer.predict(data.load_images(32), tta=trainer.config.tta, metadata=data.metadata)
+        expected = {key: roc_auc_score(data.diagnosis == code, probabilities[:, code]) for key, code in KEYS}
+        assert row["melanoma_auc"] == pytest.approx(expected["melanoma_auc"], abs=1e-6), split
+        assert row["seborrheic_keratosis_auc"] == pytest.approx(expected["seborrheic_keratosis_auc"], abs=1e-6), split
+        assert row["mean_auc"] == pytest.approx((row["melanoma_auc"] + row["seborrheic_keratosis_auc"]) / 2)
     # An ensemble of a run with itself scores as the run does.
     twice = bench.ensemble_scores([run, run], bench.TASK_KEYS)
     assert set(twice) == {"validation", "test"}
