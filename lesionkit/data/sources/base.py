@@ -135,7 +135,9 @@ def detect_dataset(root: str | Path, labels: str = "labels.csv") -> str:
     """
     root = Path(root).expanduser()
     if not root.is_dir():
-        raise DataNotFoundError(f"{root}: no such folder")
+        raise DataNotFoundError(
+            f"{root}: no such folder; check the path, or get a dataset with `lesionkit download NAME --to {root}`"
+        )
     known = sources()
     for source in known:
         if source.recognises(root, labels):
