@@ -42,7 +42,7 @@ def measure(backbone: str, size: int, batch: int, steps: int, precision: str = "
 
     import lesionkit
     from lesionkit.models.assemble import build_classifier
-    from lesionkit.models.runtime import precision_policy
+    from lesionkit.runtime.precision import precision_policy
 
     keras.backend.clear_session()
     keras.utils.set_random_seed(0)

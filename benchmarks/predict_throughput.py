@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--runs", type=int, default=2, help="runs per side; the fastest counts")
     args = parser.parse_args(argv)
 
-    from lesionkit.runtime_env import configure_runtime
+    from lesionkit.runtime.settings import configure_runtime
 
     settings = configure_runtime("infer")  # what `lesionkit predict` does before importing TensorFlow
     import numpy as np

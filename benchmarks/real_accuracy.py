@@ -429,7 +429,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", help="write the results here (after each recipe)")
     parser.add_argument("--reuse", action="store_true", help="score stage runs already finished under --runs")
     args = parser.parse_args(argv)
-    from lesionkit.runtime_env import ensure_runtime
+    from lesionkit.runtime.settings import ensure_runtime
 
     # Before the throughput probe imports Keras: the settings `lesionkit fit` would train with.
     ensure_runtime("train")

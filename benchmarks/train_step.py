@@ -8,7 +8,7 @@ Trainer it includes what it does every epoch (checkpoints, CSV and TensorBoard l
 
 By default every row runs in a fresh process, because oneDNN and the thread pools are fixed
 when TensorFlow is imported: the plain script with TensorFlow's defaults (as a user would run
-it), lesionkit's ``fit`` with the runtime settings it chooses (``lesionkit.runtime_env``: your
+it), lesionkit's ``fit`` with the runtime settings it chooses (``lesionkit.runtime.settings``: your
 environment, this host's ``lesionkit tune`` profile, or the defaults), and the plain script
 with one setting changed at a time (oneDNN flipped, one inter-op thread, one intra-op thread;
 ``--xla-variant`` adds XLA), each with its ratio to the plain defaults.
@@ -165,7 +165,8 @@ def time_plain_keras(args: argparse.Namespace) -> tuple[float, float]:
     import tensorflow as tf
 
     from lesionkit.data.sources.synthetic import SyntheticLesions
-    from lesionkit.models.runtime import distribution_strategy, precision_policy
+    from lesionkit.runtime.precision import precision_policy
+    from lesionkit.runtime.strategy import distribution_strategy
 
     dataset = SyntheticLesions(sizes=SIZES(args))
     split = dataset.split("train")
@@ -210,7 +211,7 @@ def time_plain_keras(args: argparse.Namespace) -> tuple[float, float]:
 def run_side(args: argparse.Namespace) -> None:
     """One side in this process; prints ``RESULT {json}`` for the parent."""
     if args.side == "lesionkit":
-        from lesionkit.runtime_env import configure_runtime
+        from lesionkit.runtime.settings import configure_runtime
 
         settings = configure_runtime("train")  # what the lesionkit command and the Trainer do first
         chosen = {n: f"{s.env_value} ({s.source})" for n, s in settings.items()}
@@ -228,7 +229,8 @@ def run_side(args: argparse.Namespace) -> None:
 #: Rows of the default comparison: (label, side, environment, extra flags). ``None`` removes a
 #: variable: the plain script runs with TensorFlow's defaults, as a user's script would.
 def rows(args: argparse.Namespace) -> list[tuple[str, str, dict[str, str | None], list[str]]]:
-    from lesionkit.runtime_env import ENV_VARS, SET_BY_LESIONKIT_VAR, detect_host
+    from lesionkit.runtime.host import detect_host
+    from lesionkit.runtime.variables import ENV_VARS, SET_BY_LESIONKIT_VAR
 
     clean: dict[str, str | None] = dict.fromkeys((*ENV_VARS.values(), SET_BY_LESIONKIT_VAR))
     host = detect_host()

@@ -320,7 +320,7 @@ class ExperimentConfig:
             global batch, split across the replicas of every worker.
         precision: ``"float32"``, ``"mixed_float16"``, ``"mixed_bfloat16"``, or ``"auto"`` (the
             default): the policy ``lesionkit tune`` measured faster on this host for the
-            backbone and image size, else float32 (:func:`lesionkit.models.runtime.config_precision`).
+            backbone and image size, else float32 (:func:`lesionkit.runtime.precision.config_precision`).
         jit_compile: compile the train step with XLA.
         distribute: ``"default"`` (one device), ``"mirrored"`` or ``"multi_worker_mirrored"``
             (``docs/scaling.md``).

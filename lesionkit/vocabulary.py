@@ -2,8 +2,8 @@
 
 The modules that act on each name keep what it means — :mod:`lesionkit.data.splitting.balancing`
 the balance modes, :mod:`lesionkit.models.freeze` the layers each freeze policy trains,
-:mod:`lesionkit.models.runtime` the precisions and distribution strategies — and import the
-names from here, so the config, the task and those modules never disagree. The diagnosis
+:mod:`lesionkit.runtime.precision` the precisions, :mod:`lesionkit.runtime.strategy` the
+distribution strategies — and import the names from here, so the config, the task and those modules never disagree. The diagnosis
 codes are :mod:`lesionkit.diagnoses`.
 
 Example:

@@ -23,7 +23,7 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 # Tests run the way the lesionkit command does: runtime settings in force before any test
 # imports TensorFlow (the empty cache above means the documented defaults, no profile).
-from lesionkit.runtime_env import configure_runtime  # noqa: E402
+from lesionkit.runtime.settings import configure_runtime  # noqa: E402
 
 configure_runtime("train")
 

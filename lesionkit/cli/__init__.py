@@ -22,7 +22,7 @@ from lesionkit import __version__
 from lesionkit.errors import LesionkitError
 
 #: What each command that runs TensorFlow does with it: its runtime settings (oneDNN,
-#: threads, XLA; :mod:`lesionkit.runtime_env`) are put in force before TensorFlow is imported.
+#: threads, XLA; :mod:`lesionkit.runtime.settings`) are put in force before TensorFlow is imported.
 RUNTIME_PURPOSE = {
     "fit": "train",
     "demo": "train",
@@ -156,7 +156,7 @@ def _run(args: argparse.Namespace) -> int:
         for module in modules_to_import([*args.imports_first, *getattr(args, "imports", [])]):
             import_user_module(module)
         if args.command in RUNTIME_PURPOSE:
-            from lesionkit.runtime_env import configure_runtime
+            from lesionkit.runtime.settings import configure_runtime
 
             configure_runtime(RUNTIME_PURPOSE[args.command])
         return int(args.func(args) or 0)

@@ -35,7 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from lesionkit import presets
-    from lesionkit.runtime_env import active_settings, available_cores
+    from lesionkit.runtime.host import available_cores
+    from lesionkit.runtime.settings import active_settings
 
     started, cpu_started = time.perf_counter(), time.process_time()
     import tensorflow  # noqa: F401  # timed on its own: on a small CPU it is a real part of the wait

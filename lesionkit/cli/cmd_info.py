@@ -39,14 +39,15 @@ def _memory_gib() -> float | None:
 
 
 def _measured_precision(host: Any) -> dict[str, str]:
-    from lesionkit.runtime_env import load_profile
+    from lesionkit.runtime.profile import load_profile
 
     profile = load_profile(host)
     return dict(profile.precision) if profile is not None else {}
 
 
 def run(args: argparse.Namespace) -> int:
-    from lesionkit.runtime_env import configure_runtime, profile_path
+    from lesionkit.runtime.profile import profile_path
+    from lesionkit.runtime.settings import configure_runtime
 
     settings = configure_runtime(args.purpose)  # before TensorFlow's import, like every command
     started = time.perf_counter()
@@ -76,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
         "precision": _measured_precision(host),
     }
     if args.measure:
-        from lesionkit.models.throughput import measure
+        from lesionkit.runtime.throughput import measure
 
         info["measured"] = {
             "image_size": args.image_size,

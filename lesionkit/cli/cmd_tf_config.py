@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from lesionkit.cli import CommandError
-    from lesionkit.models.cluster import DEFAULT_PORT, tf_config_from_kubernetes, tf_config_from_slurm
+    from lesionkit.runtime.cluster import DEFAULT_PORT, tf_config_from_kubernetes, tf_config_from_slurm
 
     port = DEFAULT_PORT if args.port is None else args.port
     if args.scheduler == "slurm":

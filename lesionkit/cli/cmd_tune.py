@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
-import sys
 from typing import Any
 
 from lesionkit.cli import CommandError
@@ -55,42 +51,10 @@ def _model_key(text: str) -> str:
     return text
 
 
-def _measure(candidate: dict[str, bool | int], args: argparse.Namespace, *, xla: bool = False) -> dict[str, float]:
-    cmd = ["--size", str(args.image_size), "--batch", str(args.batch_size), "--seconds", str(args.seconds)]
-    return _child(candidate, cmd + (["--xla-only"] if xla else []))
-
-
-def _measure_precision(
-    candidate: dict[str, bool | int], model: str, precision: str, args: argparse.Namespace
-) -> dict[str, float]:
-    """Training img/s and final loss of ``model`` (``backbone@size``) under ``precision``, in a fresh process."""
-    backbone, _, size = model.rpartition("@")
-    cmd = ["--backbone", backbone, "--size", size, "--precision", precision]
-    return _child(candidate, [*cmd, "--batch", str(args.batch_size), "--seconds", str(args.seconds)])
-
-
-def _child(candidate: dict[str, bool | int], arguments: list[str]) -> dict[str, float]:
-    """Run ``lesionkit.models.throughput`` with ``arguments`` and the candidate's variables; its JSON line."""
-    from lesionkit.runtime_env import ENV_VARS, SET_BY_LESIONKIT_VAR
-
-    env = dict(os.environ)
-    env.pop(SET_BY_LESIONKIT_VAR, None)
-    for name, value in candidate.items():
-        env[ENV_VARS[name]] = str(int(value))
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    cmd = [sys.executable, "-m", "lesionkit.models.throughput", *arguments]
-    out = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    if out.returncode != 0:
-        tail = out.stderr.strip().splitlines()[-1:] or ["(no output)"]
-        print(f"  measurement failed ({tail[0]}); skipped", file=sys.stderr)
-        return {}
-    rates: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
-    return rates
-
-
 def _precision_rows(train: dict[str, bool | int], args: argparse.Namespace) -> list[dict[str, Any]]:
     """float32 and mixed_bfloat16 training rows of each ``--precision-models`` entry, printed as they come."""
-    from lesionkit.runtime_env import DEFAULT_PRECISION, LOW_PRECISION
+    from lesionkit.runtime import tuning
+    from lesionkit.runtime.precision import DEFAULT_PRECISION, LOW_PRECISION
 
     print(f"precision with the training setting ({', '.join(f'{k}={v}' for k, v in train.items())}):")
     print(f"{'model':>14} {'precision':>15} {'train':>8} {'loss':>8}  (img/s)")
@@ -98,7 +62,7 @@ def _precision_rows(train: dict[str, bool | int], args: argparse.Namespace) -> l
     for model in args.precision_models:
         backbone, _, size = model.rpartition("@")
         for policy in (DEFAULT_PRECISION, LOW_PRECISION):
-            measured = _measure_precision(train, model, policy, args)
+            measured = tuning.measure_precision(train, model, policy, batch_size=args.batch_size, seconds=args.seconds)
             rows.append({"backbone": backbone, "image_size": int(size), "precision": policy, **measured})
             rate = f"{measured['train']:.1f}" if "train" in measured else "-"
             loss = f"{measured['loss']:.4g}" if "loss" in measured else "-"
@@ -107,15 +71,15 @@ def _precision_rows(train: dict[str, bool | int], args: argparse.Namespace) -> l
 
 
 def run(args: argparse.Namespace) -> int:
-    from lesionkit.runtime_env import (
-        choose_precision,
-        choose_settings,
-        detect_host,
-        profile_from_measurements,
-        profile_path,
-        save_profile,
-        tuning_candidates,
-    )
+    from lesionkit.runtime import tuning
+    from lesionkit.runtime.host import detect_host
+    from lesionkit.runtime.profile import profile_from_measurements, profile_path, save_profile
+    from lesionkit.runtime.tuning import choose_precision, choose_settings, tuning_candidates
+
+    def measure(candidate: dict[str, bool | int], *, xla: bool = False) -> dict[str, float]:
+        return tuning.measure_settings(
+            candidate, image_size=args.image_size, batch_size=args.batch_size, seconds=args.seconds, xla=xla
+        )
 
     host = detect_host()
     candidates = tuning_candidates(host)
@@ -125,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     header = f"{'oneDNN':>6} {'intra':>5} {'inter':>5} {'train':>8} {'infer':>8}  (img/s)"
     print(header)
     for candidate in candidates:
-        rates = _measure(candidate, args)
+        rates = measure(candidate)
         rows.append({**candidate, **rates})
         fmt = lambda key, rates=rates: f"{rates[key]:.1f}" if key in rates else "-"  # noqa: E731
         print(
@@ -139,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
             # XLA compiles slowly on CPUs: measure it once, with the fastest training setting.
             fastest = {k: chosen["train"][k] for k in candidates[0]}
             best = next(r for r in rows if all(r[k] == v for k, v in fastest.items()))
-            xla = _measure(fastest, args, xla=True)
+            xla = measure(fastest, xla=True)
             if "train_xla" in xla:
                 best["train_xla"] = xla["train_xla"]
                 print(f"XLA with that training setting: {xla['train_xla']:.1f} img/s (without: {best['train']:.1f})")

@@ -24,7 +24,7 @@ def environment(seed: int, config: Any = None) -> dict[str, Any]:
 
     import lesionkit
     from lesionkit.registries import ALL
-    from lesionkit.runtime_env import active_settings
+    from lesionkit.runtime.settings import active_settings
 
     plugins = sorted({e.origin for r in ALL.values() for e in r.entries() if e.plugin is not None})
     return {
@@ -37,7 +37,7 @@ def environment(seed: int, config: Any = None) -> dict[str, Any]:
         "devices": [d.name for d in tf.config.list_logical_devices()],
         "plugins": plugins,
         "seed": seed,
-        # oneDNN, thread pools and XLA in force, and where each came from (lesionkit.runtime_env).
+        # oneDNN, thread pools and XLA in force, and where each came from (lesionkit.runtime.settings).
         "runtime": runtime.to_dict() if (runtime := active_settings()) is not None else None,
         "precision": _precision(config),
         "started": _dt.datetime.now().isoformat(timespec="seconds"),
@@ -47,6 +47,6 @@ def environment(seed: int, config: Any = None) -> dict[str, Any]:
 def _precision(config: Any) -> dict[str, Any] | None:
     if config is None:
         return None
-    from lesionkit.runtime_env import resolve_precision
+    from lesionkit.runtime.precision import resolve_precision
 
     return resolve_precision(config.precision, config.backbone.name, config.image_size).to_dict()

@@ -178,7 +178,7 @@ def model_from_config(cfg: ExperimentConfig, head: Any, strategy: Any) -> Any:
 
     from lesionkit.models.assemble import build_classifier
     from lesionkit.models.freeze import apply_freeze_policy
-    from lesionkit.models.runtime import config_precision, precision_policy
+    from lesionkit.runtime.precision import config_precision, precision_policy
     from lesionkit.training.transfer import resolve_backbone_weights
 
     keras.utils.set_random_seed(cfg.seed)
@@ -240,8 +240,8 @@ def compile_model(
     takes ``class_counts`` gets the training split's (after balancing). The metrics are
     the task's (:func:`~lesionkit.training.keras_metrics.task_metrics`).
     """
-    from lesionkit.models.runtime import config_precision, precision_policy
-    from lesionkit.runtime_env import active_settings
+    from lesionkit.runtime.precision import config_precision, precision_policy
+    from lesionkit.runtime.settings import active_settings
     from lesionkit.training.keras_metrics import task_metrics
 
     # XLA where this host's runtime profile measured it faster (or LESIONKIT_JIT_COMPILE=1).

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from lesionkit.data.splitting.split import Split
 from lesionkit.runs import ResumePoint, RunDirError
-from lesionkit.runtime_env import ensure_runtime
+from lesionkit.runtime.settings import ensure_runtime
 from lesionkit.training import assembly
 from lesionkit.training.preflight import check_before_fit
 
@@ -36,7 +36,7 @@ def fit_trainer(
     config names one.
     """
     ensure_runtime("train")  # oneDNN and thread pools are fixed when TensorFlow is imported
-    from lesionkit.models.runtime import agreed
+    from lesionkit.runtime.strategy import agreed
     from lesionkit.training.callbacks import fit_callbacks
 
     cfg, role = trainer.config, trainer.role

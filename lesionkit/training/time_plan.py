@@ -34,7 +34,7 @@ import attrs
 
 from lesionkit.config import ExperimentConfig
 from lesionkit.errors import ConfigError
-from lesionkit.runtime_env import ensure_runtime
+from lesionkit.runtime.settings import ensure_runtime
 
 if TYPE_CHECKING:
     from lesionkit.training.time_budget import TimeBudget

@@ -30,10 +30,10 @@ from lesionkit.evaluation.posthoc.chain import PostHoc, chain_attribute
 from lesionkit.evaluation.posthoc.metadata_prior import MetadataPrior
 from lesionkit.evaluation.reports.report import Report
 from lesionkit.evaluation.stats.confidence import DEFAULT_RESAMPLES
-from lesionkit.models.cluster import WorkerRole, worker_role
 from lesionkit.runs import RunDir, default_run_dir
 from lesionkit.runs.report_folders import ReportFolder
-from lesionkit.runtime_env import ensure_runtime
+from lesionkit.runtime.cluster import WorkerRole, worker_role
+from lesionkit.runtime.settings import ensure_runtime
 from lesionkit.task import get_task
 from lesionkit.training import assembly
 
@@ -98,7 +98,7 @@ class Trainer:
     @functools.cached_property
     def strategy(self) -> Any:
         """The ``tf.distribute`` strategy of ``config.distribute`` (created once; :meth:`fit` creates it first)."""
-        from lesionkit.models.runtime import distribution_strategy
+        from lesionkit.runtime.strategy import distribution_strategy
 
         return distribution_strategy(self.config.distribute)
 
@@ -116,7 +116,7 @@ class Trainer:
         """Build (once) and return the Keras model; later calls return the same model."""
         if self._model is None:
             ensure_runtime("infer")  # before TensorFlow's import, unless fit (train) or the CLI came first
-            from lesionkit.training.multi_worker import prepare_for_multi_worker
+            from lesionkit.runtime.multi_worker import prepare_for_multi_worker
 
             model = assembly.model_from_config(self.config, self.head, self.strategy)
             self._model = prepare_for_multi_worker(model, self.strategy)

@@ -116,7 +116,7 @@ def test_presets_describe_prints_the_presets_own_config_and_reference_row(capsys
     assert "melanoma_conv5" in capsys.readouterr().err  # did you mean
 
 
-def fake_rates(candidate: dict[str, object], args: object, *, xla: bool = False) -> dict[str, float]:
+def fake_rates(candidate: dict[str, object], *, xla: bool = False, **sizes: object) -> dict[str, float]:
     if xla:
         return {"train_xla": 10.0}
     return {"train": 30.0 if candidate["onednn"] else 15.0, "infer": 90.0 if candidate["onednn"] else 60.0}
@@ -124,12 +124,13 @@ def fake_rates(candidate: dict[str, object], args: object, *, xla: bool = False)
 
 def test_tune_dry_run_measures_but_leaves_the_host_profile_alone(tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
     """Made-up rates instead of minutes of measuring: what is under test is what the command writes."""
-    import lesionkit.runtime_env as rt
-    from lesionkit.cli import cmd_tune
+    from lesionkit.runtime import tuning
+    from lesionkit.runtime.host import detect_host
+    from lesionkit.runtime.profile import load_profile, profile_path
 
     monkeypatch.setenv("LESIONKIT_CACHE", str(tmp_path))
-    monkeypatch.setattr(cmd_tune, "_measure", fake_rates)
-    profile = rt.profile_path(rt.detect_host())
+    monkeypatch.setattr(tuning, "measure_settings", fake_rates)
+    profile = profile_path(detect_host())
     argv = ["tune", "--seconds", "0.1", "--no-precision"]
     assert main([*argv, "--dry-run"]) == 0
     out = capsys.readouterr().out
@@ -138,16 +139,16 @@ def test_tune_dry_run_measures_but_leaves_the_host_profile_alone(tmp_path: Path,
     # Without --dry-run the same measurements are written...
     assert main(argv) == 0
     written = profile.read_bytes()
-    assert rt.load_profile() is not None
+    assert load_profile() is not None
     # ...and a later dry run with other rates leaves that profile byte for byte.
-    monkeypatch.setattr(cmd_tune, "_measure", lambda c, a, *, xla=False: {"train": 1.0, "infer": 1.0})
+    monkeypatch.setattr(tuning, "measure_settings", lambda c, **kw: {"train": 1.0, "infer": 1.0})
     assert main([*argv, "--dry-run"]) == 0
     assert profile.read_bytes() == written
 
 
 def test_info_measure_reports_the_measured_rates(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
     """The real measurement, shortened (batch 2, 0.05 s per rate) and recorded, at the asked size."""
-    import lesionkit.models.throughput as throughput
+    import lesionkit.runtime.throughput as throughput
 
     real, calls, results = throughput.measure, [], []
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from lesionkit.cli import main
-from lesionkit.models.cluster import (
+from lesionkit.runtime.cluster import (
     expand_hostlist,
     parse_tf_config,
     tf_config,
@@ -15,7 +15,7 @@ from lesionkit.models.cluster import (
     tf_config_from_slurm,
     worker_role,
 )
-from lesionkit.models.runtime import RuntimeConfigError
+from lesionkit.runtime.errors import RuntimeConfigError
 
 MWMS = "multi_worker_mirrored"
 

@@ -21,8 +21,8 @@ import pytest
 
 import lesionkit
 from lesionkit import Trainer
-from lesionkit.models.cluster import WorkerRole, tf_config, worker_role
 from lesionkit.runs import RunDirError
+from lesionkit.runtime.cluster import WorkerRole, tf_config, worker_role
 
 ROOT = Path(lesionkit.__file__).resolve().parents[1]
 TINY = '{"name": "synthetic", "params": {"sizes": {"train": 8, "validation": 4, "test": 4}}}'
@@ -184,7 +184,7 @@ def test_one_workers_error_stops_every_worker(two_worker_run) -> None:
 
 SHARD_SCRIPT = """
 import json, numpy as np, tensorflow as tf
-from lesionkit.models.runtime import distribution_strategy
+from lesionkit.runtime.strategy import distribution_strategy
 strategy = distribution_strategy("multi_worker_mirrored")  # first: before any op
 from lesionkit.data.loading.pipeline import make_pipeline
 images = np.repeat(np.arange(16, dtype=np.uint8), 32 * 32 * 3).reshape(16, 32, 32, 3)  # image i is all i
@@ -235,7 +235,8 @@ def test_a_strategy_after_tensorflow_started(monkeypatch) -> None:
     """Too late for collective ops: one worker (no TF_CONFIG) still works, a cluster gets a clear error."""
     import tensorflow as tf
 
-    from lesionkit.models.runtime import RuntimeConfigError, distribution_strategy
+    from lesionkit.runtime.errors import RuntimeConfigError
+    from lesionkit.runtime.strategy import distribution_strategy
 
     tf.constant(1.0) + 1.0  # TensorFlow's runtime has started in this process
     monkeypatch.delenv("TF_CONFIG", raising=False)

@@ -25,6 +25,8 @@ assert len(configs) >= 8, configs
 for config in configs:
     config.validate_components()
     ExperimentConfig.from_dict(config.to_dict()).validate_components()
+# what the CLI and tests/conftest.py import before TensorFlow (multi_worker/throughput are TensorFlow's)
+from lesionkit.runtime import cluster, precision, settings, strategy, tuning
 from lesionkit import Trainer
 for config in configs:
     # own_data's task comes from its data: the Trainer reads the class list (synthetic here) at once

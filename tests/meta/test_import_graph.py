@@ -24,11 +24,14 @@ ALLOWED: dict[str, set[str]] = {
     "augment": {"core"},
     "data": {"core", "augment"},
     "models": {"core"},
-    "runs": {"core"},
-    "evaluation": {"core", "augment", "data", "runs"},
-    "training": {"core", "augment", "data", "models", "runs", "evaluation"},
+    # Settings, precision, distribution: imported before TensorFlow by the CLI and the Trainer, so
+    # below runs/ (environment.json records them); models/ only for the throughput measurement.
+    "runtime": {"core", "models"},
+    "runs": {"core", "runtime"},
+    "evaluation": {"core", "augment", "data", "runs", "runtime"},
+    "training": {"core", "augment", "data", "models", "runs", "runtime", "evaluation"},
     "presets": {"core", "evaluation", "runs", "training"},
-    "cli": {"core", "augment", "data", "models", "runs", "evaluation", "training", "presets"},
+    "cli": {"core", "augment", "data", "models", "runs", "runtime", "evaluation", "training", "presets"},
     "__main__": {"cli"},
 }
 #: Modules outside the core that the core may still import. None: the vocabulary configs and tasks
@@ -202,3 +205,15 @@ def test_the_core_vocabulary_names_what_its_owners_act_on() -> None:
     from lesionkit.models.freeze import POLICIES
 
     assert tuple(POLICIES) == vocabulary.FREEZE_POLICIES
+
+
+def test_importing_the_runtime_settings_imports_no_model_code() -> None:
+    """The CLI and tests/conftest.py import ``configure_runtime`` first: it must reach no model code."""
+    reached: set[str] = set()
+    todo = ["lesionkit.runtime", "lesionkit.runtime.settings"]
+    while todo:
+        for target in GRAPH[todo.pop()]:
+            if target not in reached:
+                reached.add(target)
+                todo.append(target)
+    assert sorted(m for m in reached if part_of(m) not in ("core", "runtime")) == []

@@ -7,7 +7,7 @@ import pytest
 
 import lesionkit
 from lesionkit.models.heads import HeadError
-from lesionkit.models.runtime import precision_policy
+from lesionkit.runtime.precision import precision_policy
 
 
 @pytest.mark.parametrize(

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from lesionkit import runtime_env as rt
 from lesionkit.config import ComponentSpec, ExperimentConfig
+from lesionkit.runtime.host import detect_host
+from lesionkit.runtime.profile import profile_from_measurements, save_profile
+from lesionkit.runtime.variables import PURPOSES
 
-SETTINGS = {
-    p: {"onednn": True, "intra_op_threads": 2, "inter_op_threads": 2, "jit_compile": False} for p in rt.PURPOSES
-}
+SETTINGS = {p: {"onednn": True, "intra_op_threads": 2, "inter_op_threads": 2, "jit_compile": False} for p in PURPOSES}
 
 
 def test_trainer_builds_under_the_measured_precision(
@@ -21,7 +21,7 @@ def test_trainer_builds_under_the_measured_precision(
 
     monkeypatch.setenv("LESIONKIT_CACHE", str(tmp_path / "cache"))
     measured = {"tiny_test_backbone@32": "mixed_bfloat16"}
-    rt.save_profile(rt.profile_from_measurements(rt.detect_host(), SETTINGS, [], measured))
+    save_profile(profile_from_measurements(detect_host(), SETTINGS, [], measured))
     cfg = ExperimentConfig(
         dataset=ComponentSpec("synthetic", {"sizes": {"train": 8, "validation": 4, "test": 4}}),
         image_size=32,

@@ -14,14 +14,18 @@ import numpy as np
 import pytest
 
 import lesionkit
-from lesionkit.models.runtime import (
-    RuntimeConfigError,
-    current_precision,
-    distribution_strategy,
-    precision_policy,
-)
+from lesionkit.runtime.errors import RuntimeConfigError
+from lesionkit.runtime.precision import precision_policy
+from lesionkit.runtime.strategy import distribution_strategy
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def _policy() -> str:
+    """The Keras global dtype policy now in force."""
+    import keras
+
+    return str(keras.config.dtype_policy().name)
 
 
 def _classifier(backbone_name: str, size: int = 32) -> Any:
@@ -42,13 +46,13 @@ def _data(n: int = 8, size: int = 32) -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_precision_policy_sets_and_restores() -> None:
-    assert current_precision() == "float32"
+    assert _policy() == "float32"
     with precision_policy("mixed_float16") as name:
-        assert name == current_precision() == "mixed_float16"
-    assert current_precision() == "float32"
+        assert name == _policy() == "mixed_float16"
+    assert _policy() == "float32"
     with pytest.raises(ZeroDivisionError), precision_policy("mixed_bfloat16"):
         1 / 0
-    assert current_precision() == "float32"
+    assert _policy() == "float32"
     with pytest.raises(RuntimeConfigError, match="Did you mean 'mixed_float16'"), precision_policy("mixed_float61"):
         pass
 
@@ -56,9 +60,9 @@ def test_precision_policy_sets_and_restores() -> None:
 def test_precision_policy_nests() -> None:
     with precision_policy("mixed_bfloat16"):
         with precision_policy("float32"):
-            assert current_precision() == "float32"
-        assert current_precision() == "mixed_bfloat16"
-    assert current_precision() == "float32"
+            assert _policy() == "float32"
+        assert _policy() == "mixed_bfloat16"
+    assert _policy() == "float32"
 
 
 @pytest.mark.parametrize("precision", ["mixed_float16", "mixed_bfloat16"])
@@ -127,7 +131,8 @@ MIRRORED_SCRIPT = textwrap.dedent(
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
     import keras
     import lesionkit
-    from lesionkit.models.runtime import distribution_strategy, precision_policy
+    from lesionkit.runtime.precision import precision_policy
+    from lesionkit.runtime.strategy import distribution_strategy
 
     keras.utils.set_random_seed(0)
     strategy = distribution_strategy("mirrored", devices=["/cpu:0", "/cpu:1"])

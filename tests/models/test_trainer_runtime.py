@@ -1,4 +1,4 @@
-"""The Trainer honours the config's precision, XLA and distribution flags (models/runtime.py)."""
+"""The Trainer honours the config's precision, XLA and distribution flags (lesionkit/runtime/)."""
 
 from __future__ import annotations
 
@@ -35,12 +35,13 @@ def _config(tmp_path: Path, **changes: Any) -> ExperimentConfig:
 
 
 def test_trainer_builds_under_the_configured_precision(tmp_path: Path, tiny_registered: str) -> None:
-    from lesionkit.models.runtime import current_precision
+    import keras
+
     from lesionkit.training.trainer import Trainer
 
     trainer = Trainer(_config(tmp_path, precision="mixed_bfloat16"))
     model = trainer.build()
-    assert current_precision() == "float32"  # restored after building
+    assert keras.config.dtype_policy().name == "float32"  # restored after building
     assert model.get_layer("tiny").get_layer("conv5_conv").compute_dtype == "bfloat16"
     assert model.get_layer("probabilities").compute_dtype == "float32"
 

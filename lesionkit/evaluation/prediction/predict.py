@@ -67,7 +67,7 @@ def predict_files(
     """
     from concurrent.futures import Future, ThreadPoolExecutor
 
-    from lesionkit.runtime_env import available_cores
+    from lesionkit.runtime.host import available_cores
 
     size = predictor.config.image_size
     views = predictor.config.tta if tta is None else int(tta)

@@ -4,14 +4,14 @@
 ``lesionkit tune`` runs this module once per candidate setting, each in a fresh process
 (oneDNN and the thread pools are fixed when TensorFlow is imported)::
 
-    TF_ENABLE_ONEDNN_OPTS=0 python -m lesionkit.models.throughput --size 64 --seconds 3
+    TF_ENABLE_ONEDNN_OPTS=0 python -m lesionkit.runtime.throughput --size 64 --seconds 3
 
 prints one JSON line, e.g. ``{"train": 31.2, "train_xla": 35.0, "infer": 139.0, ...}``.
 With ``--precision``, it measures training only, of ``--backbone`` (all trainable) under that
 Keras dtype policy, and adds the loss after the timed steps (``lesionkit tune`` keeps a
 low precision only where that loss is finite)::
 
-    python -m lesionkit.models.throughput --backbone resnet18 --size 64 --precision mixed_bfloat16
+    python -m lesionkit.runtime.throughput --backbone resnet18 --size 64 --precision mixed_bfloat16
 
 The model is the ``melanoma_conv5`` recipe's: ResNet-50 from scratch, only conv5_x
 trainable, a softmax head, SGD with momentum. Rates are steady-state: the first steps
@@ -115,7 +115,7 @@ def measure_precision(
     from lesionkit import registries
     from lesionkit.models.assemble import build_classifier
     from lesionkit.models.heads import softmax
-    from lesionkit.models.runtime import precision_policy
+    from lesionkit.runtime.precision import precision_policy
 
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, (batch, size, size, 3)).astype("float32")

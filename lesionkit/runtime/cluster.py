@@ -23,7 +23,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from lesionkit.models.runtime import RuntimeConfigError
+from lesionkit.runtime.errors import RuntimeConfigError
 
 #: The strategy name that reads ``TF_CONFIG``.
 MULTI_WORKER = "multi_worker_mirrored"

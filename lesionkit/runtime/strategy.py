@@ -1,12 +1,13 @@
-"""Where and how a model runs: the ``tf.distribute`` strategy and the Keras dtype policy.
+"""Where a model runs: the ``tf.distribute`` strategy, and workers agreeing to go on.
 
-The Trainer builds and compiles its model inside both::
+The Trainer builds and compiles its model inside the strategy's scope and the dtype policy
+(:mod:`lesionkit.runtime.precision`)::
 
-    with precision_policy(cfg.precision), distribution_strategy(cfg.distribute).scope():
+    with precision_policy(config_precision(cfg)), distribution_strategy(cfg.distribute).scope():
         model = build(...)
         model.compile(..., jit_compile=cfg.jit_compile)
 
-Strategies:
+Strategies (the names are the core's, :data:`lesionkit.vocabulary.STRATEGIES`):
 
 - ``"default"``: ``tf.distribute.get_strategy()``, i.e. one device (the first GPU if any).
 - ``"mirrored"``: ``tf.distribute.MirroredStrategy`` — synchronous data parallelism over every
@@ -21,46 +22,24 @@ Strategies:
   Without ``TF_CONFIG`` it runs as a single worker (useful to test the code path).
   TensorFlow configures collective ops when its runtime starts, so in a cluster this
   strategy must be created before any TensorFlow op runs in the process (the Trainer's
-  ``fit`` creates it first; a single worker may come later); :mod:`lesionkit.models.cluster` says which worker is the chief, and
-  ``docs/scaling.md`` how to launch the workers.
+  ``fit`` creates it first; a single worker may come later); :mod:`lesionkit.runtime.cluster`
+  says which worker is the chief, and ``docs/scaling.md`` how to launch the workers.
 
-Precision policies: ``"float32"``, ``"mixed_float16"`` (GPUs with tensor cores; Keras scales
-the loss automatically in ``compile``), ``"mixed_bfloat16"`` (TPUs, recent GPUs and CPUs).
-lesionkit's heads keep their output layer in float32 under every policy. A config's
-``precision="auto"`` (the default) is resolved by :func:`config_precision`: the policy
-``lesionkit tune`` measured faster for that backbone and input size on this host
-(:func:`lesionkit.runtime_env.resolve_precision`), else float32.
-
-:data:`STRATEGIES` and :data:`PRECISIONS` are the one lists of those names
-(``ExperimentConfig.distribute`` and ``precision`` are checked against them), so this
-module imports TensorFlow only inside its functions.
+This module imports TensorFlow only inside its functions.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from lesionkit.errors import LesionkitError
 from lesionkit.registry import did_you_mean
-
-# The names of ``distribute`` and ``precision`` (``"auto"``: :func:`config_precision`) are the core's.
-from lesionkit.vocabulary import PRECISION_SETTINGS as PRECISION_SETTINGS
-from lesionkit.vocabulary import PRECISIONS as PRECISIONS
-from lesionkit.vocabulary import STRATEGIES as STRATEGIES
+from lesionkit.runtime.errors import OtherWorkerFailedError, RuntimeConfigError
+from lesionkit.vocabulary import STRATEGIES
 
 _T = TypeVar("_T")
-
-
-class RuntimeConfigError(LesionkitError, ValueError):
-    """An unknown strategy or precision name, or an unusable ``TF_CONFIG``."""
-
-
-class OtherWorkerFailedError(LesionkitError):
-    """Another worker of a multi-worker run failed a step that all workers must pass together."""
 
 
 def distribution_strategy(name: str = "default", *, devices: Sequence[str] | None = None) -> Any:
@@ -132,60 +111,6 @@ def failed_workers(strategy: Any, failed: bool) -> int:
     # One value per worker, summed by a collective all-reduce (no strategy.run: no eager replica call).
     flag = tf.constant(1.0 if failed else 0.0)
     return int(strategy.reduce(tf.distribute.ReduceOp.SUM, flag, axis=None).numpy())
-
-
-def current_precision() -> str:
-    """Name of the Keras global dtype policy now in force (e.g. ``"float32"``)."""
-    import keras
-
-    return keras.config.dtype_policy().name
-
-
-def config_precision(cfg: Any) -> str:
-    """The dtype policy a config's model is built under: its ``precision``, with ``"auto"`` resolved.
-
-    Example:
-        >>> from lesionkit.config import ExperimentConfig
-        >>> config_precision(ExperimentConfig(precision="mixed_bfloat16"))
-        'mixed_bfloat16'
-    """
-    from lesionkit.runtime_env import resolve_precision
-
-    return resolve_precision(cfg.precision, cfg.backbone.name, cfg.image_size).value
-
-
-@contextlib.contextmanager
-def precision_policy(name: str = "float32") -> Iterator[str]:
-    """Set the Keras global dtype policy to ``name`` inside the block; restore the old one after.
-
-    Layers created inside the block compute in the policy's dtype and keep float32
-    variables; build the model inside it. The previous policy comes back even if the
-    block raises.
-
-    Raises:
-        RuntimeConfigError: ``name`` is not one of ``float32``, ``mixed_float16``,
-            ``mixed_bfloat16``.
-
-    Example:
-        >>> with precision_policy("mixed_bfloat16") as active:
-        ...     active, current_precision()
-        ('mixed_bfloat16', 'mixed_bfloat16')
-        >>> current_precision()
-        'float32'
-    """
-    if name not in PRECISIONS:
-        raise RuntimeConfigError(
-            f"precision = {name!r} is not a dtype policy.{did_you_mean(str(name), PRECISIONS)} "
-            f"Choose one of: {', '.join(PRECISIONS)}"
-        )
-    import keras
-
-    previous = keras.config.dtype_policy()
-    keras.config.set_dtype_policy(name)
-    try:
-        yield name
-    finally:
-        keras.config.set_dtype_policy(previous)
 
 
 def agreed(strategy: Any, step: Callable[[], _T], *, what: str = "the checks before training") -> _T:
