@@ -28,7 +28,6 @@ _REGISTRIES = (
     "heads",
     "losses",
     "schedules",
-    "schedulers",
     "optimizers",
     "datasets",
     "tasks",
@@ -62,7 +61,6 @@ __all__ = [
     "losses",
     "optimizers",
     "presets",
-    "schedulers",
     "schedules",
     "tasks",
 ]
@@ -78,7 +76,6 @@ if TYPE_CHECKING:
         heads,
         losses,
         optimizers,
-        schedulers,
         schedules,
         tasks,
     )

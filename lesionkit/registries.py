@@ -14,8 +14,6 @@ Example:
     True
     >>> lesionkit.schedules.injected_names
     ('learning_rate', 'steps_per_epoch', 'epochs')
-    >>> lesionkit.schedulers is lesionkit.schedules   # the old name, deprecated
-    True
 """
 
 from __future__ import annotations
@@ -70,10 +68,7 @@ schedules: Registry[Any] = Registry(
         Injected("steps_per_epoch", "optimizer steps in one training epoch"),
         Injected("epochs", "the config's epochs"),
     ],
-    legacy_groups=["lesionkit.schedulers"],
 )
-#: Deprecated name of :data:`schedules` (the very same registry object).
-schedulers = schedules
 optimizers: Registry[Any] = Registry(
     "optimizers",
     builtins={
@@ -106,6 +101,3 @@ tasks: Registry[Any] = Registry(
 ALL: dict[str, Registry[Any]] = {
     r.kind: r for r in (augmenters, backbones, heads, losses, schedules, optimizers, datasets, presets, tasks)
 }
-
-#: Old registry names still accepted (``lesionkit plugins schedulers``), mapped to the current ones.
-ALIASES: dict[str, str] = {"schedulers": "schedules"}

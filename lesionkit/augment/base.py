@@ -34,15 +34,6 @@ class Augmenter:
     def apply_numpy(self, images: np.ndarray, seed: int) -> np.ndarray:
         raise NotImplementedError(f"{type(self).__name__} has no numpy implementation")
 
-    def views(self, images: Any, n: int, seed: int = 0, *, include_original: bool = True) -> Any:
-        """``n`` augmented views of a batch, ``(n, B, H, W, 3)``, for test-time augmentation.
-
-        See :func:`lesionkit.augment.tta.tta_views`.
-        """
-        from lesionkit.augment.tta import tta_views
-
-        return tta_views(self, images, n, seed, include_original=include_original)
-
     def __call__(self, images: Any, seed: int = 0) -> Any:
         """Augment a batch (or one image) with ``seed``; numpy in → numpy out."""
         single = getattr(images, "ndim", len(getattr(images, "shape", ()))) == 3

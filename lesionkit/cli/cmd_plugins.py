@@ -13,12 +13,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from lesionkit.cli import CommandError
-    from lesionkit.registries import ALIASES, ALL
+    from lesionkit.registries import ALL
     from lesionkit.registry import did_you_mean
 
     kinds = list(ALL)
     if args.registry:
-        kind = ALIASES.get(args.registry, args.registry)
+        kind = args.registry
         if kind not in ALL:
             raise CommandError(
                 f"no registry {args.registry!r}.{did_you_mean(args.registry, kinds)} Registries: {', '.join(kinds)}"

@@ -64,7 +64,6 @@ class Registry(Generic[T]):
             :meth:`check` and :meth:`build`.
         entry_point_group: overrides the derived group name; ``None`` derives it,
             ``""`` disables plugin discovery.
-        legacy_groups: further entry-point groups read as well (a renamed registry's old group).
     """
 
     def __init__(
@@ -72,25 +71,21 @@ class Registry(Generic[T]):
         kind: str,
         *,
         noun: str | None = None,
-        builtins: Mapping[str, str] | Sequence[str] = (),
+        builtins: Mapping[str, str] | None = None,
         modules: Sequence[str] = (),
         injected: Sequence[Injected] = (),
         entry_point_group: str | None = None,
-        legacy_groups: Sequence[str] = (),
     ) -> None:
         self.kind = kind
         self.noun = noun or default_noun(kind)
         self.group = plugins.GROUP_PREFIX + kind if entry_point_group is None else entry_point_group
-        self.groups = tuple(g for g in (self.group, *legacy_groups) if g)
-        if not isinstance(builtins, Mapping):  # the older form: a list of registering modules
-            modules, builtins = (*modules, *builtins), {}
         self._modules = tuple(modules)
         self.injected: tuple[Injected, ...] = tuple(injected)
         self._entries: dict[str, Entry] = {
-            name: Entry(name=name, origin=BUILTIN, target=target) for name, target in builtins.items()
+            name: Entry(name=name, origin=BUILTIN, target=target) for name, target in (builtins or {}).items()
         }
         self._modules_loaded = not self._modules
-        self._plugins_discovered = not self.groups
+        self._plugins_discovered = not self.group
         self._lock = threading.RLock()
         self._importing_modules = False
 
@@ -142,7 +137,7 @@ class Registry(Generic[T]):
         """
         with self._lock:
             self._entries = {k: e for k, e in self._entries.items() if e.plugin is None}
-            self._plugins_discovered = not self.groups
+            self._plugins_discovered = not self.group
 
     def unregister(self, name: str) -> None:
         """Remove ``name`` (mainly for tests and interactive sessions)."""
@@ -382,9 +377,8 @@ class Registry(Generic[T]):
             if self._plugins_discovered:
                 return
             self._plugins_discovered = True
-            for group in self.groups:
-                for spec in plugins.discover(group):
-                    self._add_plugin(spec)
+            for spec in plugins.discover(self.group):
+                self._add_plugin(spec)
             if plugins.strict_mode():
                 for entry in list(self._entries.values()):
                     if entry.plugin is not None:

@@ -20,7 +20,6 @@ def test_tta_views_shape_original_first_and_seeded(backend: str, lesion64: np.nd
     views = tta_views(aug, lesion64, n=6, seed=2)
     assert views.shape == (6, *lesion64.shape) and views.dtype == np.uint8
     np.testing.assert_array_equal(views[0], lesion64)
-    np.testing.assert_array_equal(views, aug.views(lesion64, 6, seed=2))
     # every view is one of the 8 flips/rotations of its image
     d4 = dihedral_views(lesion64)
     for view in views:

@@ -288,7 +288,7 @@ def test_example_custom_components(tmp_path: Path, monkeypatch) -> None:
         import lesionkit
 
         lesionkit.heads.unregister("two_layer")
-        lesionkit.schedulers.unregister("halve_every")
+        lesionkit.schedules.unregister("halve_every")
 
 
 def test_example_predict_folder(sk_run: Path, tmp_path: Path, monkeypatch) -> None:

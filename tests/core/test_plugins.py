@@ -89,10 +89,10 @@ def test_broken_plugin_is_isolated(site: Path) -> None:
 
 def test_strict_mode_raises_at_discovery(site: Path, monkeypatch) -> None:
     (site / "broken_plugin.py").write_text("raise ImportError('nope')\n")
-    make_distribution(site, "broken_plugin", "1.0", "[lesionkit.schedulers]\nbad = broken_plugin:x\n")
+    make_distribution(site, "broken_plugin", "1.0", "[lesionkit.schedules]\nbad = broken_plugin:x\n")
     monkeypatch.setenv("LESIONKIT_STRICT_PLUGINS", "1")
     with pytest.raises(BrokenPluginError):
-        lesionkit.schedulers.names()
+        lesionkit.schedules.names()
 
 
 def test_plugins_command_lists_origin_and_broken(site: Path, capsys) -> None:
@@ -120,7 +120,7 @@ def test_import_lesionkit_is_cheap_and_survives_broken_plugins(tmp_path: Path) -
     assert out.stdout.strip() == "ok"
 
 
-def test_tasks_and_old_schedulers_group_come_from_entry_points(site: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_tasks_and_schedules_come_from_entry_points(site: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     (site / "task_plugin.py").write_text(
         "from lesionkit.task import Task\n"
         "from lesionkit.diagnoses import MELANOMA, NEVUS\n"
@@ -136,7 +136,7 @@ def test_tasks_and_old_schedulers_group_come_from_entry_points(site: Path, capsy
         [lesionkit.tasks]
         mel_vs_nevus = task_plugin:MEL_VS_NEVUS
 
-        [lesionkit.schedulers]
+        [lesionkit.schedules]
         halve = task_plugin:halve
         """,
     )
@@ -144,7 +144,6 @@ def test_tasks_and_old_schedulers_group_come_from_entry_points(site: Path, capsy
         assert "mel_vs_nevus" in lesionkit.tasks.names()
         assert lesionkit.tasks.get("mel_vs_nevus").classes == ("nevus", "melanoma")
         assert lesionkit.schedules.create("halve", learning_rate=1.0, steps_per_epoch=1, epochs=1) == 0.5
-        assert lesionkit.schedulers.get("halve") is lesionkit.schedules.get("halve")
         from lesionkit.cli import main
 
         assert main(["plugins", "tasks"]) == 0

@@ -164,9 +164,9 @@ def test_registry_objects_never_change_type() -> None:
     assert type(lesionkit.optimizers) is Registry and type(lesionkit.schedules) is Registry
 
 
-def test_schedulers_is_the_same_registry_as_schedules() -> None:
-    assert lesionkit.schedulers is lesionkit.schedules
-    assert "lesionkit.schedulers" in lesionkit.schedules.groups and lesionkit.schedules.group == "lesionkit.schedules"
+def test_schedules_has_one_name_and_one_entry_point_group() -> None:
+    assert not hasattr(lesionkit, "schedulers") and "schedulers" not in lesionkit.__all__
+    assert lesionkit.schedules.group == "lesionkit.schedules"
 
 
 def test_injected_parameters_declared_per_registry() -> None:
