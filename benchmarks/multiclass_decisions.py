@@ -18,6 +18,7 @@ other fold seeds. It prints:
 
     python benchmarks/multiclass_decisions.py RUN_DIR --groups HAM/HAM10000_metadata.csv
     python benchmarks/multiclass_decisions.py RUN_DIR/reports/validation/predictions.csv --folds 2 --json out.json
+    python benchmarks/multiclass_decisions.py RUN_DIR --rule prior      # fit_prior_rule: one scale, not K offsets
 
 No TensorFlow; a few seconds.
 """
@@ -36,8 +37,10 @@ import numpy as np
 from lesionkit.data.splitting.folds import stratified_folds
 from lesionkit.evaluation.stats.decision_rule import (
     DEFAULT_PENALTY,
+    DecisionRule,
     balanced_accuracy_of,
     fit_decision_rule,
+    fit_prior_rule,
     recall_per_class,
 )
 
@@ -91,14 +94,23 @@ def grouped_folds(labels: np.ndarray, groups: np.ndarray, k: int, seed: int) -> 
     return group_folds[inverse]
 
 
+def fit(
+    labels: np.ndarray, probs: np.ndarray, names: tuple[str, ...], args: argparse.Namespace, where: str
+) -> DecisionRule:
+    """The rule ``--rule`` names, fitted on these images."""
+    if args.rule == "prior":
+        return fit_prior_rule(labels, probs, names, fitted_on=where)
+    return fit_decision_rule(labels, probs, names, penalty=args.penalty, fitted_on=where)
+
+
 def cross_fitted(
-    labels: np.ndarray, probs: np.ndarray, names: tuple[str, ...], folds: np.ndarray, penalty: float
+    labels: np.ndarray, probs: np.ndarray, names: tuple[str, ...], folds: np.ndarray, args: argparse.Namespace
 ) -> np.ndarray:
     """Each image's decision by a rule fitted on the other folds."""
     out = np.empty(len(labels), dtype=np.int64)
     for f in np.unique(folds):
         held = folds == f
-        rule = fit_decision_rule(labels[~held], probs[~held], names, penalty=penalty, fitted_on=f"folds other than {f}")
+        rule = fit(labels[~held], probs[~held], names, args, f"folds other than {f}")
         out[held] = rule.apply(probs[held])
     return out
 
@@ -124,7 +136,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--groups", type=Path, help="CSV with image_id,lesion_id (HAM10000_metadata.csv)")
     parser.add_argument("--folds", type=int, default=5, help="cross-fitting folds (default 5)")
     parser.add_argument("--repeats", type=int, default=5, help="fold seeds (default 5)")
-    parser.add_argument("--penalty", type=float, default=DEFAULT_PENALTY, help="the rule's penalty")
+    parser.add_argument(
+        "--rule",
+        choices=("per_class", "prior"),
+        default="per_class",
+        help="per_class: fit_decision_rule (one offset per class); prior: fit_prior_rule (one scale)",
+    )
+    parser.add_argument("--penalty", type=float, default=DEFAULT_PENALTY, help="the per_class rule's penalty")
     parser.add_argument("--resamples", type=int, default=2000, help="bootstrap resamples (default 2000)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
@@ -135,12 +153,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     k = len(names)
     argmax = probs.argmax(axis=1)
     runs = [
-        cross_fitted(labels, probs, names, grouped_folds(labels, groups, args.folds, s), args.penalty)
+        cross_fitted(labels, probs, names, grouped_folds(labels, groups, args.folds, s), args)
         for s in range(args.repeats)
     ]
     ba_runs = [balanced_accuracy_of(labels, d, k) for d in runs]
     ci = bootstrap(labels, argmax, runs[0], k, args.resamples, seed=0)
-    full = fit_decision_rule(labels, probs, names, penalty=args.penalty, fitted_on=str(path))
+    full = fit(labels, probs, names, args, str(path))
     result = {
         "predictions": str(path),
         "images": len(labels),
@@ -148,7 +166,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "class_counts": dict(zip(names, np.bincount(labels, minlength=k).tolist())),
         "folds": args.folds,
         "repeats": args.repeats,
-        "penalty": args.penalty,
+        "rule_family": args.rule,
+        "penalty": args.penalty if args.rule == "per_class" else None,
         "argmax": {"balanced_accuracy": balanced_accuracy_of(labels, argmax, k), "ci95": ci["argmax"]},
         "rule": {
             "balanced_accuracy": ba_runs[0],
@@ -164,7 +183,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "offsets_fitted_on_all": dict(zip(names, full.offsets)),
     }
     print(f"{path}: {len(labels)} images, {result['lesions']} lesions; {result['class_counts']}")
-    print(f"cross-fitted over {args.folds} lesion-grouped folds, {args.repeats} fold seeds, penalty {args.penalty:g}")
+    how = f"penalty {args.penalty:g}" if args.rule == "per_class" else "one scale of -log(class frequency)"
+    print(f"{args.rule} rule ({how}) cross-fitted over {args.folds} lesion-grouped folds, {args.repeats} fold seeds")
     a, r = result["argmax"], result["rule"]
     print(f"balanced accuracy  arg-max {a['balanced_accuracy']:.3f} (95 % {a['ci95'][0]:.3f}-{a['ci95'][1]:.3f})")
     print(
@@ -175,10 +195,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     print(
         f"rule - arg-max     {r['balanced_accuracy'] - a['balanced_accuracy']:+.3f} (95 % {d[0]:+.3f} to {d[1]:+.3f})"
     )
-    print(f"{'class':>8} {'n':>5} {'arg-max':>8} {'rule':>8} {'offset':>8}")
+    width = max(5, *(len(n) for n in names))
+    print(f"{'class':>{width}} {'n':>5} {'arg-max':>8} {'rule':>8} {'offset':>8}")
     for c, name in enumerate(names):
         print(
-            f"{name:>8} {result['class_counts'][name]:>5} {result['recall']['argmax'][name]:>8.3f} "
+            f"{name:>{width}} {result['class_counts'][name]:>5} {result['recall']['argmax'][name]:>8.3f} "
             f"{result['recall']['rule'][name]:>8.3f} {full.offsets[c]:>+8.2f}"
         )
     if args.json:

@@ -12,6 +12,7 @@ from lesionkit.evaluation.stats.decision_rule import (
     DecisionRuleError,
     balanced_accuracy_of,
     fit_decision_rule,
+    fit_prior_rule,
     recall_per_class,
 )
 
@@ -123,3 +124,31 @@ def test_bad_records() -> None:
         DecisionRule(("a", "b"), (float("inf"), 0.0))
     with pytest.raises(DecisionRuleError, match="penalty"):
         fit_decision_rule([0, 1], [[0.6, 0.4], [0.3, 0.7]], ("a", "b"), penalty=-1)
+
+
+def test_prior_rule_fits_one_scale_of_the_log_frequencies() -> None:
+    y_fit, p_fit = skewed(400, seed=0)
+    y_new, p_new = skewed(20_000, seed=1)
+    rule = fit_prior_rule(y_fit, p_fit, NAMES)
+    assert rule == fit_prior_rule(y_fit, p_fit, NAMES)  # deterministic
+    # the offsets are one multiple of the centred -log frequencies
+    freq = np.bincount(y_fit, minlength=len(NAMES)) / len(y_fit)
+    base = -np.log(freq) + np.log(freq).mean()
+    tau = rule.offsets[0] / base[0]
+    np.testing.assert_allclose(rule.offsets, tau * base, atol=1e-5)
+    assert 0.5 < tau < 1.5  # near 1: the data's model is calibrated
+    argmax = balanced_accuracy_of(y_new, p_new.argmax(axis=1), len(NAMES))
+    assert balanced_accuracy_of(y_new, rule.apply(p_new), len(NAMES)) > argmax + 0.1
+
+
+def test_prior_rule_keeps_the_argmax_when_that_is_best_and_refuses_bad_input() -> None:
+    # Unequal classes, but the arg-max is already perfect: the scale nearest 0 (none) is kept.
+    probs = [[0.9, 0.1], [0.8, 0.2], [0.6, 0.4], [0.3, 0.7]]
+    assert fit_prior_rule([0, 0, 0, 1], probs, ("a", "b")).offsets == (0.0, 0.0)
+    # One more melanoma-like case that only a push towards the rare class catches.
+    probs.append([0.55, 0.45])
+    assert fit_prior_rule([0, 0, 0, 1, 1], probs, ("a", "b")).offsets[1] > 0
+    with pytest.raises(DecisionRuleError, match=r"\(N, 3\)"):
+        fit_prior_rule([0, 1], [[0.5, 0.5], [0.4, 0.6]], ("a", "b", "c"))
+    with pytest.raises(DecisionRuleError, match="scales"):
+        fit_prior_rule([0, 1], [[0.5, 0.5], [0.4, 0.6]], ("a", "b"), scales=[])
