@@ -29,7 +29,6 @@ def run(args: argparse.Namespace) -> int:
     from lesionkit.evaluation.posthoc.chain import PostHoc
     from lesionkit.evaluation.prediction.explain import explain_files
     from lesionkit.evaluation.prediction.model_description import read_model_description
-    from lesionkit.task import get_task
 
     files = collect_images(args.images, recursive=args.recursive)
     if args.run_dir.endswith(".keras"):
@@ -44,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
         from lesionkit.training.trainer import Trainer
 
         trainer = Trainer.from_run(args.run_dir, weights=args.weights)
-        model, size, classes = trainer.model, trainer.config.image_size, get_task(trainer.config.task).classes
+        model, size, classes = trainer.model, trainer.config.image_size, trainer.task.classes
         posthoc = trainer.posthoc
     written, skipped = explain_files(model, files, args.output, image_size=size, class_names=classes, posthoc=posthoc)
     for path, reason in skipped:

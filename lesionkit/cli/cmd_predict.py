@@ -64,7 +64,6 @@ def collect_images(items: list[str], *, recursive: bool = False) -> list[Path]:
 def run(args: argparse.Namespace) -> int:
     from lesionkit.cli import CommandError
     from lesionkit.evaluation.prediction.predict import predict_files, write_class_probabilities, write_submission
-    from lesionkit.task import get_task
     from lesionkit.training.trainer import Trainer
 
     # Every file argument is checked before TensorFlow is imported (seconds, and its banner).
@@ -87,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         if metadata is not None:
             prior = trainer.metadata_prior
             print(f"{run_dir}: " + (prior.describe() if prior else "no metadata prior; images alone"))
-        task = get_task(trainer.config.task)
+        task = trainer.task
         if not task.is_binary and args.other:
             raise CommandError(
                 f"{run_dir}: task {task.name!r} has {task.num_classes} classes and fills every column itself; "

@@ -62,8 +62,7 @@ def run(args: argparse.Namespace) -> int:
     from lesionkit.data.sources.base import UnknownLayoutError, ValidateOptions, detect_dataset, get_source
     from lesionkit.task import get_task
 
-    if args.task:
-        get_task(args.task)  # an unknown task fails here, before any image is read
+    task = get_task(args.task) if args.task else None  # an unknown task fails here, before any image is read
     root = Path(args.dir).expanduser()
     options = ValidateOptions(
         splits=tuple(args.split) if args.split else None,
@@ -81,11 +80,11 @@ def run(args: argparse.Namespace) -> int:
     report = source.validate(root, options)
     print(report.summary())
     leaked = False if args.no_audit or args.no_decode else _audit(args, kind, source.audit_params(options))
-    if args.task and "train" in report.counts:
+    if task is not None and "train" in report.counts:
         from lesionkit.data.splitting.balancing import task_table
 
         print()
-        print(task_table(report.counts["train"], get_task(args.task)))
+        print(task_table(report.counts["train"], task))
     return 0 if report.ok and not leaked else 1
 
 

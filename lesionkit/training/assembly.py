@@ -2,15 +2,17 @@
 
 Each function takes the :class:`~lesionkit.config.ExperimentConfig` (and what
 the step before it made) and returns one part; the Trainer calls them in order.
-They can be called, read and tested alone.
+They can be called, read and tested alone. Those that need the task take it resolved
+(a :class:`~lesionkit.task.Task`): the Trainer resolves the config's once (``Trainer.task``).
 
 Example:
     >>> from lesionkit.config import ExperimentConfig
+    >>> from lesionkit.task import get_task
     >>> from lesionkit.training.assembly import augmenter_from_config, monitor_for
     >>> cfg = ExperimentConfig(augmenters=[{"name": "flip"}], augment_workers=0)
     >>> augmenter_from_config(cfg).backend
     'tf'
-    >>> monitor_for(cfg, has_validation=False)
+    >>> monitor_for(get_task(cfg.task), has_validation=False)
     'auc'
 """
 
@@ -26,7 +28,7 @@ from lesionkit import registries
 from lesionkit.config import ExperimentConfig
 from lesionkit.data.splitting.split import Dataset, Split, dataset_task
 from lesionkit.evaluation.stats.metric_names import METRIC_NAMES
-from lesionkit.task import FROM_DATASET, get_task
+from lesionkit.task import FROM_DATASET, Task
 
 # -- data ----------------------------------------------------------------------------------
 
@@ -105,8 +107,8 @@ class TrainData(NamedTuple):
     class_weights: dict[int, float] | None
 
 
-def train_data(cfg: ExperimentConfig, split: Split, num_outputs: int) -> TrainData:
-    """The shuffled, balanced, augmented training pipeline of ``split``."""
+def train_data(cfg: ExperimentConfig, task: Task, split: Split, num_outputs: int) -> TrainData:
+    """The shuffled, balanced, augmented training pipeline of ``split`` (``task``: the config's, resolved)."""
     import tensorflow as tf
 
     from lesionkit.data.loading.pipeline import make_pipeline
@@ -116,7 +118,6 @@ def train_data(cfg: ExperimentConfig, split: Split, num_outputs: int) -> TrainDa
     # which building a model sets (model_from_config). Cleared, the draws depend on cfg.seed
     # alone: a second run of a config in one process repeats the first, as in a fresh process.
     tf.random.set_seed(None)
-    task = get_task(cfg.task)
     labels = split.labels(task)
     repeats = repeats_for(cfg.balance, split.diagnosis, task)
     ds = make_pipeline(
@@ -136,7 +137,7 @@ def train_data(cfg: ExperimentConfig, split: Split, num_outputs: int) -> TrainDa
     return TrainData(ds, max(total // cfg.batch_size, 1), class_counts_of(task, labels, repeats), weights)
 
 
-def class_counts_of(task: Any, labels: np.ndarray, repeats: np.ndarray) -> tuple[int, ...]:
+def class_counts_of(task: Task, labels: np.ndarray, repeats: np.ndarray) -> tuple[int, ...]:
     """Training images per class after balancing, as losses receive them.
 
     ``(negatives, positives)`` for a binary task; one count per class, in class order, otherwise.
@@ -152,20 +153,20 @@ def class_counts_of(task: Any, labels: np.ndarray, repeats: np.ndarray) -> tuple
     return tuple(int(c) for c in np.bincount(labels, weights=repeats, minlength=task.num_classes))
 
 
-def eval_data(cfg: ExperimentConfig, split: Split, num_outputs: int) -> Any:
-    """The (unshuffled, unaugmented) pipeline of ``split`` for validation."""
+def eval_data(cfg: ExperimentConfig, task: Task, split: Split, num_outputs: int) -> Any:
+    """The (unshuffled, unaugmented) pipeline of ``split`` for validation (``task``: the config's, resolved)."""
     from lesionkit.data.loading.pipeline import make_pipeline
 
     images = split.load_images(cfg.image_size)
-    return make_pipeline(images, split.labels(cfg.task), num_outputs=num_outputs, batch_size=cfg.batch_size)
+    return make_pipeline(images, split.labels(task), num_outputs=num_outputs, batch_size=cfg.batch_size)
 
 
 # -- model ---------------------------------------------------------------------------------
 
 
-def head_from_config(cfg: ExperimentConfig) -> Any:
-    """The classification head, sized for the task's classes (``len(task.classes)``)."""
-    injected = {"num_classes": get_task(cfg.task).num_classes}
+def head_from_config(cfg: ExperimentConfig, task: Task) -> Any:
+    """The classification head, sized for ``task``'s classes (``len(task.classes)``)."""
+    injected = {"num_classes": task.num_classes}
     return registries.heads.build(cfg.head.name, cfg.head.params, injected=injected, where="head")
 
 
@@ -216,23 +217,29 @@ def model_name(name: str) -> str:
 TRAINING_METRICS = {key: name.keras for key, name in METRIC_NAMES.items() if name.keras}
 
 
-def monitor_for(cfg: ExperimentConfig, *, has_validation: bool) -> str:
+def monitor_for(task: Task, *, has_validation: bool) -> str:
     """The Keras log key that picks the best checkpoint and stops early.
 
-    The task's primary metric where training reports it (else ROC AUC, or the macro AUC
+    ``task``'s primary metric where training reports it (else ROC AUC, or the macro AUC
     for a multi-class task), on the validation split when there is one.
 
     Example:
-        >>> monitor_for(ExperimentConfig(task="dx7"), has_validation=True)
+        >>> from lesionkit.task import get_task
+        >>> monitor_for(get_task("dx7"), has_validation=True)
         'val_balanced_accuracy'
     """
-    task = get_task(cfg.task)
     key = TRAINING_METRICS.get(task.primary_metric, "auc" if task.is_binary else "macro_auc")
     return f"val_{key}" if has_validation else key
 
 
 def compile_model(
-    model: Any, cfg: ExperimentConfig, strategy: Any, *, steps_per_epoch: int, class_counts: tuple[int, ...]
+    model: Any,
+    cfg: ExperimentConfig,
+    task: Task,
+    strategy: Any,
+    *,
+    steps_per_epoch: int,
+    class_counts: tuple[int, ...],
 ) -> None:
     """Compile ``model`` with the config's loss, optimizer and learning-rate schedule.
 
@@ -260,4 +267,4 @@ def compile_model(
         loss = registries.losses.build(
             cfg.loss.name, cfg.loss.params, injected={"class_counts": class_counts}, where="loss"
         )
-        model.compile(optimizer=optimizer, loss=loss, metrics=task_metrics(get_task(cfg.task)), jit_compile=jit_compile)
+        model.compile(optimizer=optimizer, loss=loss, metrics=task_metrics(task), jit_compile=jit_compile)

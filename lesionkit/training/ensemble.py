@@ -132,7 +132,7 @@ class Ensemble:
             lambda images, n: probabilities,
             first.split(split),
             name=f"ensemble of {len(self)} ({names})",
-            task=self.task,
+            task=first.task,
             image_size=min(m.config.image_size for m in self.members),
             tta=views,
             bootstrap=bootstrap,

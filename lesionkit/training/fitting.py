@@ -63,17 +63,21 @@ def fit_trainer(
         trainer.reference = run.open(cfg, resume=resume, reference=trainer.reference)
     elif resume and not trainer.reference:
         trainer.reference = run.read_reference()
-    data = assembly.train_data(cfg, train, trainer.head.num_outputs)
+    data = assembly.train_data(cfg, trainer.task, train, trainer.head.num_outputs)
     model = trainer.build()
-    assembly.compile_model(model, cfg, strategy, steps_per_epoch=data.steps_per_epoch, class_counts=data.class_counts)
+    assembly.compile_model(
+        model, cfg, trainer.task, strategy, steps_per_epoch=data.steps_per_epoch, class_counts=data.class_counts
+    )
     # Every worker loads the chief's last checkpoint: the same weights everywhere.
     start = run.resume(model, truncate_history=role.is_chief) if resume else ResumePoint()
     has_validation = "validation" in trainer.dataset.split_names()
     validation = (
-        assembly.eval_data(cfg, trainer.split("validation"), trainer.head.num_outputs) if has_validation else None
+        assembly.eval_data(cfg, trainer.task, trainer.split("validation"), trainer.head.num_outputs)
+        if has_validation
+        else None
     )
     if start.epoch < cfg.epochs:
-        monitor = assembly.monitor_for(cfg, has_validation=has_validation)
+        monitor = assembly.monitor_for(trainer.task, has_validation=has_validation)
         checkpoint, own = fit_callbacks(
             run, cfg, monitor=monitor, best=start.best, append=start.epoch > 0, chief=role.is_chief
         )

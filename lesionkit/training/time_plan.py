@@ -135,7 +135,7 @@ def probe_images_per_second(trainer: Trainer, steps: int = 5) -> float:
         optimizer=keras.optimizers.SGD(1e-4),
         loss="binary_crossentropy" if outputs == 1 else "categorical_crossentropy",
     )
-    data = assembly.train_data(cfg, trainer.split("train"), outputs)
+    data = assembly.train_data(cfg, trainer.task, trainer.split("train"), outputs)
     batches = iter(data.dataset.repeat())  # a tiny split's epoch may hold fewer batches than the probe
     for _ in range(steps + 1):
         x, y = next(batches)[:2]
@@ -190,11 +190,10 @@ def with_epochs(config: ExperimentConfig, epochs: int) -> ExperimentConfig:
 def epoch_images(trainer: Trainer) -> tuple[int, int]:
     """Training images per epoch (after the config's balancing) and validation images, of ``trainer``'s data."""
     from lesionkit.data.splitting.balancing import repeats_for
-    from lesionkit.task import get_task
 
     cfg = trainer.config
     train = trainer.split("train")
-    train_images = int(repeats_for(cfg.balance, train.diagnosis, get_task(cfg.task)).sum())
+    train_images = int(repeats_for(cfg.balance, train.diagnosis, trainer.task).sum())
     has_validation = "validation" in trainer.dataset.split_names()
     return train_images, len(trainer.split("validation")) if has_validation else 0
 

@@ -34,7 +34,7 @@ from lesionkit.runs import RunDir, default_run_dir
 from lesionkit.runs.report_folders import ReportFolder
 from lesionkit.runtime.cluster import WorkerRole, worker_role
 from lesionkit.runtime.settings import ensure_runtime
-from lesionkit.task import get_task
+from lesionkit.task import Task, get_task
 from lesionkit.training import assembly
 
 
@@ -64,6 +64,8 @@ class Trainer:
         config.validate_components()
         config, dataset = assembly.resolve_task(config)
         self.config = config
+        #: The config's task, resolved once; everything below takes it from here.
+        self.task: Task = get_task(config.task)
         if dataset is not None:
             self.__dict__["dataset"] = dataset  # read once: the task's classes came from it
         self.reference = dict(reference) if reference else None
@@ -110,7 +112,7 @@ class Trainer:
     @functools.cached_property
     def head(self) -> Any:
         """The classification head, sized for the task's classes (made once)."""
-        return assembly.head_from_config(self.config)
+        return assembly.head_from_config(self.config, self.task)
 
     def build(self) -> Any:
         """Build (once) and return the Keras model; later calls return the same model."""
@@ -168,7 +170,7 @@ class Trainer:
         :attr:`posthoc` and (``save``) in the run. Raises ``MetadataPriorError`` without metadata for them.
         """
         chosen = tuple(fields or self.config.metadata_prior or ("age", "sex"))
-        prior = MetadataPrior.fit_split(self.split(split), get_task(self.config.task), fields=chosen)
+        prior = MetadataPrior.fit_split(self.split(split), self.task, fields=chosen)
         if save and self.role.is_chief and self.run.path.is_dir():
             prior.save(self.run.metadata_prior_file)
         self.metadata_prior = prior
@@ -236,7 +238,7 @@ class Trainer:
         from lesionkit.evaluation.reports.evaluate import evaluate_split, save_report
 
         cfg, data, views = self.config, self.split(split), self.posthoc.views(tta)
-        given: dict[str, Any] = dict(name=cfg.name, task=cfg.task, image_size=cfg.image_size, seed=cfg.seed)
+        given: dict[str, Any] = dict(name=cfg.name, task=self.task, image_size=cfg.image_size, seed=cfg.seed)
         given |= dict(tta=views, reference=self.reference, bootstrap=bootstrap, posthoc=self.posthoc)
         report = evaluate_split(lambda images, n: self.predict(images, tta=n, metadata=data.metadata), data, **given)
         if save and self.role.is_chief and self.run.path.is_dir():  # the other workers write nowhere

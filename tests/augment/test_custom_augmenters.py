@@ -49,7 +49,7 @@ def test_a_registered_augmenter_runs_in_the_training_pipeline(registered: None, 
     )
     check_before_fit(config)  # one backend: accepted
     trainer = lesionkit.Trainer(config)
-    data = assembly.train_data(config, trainer.split("train"), 2)
+    data = assembly.train_data(config, trainer.task, trainer.split("train"), 2)
     images = next(iter(data.dataset))[0].numpy()
     assert images.shape == (4, 32, 32, 3) and images.min() >= 0 and images.max() <= 255
 

@@ -27,6 +27,7 @@ from lesionkit.evaluation.stats.calibration import expected_calibration_error
 from lesionkit.evaluation.stats.metrics import binary_metrics
 from lesionkit.evaluation.stats.paired import UnpairedPredictionsError
 from lesionkit.runs import RunDir
+from lesionkit.task import get_task
 
 N = 120
 
@@ -61,7 +62,7 @@ def _split(name: str, y: np.ndarray, metadata: dict | None = None, ids: tuple[st
 
 def _report(split: Split, probs: np.ndarray, **kwargs):
     return evaluate_split(
-        lambda images, views: probs, split, name="m", task="melanoma", image_size=8, bootstrap=200, **kwargs
+        lambda images, views: probs, split, name="m", task=get_task("melanoma"), image_size=8, bootstrap=200, **kwargs
     )
 
 

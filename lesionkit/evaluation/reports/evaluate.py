@@ -6,7 +6,8 @@ Example:
     >>> split = SyntheticLesions(sizes={"train": 4, "validation": 4, "test": 8}).split("test")
     >>> def predict(images, views):  # a model that says 0.5 to everything
     ...     return np.full(len(images), 0.5)
-    >>> report = evaluate_split(predict, split, name="demo", task="melanoma", image_size=32)
+    >>> from lesionkit.task import get_task
+    >>> report = evaluate_split(predict, split, name="demo", task=get_task("melanoma"), image_size=32)
     >>> report.metrics["roc_auc"]
     0.5
 """
@@ -26,6 +27,7 @@ from lesionkit.evaluation.reports.report import Report
 from lesionkit.evaluation.stats.confidence import DEFAULT_RESAMPLES
 from lesionkit.runs import RunDir
 from lesionkit.runs.report_folders import ReportFolder
+from lesionkit.task import Task
 
 
 def evaluate_split(
@@ -33,7 +35,7 @@ def evaluate_split(
     split: Split,
     *,
     name: str,
-    task: str,
+    task: Task,
     image_size: int,
     tta: int = 1,
     reference: Mapping[str, float] | None = None,
@@ -57,19 +59,17 @@ def evaluate_split(
     """
     from lesionkit.evaluation.reports.clinical_report import clinical_report
     from lesionkit.evaluation.stats.metrics import binary_metrics, multiclass_metrics
-    from lesionkit.task import get_task
 
     probabilities = predict(split.load_images(image_size), tta)
     chain = posthoc or PostHoc(())
     metadata_prior = chain.prior
-    resolved = get_task(task)
-    y_true = split.labels(resolved)
-    if resolved.is_binary:
+    y_true = split.labels(task)
+    if task.is_binary:
         metrics = binary_metrics(y_true, probabilities)
         classes: tuple[str, ...] = ()
     else:
-        metrics = multiclass_metrics(y_true, probabilities, resolved.classes, resolved.positive)
-        classes = resolved.classes
+        metrics = multiclass_metrics(y_true, probabilities, task.classes, task.positive)
+        classes = task.classes
     clinical = clinical_report(
         y_true,
         probabilities,
@@ -79,9 +79,7 @@ def evaluate_split(
         temperature=chain.temperature.to_dict() if chain.temperature else None,
         bootstrap=bootstrap,
         seed=seed,
-        subgroup_class=(resolved.classes.index(resolved.positive[0]), resolved.positive[0])
-        if classes and resolved.positive
-        else None,
+        subgroup_class=(task.classes.index(task.positive[0]), task.positive[0]) if classes and task.positive else None,
     )
     if metadata_prior is not None:
         known = int(metadata_prior.known_rows(split.metadata, metadata_prior.fields, len(split)).sum())
@@ -90,7 +88,7 @@ def evaluate_split(
     return Report(
         name=name,
         split=split.name,
-        task=task,
+        task=task.name,
         metrics=metrics,
         y_true=y_true,
         probabilities=probabilities,
@@ -98,7 +96,7 @@ def evaluate_split(
         reference=reference,
         tta=tta,
         classes=classes,
-        positive=resolved.positive if classes else (),
+        positive=task.positive if classes else (),
         clinical=clinical,
     )
 
