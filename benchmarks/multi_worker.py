@@ -78,7 +78,7 @@ def _free_ports(count: int) -> list[int]:
 
 
 def _run(args: argparse.Namespace, workers: int) -> float:
-    from lesionkit.models.cluster import tf_config
+    from lesionkit.runtime.cluster import tf_config
 
     hosts = [f"127.0.0.1:{p}" for p in _free_ports(workers)] if workers > 1 else []
     run_dir = Path(tempfile.mkdtemp()) / "run"
