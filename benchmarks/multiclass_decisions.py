@@ -34,15 +34,8 @@ from typing import Any
 
 import numpy as np
 
-from lesionkit.data.splitting.folds import stratified_folds
-from lesionkit.evaluation.stats.decision_rule import (
-    DEFAULT_PENALTY,
-    DecisionRule,
-    balanced_accuracy_of,
-    fit_decision_rule,
-    fit_prior_rule,
-    recall_per_class,
-)
+from lesionkit.evaluation.stats.cross_fit import cross_fitted_decisions, fit_rule, grouped_folds
+from lesionkit.evaluation.stats.decision_rule import DEFAULT_PENALTY, balanced_accuracy_of, recall_per_class
 
 
 def find_predictions(path: Path, split: str) -> Path:
@@ -85,36 +78,6 @@ def read_groups(path: Path | None, ids: list[str]) -> np.ndarray:
     return np.asarray([lesion[i] for i in ids])
 
 
-def grouped_folds(labels: np.ndarray, groups: np.ndarray, k: int, seed: int) -> np.ndarray:
-    """Fold index per image: whole groups dealt into ``k`` folds, stratified by the group's first label."""
-    names, first, inverse = np.unique(groups, return_index=True, return_inverse=True)
-    group_folds = np.empty(len(names), dtype=np.int64)
-    for f, members in enumerate(stratified_folds(labels[first], k, seed)):
-        group_folds[members] = f
-    return group_folds[inverse]
-
-
-def fit(
-    labels: np.ndarray, probs: np.ndarray, names: tuple[str, ...], args: argparse.Namespace, where: str
-) -> DecisionRule:
-    """The rule ``--rule`` names, fitted on these images."""
-    if args.rule == "prior":
-        return fit_prior_rule(labels, probs, names, fitted_on=where)
-    return fit_decision_rule(labels, probs, names, penalty=args.penalty, fitted_on=where)
-
-
-def cross_fitted(
-    labels: np.ndarray, probs: np.ndarray, names: tuple[str, ...], folds: np.ndarray, args: argparse.Namespace
-) -> np.ndarray:
-    """Each image's decision by a rule fitted on the other folds."""
-    out = np.empty(len(labels), dtype=np.int64)
-    for f in np.unique(folds):
-        held = folds == f
-        rule = fit(labels[~held], probs[~held], names, args, f"folds other than {f}")
-        out[held] = rule.apply(probs[held])
-    return out
-
-
 def bootstrap(labels: np.ndarray, a: np.ndarray, b: np.ndarray, k: int, n: int, seed: int) -> dict[str, list[float]]:
     """Stratified percentile bootstrap 95 % intervals of BA(a), BA(b) and BA(b) - BA(a), same resamples."""
     rng = np.random.default_rng(seed)
@@ -153,12 +116,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     k = len(names)
     argmax = probs.argmax(axis=1)
     runs = [
-        cross_fitted(labels, probs, names, grouped_folds(labels, groups, args.folds, s), args)
+        cross_fitted_decisions(
+            labels, probs, names, grouped_folds(labels, groups, args.folds, s), kind=args.rule, penalty=args.penalty
+        )
         for s in range(args.repeats)
     ]
     ba_runs = [balanced_accuracy_of(labels, d, k) for d in runs]
     ci = bootstrap(labels, argmax, runs[0], k, args.resamples, seed=0)
-    full = fit(labels, probs, names, args, str(path))
+    full = fit_rule(labels, probs, names, kind=args.rule, fitted_on=str(path), penalty=args.penalty)
     result = {
         "predictions": str(path),
         "images": len(labels),

@@ -36,7 +36,8 @@ import numpy as np
 from lesionkit.errors import DataError
 from lesionkit.evaluation.posthoc.metadata_prior import MetadataPrior
 from lesionkit.evaluation.stats.calibration import TemperatureScaling, apply_temperature, fit_temperature
-from lesionkit.evaluation.stats.decision_rule import DecisionRule, fit_decision_rule
+from lesionkit.evaluation.stats.cross_fit import fit_rule
+from lesionkit.evaluation.stats.decision_rule import DecisionRule
 from lesionkit.evaluation.stats.operating_point import OperatingPoint, choose_threshold
 from lesionkit.runs import RunDir, RunDirError
 
@@ -97,16 +98,25 @@ def run_decision_rule(run: RunDir) -> DecisionRule | None:
 
 
 def fit_run_decision_rule(
-    run: RunDir, y_true: Any, probabilities: Any, class_names: Sequence[str], *, split: str = "validation"
+    run: RunDir,
+    y_true: Any,
+    probabilities: Any,
+    class_names: Sequence[str],
+    *,
+    split: str = "validation",
+    kind: str = "per_class",
 ) -> DecisionRule:
     """Fit the multi-class decision rule on ``split``'s labels and (calibrated) probabilities; keep it in ``run``.
+
+    ``kind``: ``per_class`` (one offset per class) or ``prior`` (one scale of -log(class frequency));
+    :func:`~lesionkit.evaluation.stats.cross_fit.cross_fit_rule` tells whether either is worth keeping.
 
     Raises:
         DataError: ``split`` is the test or training split (a rule fitted where it is reported flatters it).
     """
     if split in ("test", "train"):
         raise DataError(f"a decision rule is fitted on validation data, not on {split!r}: it would flatter the model")
-    rule = fit_decision_rule(y_true, probabilities, class_names, fitted_on=split)
+    rule = fit_rule(y_true, probabilities, class_names, kind=kind, fitted_on=split)
     run.write_decision_rule(rule.to_dict())
     return rule
 
