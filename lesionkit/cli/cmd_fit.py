@@ -42,6 +42,10 @@ def run(args: argparse.Namespace) -> int:
         trainer = Trainer.from_preset(args.preset, **overrides)
     from lesionkit.training.preflight import check_before_fit
 
+    if trainer.role.is_multi_worker:
+        # Collective ops are configured when TensorFlow's runtime starts, and the checks build Keras
+        # objects (which start it): the strategy comes first, as in Trainer.fit.
+        trainer.strategy  # noqa: B018
     check_before_fit(trainer.config)  # before anything is printed, cached or created
     print(f"lesionkit: {trainer.config.name}: {trainer.config.description}")
     if args.evaluate and args.evaluate not in (names := trainer.dataset.split_names()):
