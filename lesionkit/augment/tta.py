@@ -3,7 +3,12 @@
 :func:`tta_views` stacks ``n`` views of a batch, view ``i`` drawn with a seed
 derived from ``(seed, i)``; with ``include_original=True`` view 0 is the batch
 itself. :func:`dihedral_views` gives the 8 flips/90° rotations exactly (no
-randomness). Evaluation averages the model's predictions over the first axis.
+randomness).
+
+Evaluation and prediction draw views per image instead (:func:`image_views`): view
+``i`` of an image is the augmenter applied to that image alone with
+:func:`image_view_seed` ``(seed, i, image)``, so an image's views, and its averaged
+probability, do not depend on the batch or chunk it arrives in.
 
 Example:
     >>> import numpy as np, lesionkit
@@ -15,6 +20,8 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -26,6 +33,57 @@ if TYPE_CHECKING:  # for annotations only: base.py imports this module (Augmente
 def view_seed(seed: int, i: int) -> int:
     """The integer seed of view ``i`` (also used for ``"tf"`` augmenters as ``[seed', 0]``)."""
     return (int(seed) * 1_000_003 + 7919 * (i + 1)) % (2**31)
+
+
+def image_view_seed(seed: int, i: int, image: np.ndarray) -> int:
+    """The seed of view ``i`` of one uint8 ``image``: ``view_seed(seed, i)`` mixed with a digest of its pixels.
+
+    Example:
+        >>> image = np.zeros((4, 4, 3), np.uint8)
+        >>> image_view_seed(0, 1, image) == image_view_seed(0, 1, image.copy()) != image_view_seed(0, 2, image)
+        True
+    """
+    digest = int.from_bytes(hashlib.blake2b(np.ascontiguousarray(image).tobytes(), digest_size=4).digest(), "little")
+    return (view_seed(seed, i) * 1_000_003 + digest) % (2**31)
+
+
+def image_views(augmenter: Any) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """A function ``(images, seeds) -> views`` augmenting each uint8 image alone, image ``j`` with ``seeds[j]``.
+
+    Image ``j`` comes out as ``augmenter(images[j:j + 1], seed=seeds[j])`` would give it, whatever
+    the other images. ``augmenter``: an :class:`Augmenter` (a ``"tf"`` one runs as one graph
+    traced once for every call of the returned function, not one eager call per image, which
+    is about 5 times slower) or any callable ``(images, seed)``.
+
+    Example:
+        >>> import lesionkit
+        >>> views = image_views(lesionkit.augmenters.create("flip"))
+        >>> images = np.arange(2 * 4 * 4 * 3, dtype=np.uint8).reshape(2, 4, 4, 3)
+        >>> bool((views(images, np.array([7, 9]))[1] == views(images[1:], np.array([9]))[0]).all())
+        True
+    """
+
+    def each_alone(images: np.ndarray, seeds: np.ndarray) -> np.ndarray:
+        out = [augmenter(images[j : j + 1], seed=int(s)) for j, s in enumerate(seeds)]
+        return np.concatenate(out) if out else images.copy()
+
+    if getattr(augmenter, "backend", None) != "tf":
+        return each_alone
+    import tensorflow as tf
+
+    def one(image_and_seed: Any) -> Any:
+        image, s = image_and_seed
+        return augmenter.apply_tf(image[None], tf.stack([s, tf.constant(0, tf.int64)]))[0]
+
+    spec = (tf.TensorSpec((None, None, None, 3), tf.uint8), tf.TensorSpec((None,), tf.int64))
+    graph = tf.function(lambda x, s: tf.map_fn(one, (x, s), fn_output_signature=tf.uint8), input_signature=spec)
+
+    def in_graph(images: np.ndarray, seeds: np.ndarray) -> np.ndarray:
+        if len(images) == 0:
+            return np.asarray(images).copy()
+        return np.asarray(graph(tf.constant(images), tf.constant(np.asarray(seeds, np.int64))).numpy())
+
+    return in_graph
 
 
 def tta_views(augmenter: Augmenter, images: Any, n: int, seed: int = 0, *, include_original: bool = True) -> Any:

@@ -89,15 +89,17 @@ def test_evaluate_report(fitted: Trainer) -> None:
 def test_evaluate_with_tta_averages_views(fitted: Trainer) -> None:
     """TTA = the mean of the model's probabilities over view 0 (the images) and views 1..n-1.
 
-    View i is the config's augmenter (here "flip") applied with seed ``view_seed(seed, i)``
-    (lesionkit/augment/tta.py); each view is predicted here on its own, then averaged.
+    View i of an image is the config's augmenter (here "flip") applied to it alone with seed
+    ``image_view_seed(seed, i, image)`` (lesionkit/augment/tta.py); each view is predicted here
+    on its own, then averaged.
     """
     import lesionkit
-    from lesionkit.augment.tta import view_seed
+    from lesionkit.augment.tta import image_view_seed
 
     images = fitted.split("test").load_images(32)
     flip = lesionkit.augmenters.create("flip")
-    views = [images] + [flip(images, seed=view_seed(fitted.config.seed, i)) for i in (1, 2)]
+    seed = fitted.config.seed
+    views = [images] + [np.stack([flip(im, seed=image_view_seed(seed, i, im)) for im in images]) for i in (1, 2)]
     assert any(not np.array_equal(v, images) for v in views[1:])  # the views do differ from the images
     per_view = [fitted.model.predict(v.astype(np.float32), verbose=0)[:, -1] for v in views]
     expected = np.mean(per_view, axis=0)

@@ -2,9 +2,11 @@
 
 Each must give the mean of the model's probabilities over the documented views
 (lesionkit/augment/tta.py, evaluation/prediction/inference.py): view 0 is the images
-themselves, view ``i`` the config's training augmenter applied with seed
-``view_seed(config.seed, i)`` (flips and 90° rotations, ``tta_default``, when the config has
-none). The expected values are computed here from the views, one plain ``model.predict`` each.
+themselves, view ``i`` of an image the config's training augmenter applied to that image alone
+with seed ``image_view_seed(config.seed, i, image)`` (flips and 90° rotations, ``tta_default``,
+when the config has none). The expected values are computed here from the views, one image and
+one eager augmenter call at a time, then one plain ``model.predict`` per view. An image's views
+depend on nothing else, so every batch size and chunking gives the same probabilities.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from PIL import Image
 
 import lesionkit
 from lesionkit import Ensemble, Trainer
-from lesionkit.augment.tta import view_seed
+from lesionkit.augment.tta import image_view_seed
 from lesionkit.evaluation.prediction.predict import predict_files
 
 VIEWS = 3
@@ -25,7 +27,10 @@ VIEWS = 3
 
 def views_of(trainer: Trainer, images: np.ndarray, augmenter: str) -> list[np.ndarray]:
     aug = lesionkit.augmenters.create(augmenter)
-    return [images] + [aug(images, seed=view_seed(trainer.config.seed, i)) for i in range(1, VIEWS)]
+    seed = trainer.config.seed
+    return [images] + [
+        np.stack([aug(image, seed=image_view_seed(seed, i, image)) for image in images]) for i in range(1, VIEWS)
+    ]
 
 
 def mean_over_views(trainer: Trainer, views: list[np.ndarray]) -> np.ndarray:
@@ -54,6 +59,16 @@ def test_trainer_predict_averages_the_documented_views(binary) -> None:  # type:
     np.testing.assert_array_equal(trainer.predict(images, tta=VIEWS), trainer.predict(images, tta=VIEWS))
 
 
+def test_an_images_tta_probability_does_not_depend_on_its_batch(binary) -> None:  # type: ignore[no-untyped-def]
+    trainer, images, expected = binary
+    for batch_size in (1, 3, 64):
+        np.testing.assert_allclose(trainer.predict(images, tta=VIEWS, batch_size=batch_size), expected, atol=1e-6)
+    # Nor on the other images it comes with, or their order.
+    reordered = np.concatenate([images[7:], images[:7]])
+    np.testing.assert_allclose(trainer.predict(reordered, tta=VIEWS)[-7:], expected[:7], atol=1e-6)
+    np.testing.assert_allclose(trainer.predict(images[3:4], tta=VIEWS), expected[3:4], atol=1e-6)
+
+
 def test_trainer_evaluate_reports_the_averaged_probabilities(binary) -> None:  # type: ignore[no-untyped-def]
     trainer, _, expected = binary
     report = trainer.evaluate("test", tta=VIEWS, save=False, bootstrap=0)
@@ -73,13 +88,10 @@ def test_predict_files_averages_the_same_views(binary, tmp_path: Path) -> None: 
     task, probabilities, skipped = predict_files(trainer, files, tta=VIEWS)
     assert task == "melanoma" and skipped == []
     np.testing.assert_allclose(probabilities, expected, rtol=1e-5, atol=1e-6)
-    # Chunks of 5, 5 and 2 files: the views are drawn per chunk (a batch), as tta_views documents,
-    # so an image's views follow its place in its chunk.
-    _, chunked, _ = predict_files(trainer, files, tta=VIEWS, batch=5)
-    per_chunk = [
-        mean_over_views(trainer, views_of(trainer, images[i : i + 5], "flip"))[:, -1] for i in range(0, len(files), 5)
-    ]
-    np.testing.assert_allclose(chunked, np.concatenate(per_chunk), rtol=1e-5, atol=1e-6)
+    # Chunks smaller than the input (5, 5 and 2 files; one file at a time): the same probabilities.
+    for batch in (5, 1):
+        _, chunked, _ = predict_files(trainer, files, tta=VIEWS, batch=batch)
+        np.testing.assert_allclose(chunked, expected, rtol=1e-5, atol=1e-6)
 
 
 def test_an_ensemble_of_one_run_averages_its_views(binary_run, binary) -> None:  # type: ignore[no-untyped-def]

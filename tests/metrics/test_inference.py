@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from lesionkit.augment.tta import view_seed
+from lesionkit.augment.tta import image_view_seed
 from lesionkit.evaluation.prediction.inference import as_image_batch, average_views, check_finite, predict
 
 
@@ -37,8 +37,10 @@ def test_average_views_is_the_mean_over_seeded_views() -> None:
     images = np.full((2, 4, 4, 3), 10, np.uint8)
     aug = Shift()
     out = average_views(mean_pixel, images, views=3, augmenter=aug, seed=5)
-    assert aug.seeds == [view_seed(5, 1), view_seed(5, 2)]  # view 0 is the images themselves
-    expected = (10 + view_seed(5, 1) % 200 + view_seed(5, 2) % 200) / 3
+    # View 0 is the images themselves; view i of each image is drawn alone, with that image's seed.
+    seeds = [image_view_seed(5, i, image) for i in (1, 2) for image in images]
+    assert aug.seeds == seeds
+    expected = (10 + seeds[0] % 200 + seeds[2] % 200) / 3  # identical images: identical seeds
     np.testing.assert_allclose(out, [expected, expected])
     np.testing.assert_array_equal(average_views(mean_pixel, images, views=1, augmenter=None, seed=5), [10, 10])
 

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from lesionkit.augment.tta import view_seed
+from lesionkit.augment.tta import image_view_seed, image_views
 
 
 def as_image_batch(images: np.ndarray | Sequence[Any], size: int) -> np.ndarray:
@@ -57,14 +57,18 @@ def average_views(
 ) -> np.ndarray:
     """Mean of ``predict`` over ``views`` test-time views; view 0 is the images themselves.
 
-    View ``i`` is ``augmenter(images, seed=view_seed(seed, i))`` on the uint8 images,
-    so the same seed gives the same views (and the same averaged probabilities).
+    View ``i`` of an image is ``augmenter`` applied to that uint8 image alone, with the seed
+    ``image_view_seed(seed, i, image)`` (:mod:`lesionkit.augment.tta`): it depends on the seed
+    and the image only, so an image gets the same averaged probability whatever the batch size,
+    chunk or other images it is predicted with.
     """
     total = predict(images)
     if views > 1:
         uint8 = np.clip(images, 0, 255).astype(np.uint8)
+        augment = image_views(augmenter)
         for i in range(1, views):
-            total = total + predict(augmenter(uint8, seed=view_seed(seed, i)))
+            seeds = np.array([image_view_seed(seed, i, image) for image in uint8], np.int64)
+            total = total + predict(augment(uint8, seeds))
         total = total / views
     return check_finite(total)
 
