@@ -21,6 +21,13 @@ settings.register_profile("repeatable", derandomize=True, deadline=None, print_b
 settings.register_profile("explore", deadline=None, max_examples=500, print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
+# Under pytest-xdist (-n N) each worker is a process of its own on the same cores: one intra-op
+# and one inter-op thread each, so that N workers do not oversubscribe the CPU (an explicit
+# TF_NUM_*_THREADS in your environment still wins). Without -n nothing changes.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")
+    os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")
+
 # Tests run the way the lesionkit command does: runtime settings in force before any test
 # imports TensorFlow (the empty cache above means the documented defaults, no profile).
 from lesionkit.runtime.settings import configure_runtime  # noqa: E402
