@@ -24,6 +24,7 @@ from typing import Any
 import attrs
 
 from lesionkit import registries
+from lesionkit.component_spec import ComponentSpec, as_spec, as_specs, thaw_spec, with_nested
 from lesionkit.errors import ConfigError
 from lesionkit.registry import did_you_mean, one_of
 from lesionkit.task import FROM_DATASET, SPELLED_PREFIX, TaskError, parse_task
@@ -43,148 +44,6 @@ __all__ = [
     "ConfigError",
     "ExperimentConfig",
 ]
-
-
-def _freeze(value: Any) -> Any:
-    """Deep-copy JSON-like data into hashable, immutable containers."""
-    if isinstance(value, Mapping):
-        return _FrozenDict({str(k): _freeze(v) for k, v in value.items()})
-    if isinstance(value, (list, tuple)):
-        return tuple(_freeze(v) for v in value)
-    return value
-
-
-def _thaw(value: Any) -> Any:
-    """The inverse of :func:`_freeze`: plain dicts and lists, ready for JSON."""
-    if isinstance(value, Mapping):
-        return {k: _thaw(v) for k, v in value.items()}
-    if isinstance(value, tuple):
-        return [_thaw(v) for v in value]
-    return value
-
-
-class _FrozenDict(dict):
-    """A dict that refuses mutation and hashes by content (params of a frozen config)."""
-
-    def _readonly(self, *args: Any, **kwargs: Any) -> None:
-        raise TypeError("config parameters are immutable; use ExperimentConfig.evolve()")
-
-    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _readonly  # type: ignore[assignment]
-
-    def __hash__(self) -> int:  # type: ignore[override]
-        return hash(tuple(sorted(self.items())))
-
-
-def _check_json_value(path: str, value: Any) -> None:
-    if value is None or isinstance(value, (bool, int, str)):
-        return
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ConfigError(f"{path} = {value!r}: only finite numbers can be saved in a config")
-        return
-    if isinstance(value, Mapping):
-        for k, v in value.items():
-            if not isinstance(k, str):
-                raise ConfigError(f"{path}: keys must be strings, got {k!r}")
-            _check_json_value(f"{path}.{k}", v)
-        return
-    if isinstance(value, (list, tuple)):
-        for i, v in enumerate(value):
-            _check_json_value(f"{path}[{i}]", v)
-        return
-    raise ConfigError(
-        f"{path} = {value!r}: parameters must be JSON values (numbers, strings, booleans, "
-        f"null, lists, mappings), got {type(value).__name__}"
-    )
-
-
-def _params_converter(value: Any) -> Any:
-    if value is None:
-        return _FrozenDict()
-    if not isinstance(value, Mapping):
-        raise ConfigError(f"params must be a mapping, got {value!r}")
-    _check_json_value("params", value)
-    return _freeze(value)
-
-
-@attrs.frozen
-class ComponentSpec:
-    """A registry key plus the keyword parameters for its factory.
-
-    Example:
-        >>> ComponentSpec("resnet50", {"width": 1}).to_dict()
-        {'name': 'resnet50', 'params': {'width': 1}}
-        >>> ComponentSpec.from_dict("softmax")
-        ComponentSpec(name='softmax', params={})
-    """
-
-    name: str = attrs.field(validator=attrs.validators.instance_of(str))
-    params: Mapping[str, Any] = attrs.field(factory=dict, converter=_params_converter)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "params": _thaw(self.params)}
-
-    @classmethod
-    def from_dict(cls, data: Any, *, path: str = "component") -> ComponentSpec:
-        """Build from ``"name"`` or ``{"name": ..., "params": {...}}``."""
-        if isinstance(data, ComponentSpec):
-            return data
-        if isinstance(data, str):
-            return cls(data)
-        if not isinstance(data, Mapping):
-            raise ConfigError(f"{path} must be a registry name or {{'name': ..., 'params': {{...}}}}, got {data!r}")
-        unknown = set(data) - {"name", "params"}
-        if unknown:
-            key = sorted(unknown)[0]
-            raise ConfigError(
-                f"{path} has unknown key {key!r}.{did_you_mean(key, ['name', 'params'])} "
-                f"Put component parameters under {path}.params"
-            )
-        if "name" not in data:
-            raise ConfigError(f"{path} needs a 'name' (a registry key)")
-        try:
-            return cls(data["name"], data.get("params") or {})
-        except (TypeError, ConfigError) as exc:
-            raise ConfigError(f"{path}: {exc}") from None
-
-
-def _thaw_spec(value: Any) -> Any:
-    """A component value (or tuple of them) as plain, editable dicts and lists."""
-    if isinstance(value, ComponentSpec):
-        return value.to_dict()
-    if isinstance(value, str):
-        return {"name": value, "params": {}}
-    if isinstance(value, (tuple, list)):
-        return [_thaw_spec(v) for v in value]
-    return _thaw(value)
-
-
-def _with_nested(container: Any, path: list[str], value: Any, key: str) -> Any:
-    """``container`` with the value at ``path`` (dict keys, list indices) set to ``value``."""
-    if not path:
-        return value
-    head, rest = path[0], path[1:]
-    if isinstance(container, list):
-        if not head.isdigit() or int(head) >= len(container):
-            raise ConfigError(
-                f"{key}: {head!r} is not an index of a list of {len(container)} (use 0 to {len(container) - 1})"
-            )
-        container[int(head)] = _with_nested(container[int(head)], rest, value, key)
-        return container
-    if not isinstance(container, dict):
-        raise ConfigError(f"{key}: {head!r} is inside {container!r}, which has no keys; set the part before it")
-    container[head] = _with_nested(container.get(head, {}), rest, value, key)
-    return container
-
-
-def _spec(value: Any) -> ComponentSpec:
-    return ComponentSpec.from_dict(value)
-
-
-def _specs(value: Any) -> tuple[ComponentSpec, ...]:
-    if isinstance(value, (str, Mapping, ComponentSpec)):
-        value = [value]
-    return tuple(ComponentSpec.from_dict(v, path=f"augmenters[{i}]") for i, v in enumerate(value))
 
 
 def _one_of(choices: tuple[str, ...]) -> Any:
@@ -342,20 +201,20 @@ class ExperimentConfig:
     name: str = "experiment"
     description: str = ""
     task: str = attrs.field(default="melanoma", validator=_registered_task)
-    dataset: ComponentSpec = attrs.field(default=ComponentSpec("isic2017"), converter=_spec)
+    dataset: ComponentSpec = attrs.field(default=ComponentSpec("isic2017"), converter=as_spec)
     data_dir: str | None = attrs.field(default=None, converter=_optional_path)
     cache_dir: str | None = attrs.field(default=None, converter=_optional_path)
     image_size: int = attrs.field(default=224, validator=_min_image_size)
-    augmenters: tuple[ComponentSpec, ...] = attrs.field(default=(), converter=_specs)
+    augmenters: tuple[ComponentSpec, ...] = attrs.field(default=(), converter=as_specs)
     balance: str = attrs.field(default="paper", validator=_one_of(BALANCE))
-    backbone: ComponentSpec = attrs.field(default=ComponentSpec("resnet50"), converter=_spec)
+    backbone: ComponentSpec = attrs.field(default=ComponentSpec("resnet50"), converter=as_spec)
     weights: str | None = attrs.field(default="imagenet", converter=_weights)
     trainable: str = attrs.field(default="conv5", validator=_one_of(TRAINABLE))
-    head: ComponentSpec = attrs.field(default=ComponentSpec("softmax"), converter=_spec)
-    loss: ComponentSpec = attrs.field(default=ComponentSpec("weighted_categorical_crossentropy"), converter=_spec)
-    optimizer: ComponentSpec = attrs.field(default=ComponentSpec("sgd", {"momentum": 0.9}), converter=_spec)
+    head: ComponentSpec = attrs.field(default=ComponentSpec("softmax"), converter=as_spec)
+    loss: ComponentSpec = attrs.field(default=ComponentSpec("weighted_categorical_crossentropy"), converter=as_spec)
+    optimizer: ComponentSpec = attrs.field(default=ComponentSpec("sgd", {"momentum": 0.9}), converter=as_spec)
     learning_rate: float = attrs.field(default=1e-4, converter=_to_float, validator=_positive(float))
-    schedule: ComponentSpec = attrs.field(default=ComponentSpec("step_decay"), converter=_spec)
+    schedule: ComponentSpec = attrs.field(default=ComponentSpec("step_decay"), converter=as_spec)
     epochs: int = attrs.field(default=40, validator=_positive(int))
     batch_size: int = attrs.field(default=32, validator=_positive(int))
     seed: int = attrs.field(default=0, validator=_is_int)
@@ -449,7 +308,7 @@ class ExperimentConfig:
             elif "." in key and key.partition(".")[0] in known:
                 field = key.partition(".")[0]
                 current = plain.get(field, getattr(self, field))
-                plain[field] = _with_nested(_thaw_spec(current), key.split(".")[1:], value, key)
+                plain[field] = with_nested(thaw_spec(current), key.split(".")[1:], value, key)
             else:
                 owner = self._component_taking(key)
                 if owner:
