@@ -22,9 +22,9 @@ from typing import Any
 
 from lesionkit.registry import Injected, Registry
 
-_LOSSES = "lesionkit.training.losses"
-_OPTIMIZERS = "lesionkit.training.optimizers"
-_SCHEDULES = "lesionkit.training.schedules"
+_LOSSES = "lesionkit.training.optimization.losses"
+_OPTIMIZERS = "lesionkit.training.optimization.optimizers"
+_SCHEDULES = "lesionkit.training.optimization.schedules"
 
 augmenters: Registry[Any] = Registry("augmenters", modules=["lesionkit.augment.builtins"])
 backbones: Registry[Any] = Registry(

@@ -245,11 +245,11 @@ def compile_model(
 
     The schedule gets the learning rate, steps per epoch and epochs; a loss that
     takes ``class_counts`` gets the training split's (after balancing). The metrics are
-    the task's (:func:`~lesionkit.training.keras_metrics.task_metrics`).
+    the task's (:func:`~lesionkit.training.optimization.keras_metrics.task_metrics`).
     """
     from lesionkit.runtime.precision import config_precision, precision_policy
     from lesionkit.runtime.settings import active_settings
-    from lesionkit.training.keras_metrics import task_metrics
+    from lesionkit.training.optimization.keras_metrics import task_metrics
 
     # XLA where this host's runtime profile measured it faster (or LESIONKIT_JIT_COMPILE=1).
     runtime = active_settings()

@@ -31,9 +31,9 @@ _CUSTOM_OBJECT_MODULES = (
     "lesionkit.models.preprocessing",
     "lesionkit.models.color_constancy",
     "lesionkit.models.metadata",
-    "lesionkit.training.keras_metrics",
-    "lesionkit.training.keras_losses",
-    "lesionkit.training.keras_schedules",
+    "lesionkit.training.optimization.keras_metrics",
+    "lesionkit.training.optimization.keras_losses",
+    "lesionkit.training.optimization.keras_schedules",
 )
 
 

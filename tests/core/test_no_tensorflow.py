@@ -47,9 +47,9 @@ def test_registries_configs_and_trainer_construction_import_no_tensorflow() -> N
 BAD_PARAMS = """
 import sys
 import lesionkit
-from lesionkit.training.losses import LossError
-from lesionkit.training.optimizers import OptimizerError
-from lesionkit.training.schedules import ScheduleError
+from lesionkit.training.optimization.losses import LossError
+from lesionkit.training.optimization.optimizers import OptimizerError
+from lesionkit.training.optimization.schedules import ScheduleError
 
 failures = 0
 for error, call in [

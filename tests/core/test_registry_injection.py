@@ -157,7 +157,7 @@ def test_messages_use_a_singular_noun(registry: str, noun: str) -> None:
 def test_registry_objects_never_change_type() -> None:
     before = lesionkit.losses
     assert type(before) is Registry
-    lesionkit.losses.get("focal")  # loads lesionkit.training.losses
+    lesionkit.losses.get("focal")  # loads lesionkit.training.optimization.losses
     lesionkit.optimizers.get("sgd")
     lesionkit.schedules.get("cosine")
     assert lesionkit.losses is before and type(lesionkit.losses) is Registry

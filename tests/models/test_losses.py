@@ -11,7 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import lesionkit
-from lesionkit.training.losses import FocalLoss, LossError, WeightedCategoricalCrossentropy, positive_weight_from
+from lesionkit.training.optimization.losses import (
+    FocalLoss,
+    LossError,
+    WeightedCategoricalCrossentropy,
+    positive_weight_from,
+)
 
 Y_TRUE = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 1.0]], "float32")
 Y_PRED = np.array([[0.8, 0.2], [0.4, 0.6], [0.9, 0.1]], "float32")

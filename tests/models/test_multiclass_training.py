@@ -59,7 +59,7 @@ def test_predict_and_evaluate_three_classes(fitted) -> None:  # type: ignore[no-
 
 
 def test_keras_multiclass_metrics_match_scikit_learn() -> None:
-    from lesionkit.training.keras_metrics import BalancedAccuracy, OneVsRestAUC
+    from lesionkit.training.optimization.keras_metrics import BalancedAccuracy, OneVsRestAUC
 
     rng = np.random.default_rng(0)
     labels = rng.integers(0, 4, 200)

@@ -7,7 +7,7 @@ import pytest
 
 import lesionkit
 from lesionkit.config import ComponentSpec, ConfigError, ExperimentConfig
-from lesionkit.training.optimizers import OptimizerError
+from lesionkit.training.optimization.optimizers import OptimizerError
 
 
 def test_sgd_momentum_nesterov() -> None:

@@ -6,7 +6,7 @@ import keras
 import pytest
 
 import lesionkit
-from lesionkit.training.schedules import ScheduleError, StepDecay, WarmupCosine
+from lesionkit.training.optimization.schedules import ScheduleError, StepDecay, WarmupCosine
 
 LR = 1e-4
 SPE = 7  # steps per epoch

@@ -1,8 +1,8 @@
-"""The Keras schedule classes behind the built-in schedules (imports Keras; see :mod:`lesionkit.training.schedules`).
+"""The Keras schedule classes behind the built-in schedules (imports Keras; see :mod:`lesionkit.training.optimization.schedules`).
 
 Both count optimizer steps and are registered as Keras serialisables (package
 ``lesionkit``), so exported models that use them load again. They compute and nothing
-more: the factories in :mod:`lesionkit.training.schedules` check the parameters (before
+more: the factories in :mod:`lesionkit.training.optimization.schedules` check the parameters (before
 TensorFlow is imported) and build these from checked values.
 
 Example:

@@ -1,4 +1,4 @@
-"""The Keras loss classes behind the built-in losses (imports Keras; see :mod:`lesionkit.training.losses`).
+"""The Keras loss classes behind the built-in losses (imports Keras; see :mod:`lesionkit.training.optimization.losses`).
 
 Labels arrive one-hot ``(N, K)`` for K-output (softmax) heads and as one 0/1 column
 ``(N, 1)`` or ``(N,)`` for 1-output heads; every loss here accepts both and treats a

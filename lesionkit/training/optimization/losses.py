@@ -4,7 +4,7 @@ A loss factory is ``factory(**params) -> keras.losses.Loss``; a factory that dec
 ``class_counts`` receives the training set's images per class (after balancing) from the
 Trainer: ``(negatives, positives)`` for a binary task, one count per class in class order
 for a multi-class one. The Keras classes live in
-:mod:`lesionkit.training.keras_losses`, imported when a loss is built, so that listing,
+:mod:`lesionkit.training.optimization.keras_losses`, imported when a loss is built, so that listing,
 describing and validating losses needs no TensorFlow.
 
 Example:
@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING, Any
 from lesionkit.errors import LesionkitError
 
 if TYPE_CHECKING:
-    from lesionkit.training.keras_losses import FocalLoss, WeightedCategoricalCrossentropy
+    from lesionkit.training.optimization.keras_losses import FocalLoss, WeightedCategoricalCrossentropy
 
-#: Names this module forwards to :mod:`lesionkit.training.keras_losses` on first access.
+#: Names this module forwards to :mod:`lesionkit.training.optimization.keras_losses` on first access.
 _KERAS_NAMES = ("WeightedCategoricalCrossentropy", "FocalLoss", "EPSILON")
 
 
@@ -37,7 +37,7 @@ class LossError(LesionkitError, ValueError):
 
 def __getattr__(name: str) -> Any:
     if name in _KERAS_NAMES:
-        from lesionkit.training import keras_losses
+        from lesionkit.training.optimization import keras_losses
 
         return getattr(keras_losses, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -139,7 +139,7 @@ def weighted_categorical_crossentropy(
             ``positive_weight``.
         label_smoothing: ``ε`` in [0, 1): targets ``y · (1 − ε) + ε / K``.
     """
-    from lesionkit.training.keras_losses import WeightedCategoricalCrossentropy
+    from lesionkit.training.optimization.keras_losses import WeightedCategoricalCrossentropy
 
     smoothing = _label_smoothing(label_smoothing)
     weights = class_weights_from(class_weights, class_counts)
@@ -174,7 +174,7 @@ def crossentropy(label_smoothing: float = 0.0) -> WeightedCategoricalCrossentrop
         >>> round(float(loss([[0.0, 1.0]], [[0.5, 0.5]])), 4)   # −(0.1 + 0.9) ln 0.5
         0.6931
     """
-    from lesionkit.training.keras_losses import WeightedCategoricalCrossentropy
+    from lesionkit.training.optimization.keras_losses import WeightedCategoricalCrossentropy
 
     return WeightedCategoricalCrossentropy(1.0, name="crossentropy", label_smoothing=_label_smoothing(label_smoothing))
 
@@ -193,7 +193,7 @@ def focal(
     """
     if not (isinstance(gamma, (int, float)) and not isinstance(gamma, bool) and gamma >= 0 and math.isfinite(gamma)):
         raise LossError(f"gamma = {gamma!r}: use a number >= 0")
-    from lesionkit.training.keras_losses import FocalLoss
+    from lesionkit.training.optimization.keras_losses import FocalLoss
 
     many = class_counts is not None and len(list(class_counts)) > 2
     if isinstance(alpha, (str, list, tuple)):

@@ -5,7 +5,7 @@ returns a ``keras.optimizers.schedules.LearningRateSchedule`` (or a float for a 
 rate), counted in optimizer steps. The Trainer passes the initial rate, the steps of one
 epoch and the epochs. Epochs count from 0: "after epoch 20" means from step
 ``20 × steps_per_epoch`` on. The Keras classes live in
-:mod:`lesionkit.training.keras_schedules`, imported when a schedule is built.
+:mod:`lesionkit.training.optimization.keras_schedules`, imported when a schedule is built.
 
 Example:
     >>> import lesionkit
@@ -23,9 +23,9 @@ from lesionkit.errors import LesionkitError
 from lesionkit.warn import warn
 
 if TYPE_CHECKING:
-    from lesionkit.training.keras_schedules import StepDecay, WarmupCosine
+    from lesionkit.training.optimization.keras_schedules import StepDecay, WarmupCosine
 
-#: Names this module forwards to :mod:`lesionkit.training.keras_schedules` on first access.
+#: Names this module forwards to :mod:`lesionkit.training.optimization.keras_schedules` on first access.
 _KERAS_NAMES = ("StepDecay", "WarmupCosine")
 
 
@@ -35,7 +35,7 @@ class ScheduleError(LesionkitError, ValueError):
 
 def __getattr__(name: str) -> Any:
     if name in _KERAS_NAMES:
-        from lesionkit.training import keras_schedules
+        from lesionkit.training.optimization import keras_schedules
 
         return getattr(keras_schedules, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -103,7 +103,7 @@ def step_decay(
         positive_number("every", every, int),
         positive_number("factor", factor),
     )
-    from lesionkit.training.keras_schedules import StepDecay
+    from lesionkit.training.optimization.keras_schedules import StepDecay
 
     return StepDecay(*checked)
 
@@ -133,6 +133,6 @@ def cosine(
         raise ScheduleError(f"alpha = {alpha!r}: the final rate fraction must be in [0, 1]")
     total_steps = steps_per_epoch * epochs
     warmup_steps = fitted_warmup_steps(int(round(warmup * steps_per_epoch)), total_steps, warmup_epochs=warmup)
-    from lesionkit.training.keras_schedules import WarmupCosine
+    from lesionkit.training.optimization.keras_schedules import WarmupCosine
 
     return WarmupCosine(rate, total_steps=total_steps, warmup_steps=warmup_steps, alpha=alpha)
