@@ -103,11 +103,12 @@ def test_predict_command_writes_one_column_per_class(fitted, tmp_path: Path, cap
     assert "--with is for pairing" in capsys.readouterr().err
 
 
-def test_evaluate_command_prints_each_positive_class(fitted, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_evaluate_command_prints_each_positive_class(three_class_run, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     from lesionkit.cli import main
 
-    assert main(["evaluate", str(fitted.run_dir), "--split", "validation"]) == 0
+    run = three_class_run.copy_to(tmp_path)  # the command writes a report into the run
+    assert main(["evaluate", str(run), "--split", "validation"]) == 0
     out = capsys.readouterr().out
     assert "balanced accuracy" in out and "true \\ predicted" in out
     assert "ISIC 2017 (melanoma): AUC" in out and "ISIC 2017 (seborrheic_keratosis): AUC" in out
-    assert (fitted.run_dir / "reports" / "validation" / "confusion_matrix.png").is_file()
+    assert (run / "reports" / "validation" / "confusion_matrix.png").is_file()
