@@ -91,8 +91,9 @@ def main() -> None:
             timer = EpochTimer()
             t0 = time.perf_counter()
             model.fit(
-                data.dataset,
+                data.dataset,  # every epoch back to back, as the Trainer fits it
                 epochs=args.epochs,
+                steps_per_epoch=data.steps_per_epoch,
                 validation_data=validation,
                 class_weight=data.class_weights,
                 callbacks=[timer],

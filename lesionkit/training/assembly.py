@@ -18,7 +18,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -99,12 +99,23 @@ def augmenter_from_config(cfg: ExperimentConfig, workers: int | None = None) -> 
 
 
 class TrainData(NamedTuple):
-    """The training pipeline and what the optimisation needs to know about it."""
+    """The training pipeline and what the optimisation needs to know about it.
 
-    dataset: Any
+    ``from_epoch(e)``: the pipeline of the run's epochs ``e`` to the last, back to back
+    (``steps_per_epoch`` batches each; fit it with ``steps_per_epoch``). Epoch ``e``'s order
+    and augmentation depend on the config's seed and ``e`` alone, so a run resumed at ``e``
+    trains on what an uninterrupted run would.
+    """
+
+    from_epoch: Callable[[int], Any]
     steps_per_epoch: int
     class_counts: tuple[int, ...]
     class_weights: dict[int, float] | None
+
+    @property
+    def dataset(self) -> Any:
+        """The whole run's pipeline: every epoch, from the first."""
+        return self.from_epoch(0)
 
 
 def train_data(cfg: ExperimentConfig, task: Task, split: Split, num_outputs: int) -> TrainData:
@@ -114,27 +125,33 @@ def train_data(cfg: ExperimentConfig, task: Task, split: Split, num_outputs: int
     from lesionkit.data.loading.pipeline import make_pipeline
     from lesionkit.data.splitting.balancing import class_weights, repeats_for
 
-    # tf.data pairs the pipeline's shuffle and augmentation seeds with TensorFlow's global seed,
-    # which building a model sets (model_from_config). Cleared, the draws depend on cfg.seed
-    # alone: a second run of a config in one process repeats the first, as in a fresh process.
+    # The pipeline's shuffle and augmentation draws are stateless, from (cfg.seed, epoch). TensorFlow's
+    # global seed, which building a model sets (model_from_config), is cleared all the same, so
+    # nothing built here can pair a draw with it: a second run of a config in one process repeats
+    # the first, as in a fresh process.
     tf.random.set_seed(None)
     labels = split.labels(task)
     repeats = repeats_for(cfg.balance, split.diagnosis, task)
-    ds = make_pipeline(
-        split.load_images(cfg.image_size),
-        labels,
-        num_outputs=num_outputs,
-        batch_size=cfg.batch_size,
-        training=True,
-        repeats=repeats,
-        augmenter=augmenter_from_config(cfg),
-        seed=cfg.seed,
-        deterministic=cfg.deterministic,
-    )
+    images, augmenter = split.load_images(cfg.image_size), augmenter_from_config(cfg)
+
+    def from_epoch(first: int) -> Any:
+        return make_pipeline(
+            images,
+            labels,
+            num_outputs=num_outputs,
+            batch_size=cfg.batch_size,
+            training=True,
+            repeats=repeats,
+            augmenter=augmenter,
+            seed=cfg.seed,
+            deterministic=cfg.deterministic,
+            epochs=range(first, cfg.epochs),
+        )
+
     total = int(repeats.sum())
     weights = class_weights(labels) if cfg.balance == "class_weights" else None
     # The pipeline drops a short last batch.
-    return TrainData(ds, max(total // cfg.batch_size, 1), class_counts_of(task, labels, repeats), weights)
+    return TrainData(from_epoch, max(total // cfg.batch_size, 1), class_counts_of(task, labels, repeats), weights)
 
 
 def class_counts_of(task: Task, labels: np.ndarray, repeats: np.ndarray) -> tuple[int, ...]:

@@ -83,9 +83,10 @@ def fit_trainer(
         )
         with checkpoint.writes_flushed(cfg.epochs):
             fitted = model.fit(
-                data.dataset,
+                data.from_epoch(start.epoch),  # a resumed run sees the epochs it would have seen
                 epochs=cfg.epochs,
                 initial_epoch=start.epoch,
+                steps_per_epoch=data.steps_per_epoch,  # the pipeline holds every remaining epoch
                 validation_data=validation,
                 class_weight=data.class_weights,
                 callbacks=[*own, *callbacks],

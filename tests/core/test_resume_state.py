@@ -3,9 +3,10 @@
 One module-scoped set of tiny runs of one config (ResNet-18 frozen, the head trained with Adam
 under a cosine schedule that changes every step, flips, 8 synthetic images in 2 batches):
 
-- ``whole``: 2 epochs without a break;
-- ``cut``: the same config in another directory, stopped after epoch 1 (as if interrupted)...
-- ``resumed``: ...and continued with ``fit(resume=True)``.
+- ``whole``: 3 epochs without a break;
+- ``cut``: the same config in another directory, interrupted (Ctrl-C, ``KeyboardInterrupt``)
+  right after epoch 1's checkpoint...
+- ``resumed``: ...and continued with ``Trainer.from_run(...).fit(resume=True)``.
 
 A recorder callback (run after lesionkit's own, so after each epoch's checkpoint) keeps the
 learning rate the optimizer applies at every step, the optimizer's variables at the start of
@@ -35,11 +36,12 @@ CONFIG: dict[str, Any] = dict(
     schedule={"name": "cosine", "params": {"warmup_epochs": 0}},  # a different rate at each of the 4 steps
     image_size=32,
     batch_size=4,
-    epochs=2,
+    epochs=3,
     seed=3,
     deterministic=True,
 )
 STEPS_PER_EPOCH = 2
+STEPS = 3 * STEPS_PER_EPOCH
 
 
 def make_recorder(stop_after: int | None = None) -> Any:
@@ -67,7 +69,7 @@ def make_recorder(stop_after: int | None = None) -> Any:
             self.epoch_state.append([np.array(v.numpy()) for v in self.model.optimizer.variables])
             self.epoch_weights.append([np.array(w.numpy()) for w in self.model.weights])
             if stop_after is not None and epoch + 1 >= stop_after:
-                self.model.stop_training = True  # an interruption right after the epoch's checkpoint
+                raise KeyboardInterrupt  # Ctrl-C right after the epoch's checkpoint
 
     return Recorder()
 
@@ -75,6 +77,7 @@ def make_recorder(stop_after: int | None = None) -> Any:
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     from lesionkit import Trainer
+    from lesionkit.runs import RunDir
 
     root = tmp_path_factory.mktemp("resume")
     out: dict[str, Any] = {}
@@ -84,8 +87,11 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         ("resumed", root / "cut", None, True),
     ]:
         recorder = make_recorder(stop_after)
-        trainer = Trainer({**CONFIG, "run_dir": str(path)})
-        history = trainer.fit(resume=resume, verbose=0, callbacks=[recorder])
+        trainer = Trainer.from_run(path) if resume else Trainer({**CONFIG, "run_dir": str(path)})
+        try:
+            history = trainer.fit(resume=resume, verbose=0, callbacks=[recorder])
+        except KeyboardInterrupt:
+            history = RunDir(path).read_history()  # what the interrupted run kept
         out[name] = {"recorder": recorder, "history": history, "path": Path(path)}
     return out
 
@@ -104,24 +110,38 @@ def test_resuming_restores_the_optimizers_step_and_slot_variables(runs: dict[str
 
 def test_the_resumed_schedule_continues_where_an_uninterrupted_run_is(runs: dict[str, Any]) -> None:
     whole, cut, resumed = (runs[k]["recorder"] for k in ("whole", "cut", "resumed"))
-    assert [step for step, _ in whole.rates] == [0, 1, 2, 3]
-    assert [step for step, _ in resumed.rates] == [2, 3]
+    assert [step for step, _ in whole.rates] == list(range(STEPS))
+    assert [step for step, _ in resumed.rates] == list(range(STEPS_PER_EPOCH, STEPS))
     # The rates of the resumed epoch are the uninterrupted run's at the same steps...
     rates = {
         name: [rate for _, rate in rec.rates] for name, rec in [("whole", whole), ("cut", cut), ("resumed", resumed)]
     }
     assert rates["resumed"] == pytest.approx(rates["whole"][STEPS_PER_EPOCH:], rel=1e-6)
     assert rates["cut"] == pytest.approx(rates["whole"][:STEPS_PER_EPOCH], rel=1e-6)
-    # ...which are cosine's, by hand: lr · (1 + cos(π k / 4)) / 2 over 4 steps, not the first epoch's again.
-    assert rates["whole"] == pytest.approx([1e-3 * (1 + math.cos(math.pi * k / 4)) / 2 for k in range(4)], rel=1e-6)
+    # ...which are cosine's, by hand: lr · (1 + cos(π k / 6)) / 2 over 6 steps, not the first epoch's again.
+    cosine = [1e-3 * (1 + math.cos(math.pi * k / STEPS)) / 2 for k in range(STEPS)]
+    assert rates["whole"] == pytest.approx(cosine, rel=1e-6)
     assert resumed.rates[0][1] < cut.rates[-1][1]
 
 
-def test_the_resumed_run_keeps_its_first_epoch_and_adds_the_second(runs: dict[str, Any]) -> None:
+def test_the_resumed_run_keeps_its_first_epoch_and_adds_the_others(runs: dict[str, Any]) -> None:
     cut, resumed = runs["cut"]["history"], runs["resumed"]["history"]
-    assert len(cut["loss"]) == 1 and len(resumed["loss"]) == 2
+    assert len(cut["loss"]) == 1 and len(resumed["loss"]) == 3
     assert resumed["loss"][0] == cut["loss"][0]
-    assert resumed["epoch"] == [0.0, 1.0]
+    assert resumed["epoch"] == [0.0, 1.0, 2.0]
+
+
+def test_a_deterministic_resumed_run_replays_the_uninterrupted_one(runs: dict[str, Any]) -> None:
+    """Epochs 2 and 3 after a resume see the batches (order and flips) the uninterrupted run saw.
+
+    Each epoch's shuffle and augmentation depend on (seed, epoch) alone; a resumed run that
+    started its pipeline over would train its first resumed epoch on epoch 1's batches again.
+    """
+    whole, resumed = runs["whole"], runs["resumed"]
+    for key in ("loss", "auc", "val_loss", "val_auc"):
+        np.testing.assert_allclose(resumed["history"][key], whole["history"][key], rtol=1e-6, err_msg=key)
+    for a, b in zip(resumed["recorder"].epoch_weights[-1], whole["recorder"].epoch_weights[-1]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
 
 
 def test_a_deterministic_run_repeats_another_in_the_same_process(runs: dict[str, Any]) -> None:

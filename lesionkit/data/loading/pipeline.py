@@ -7,9 +7,14 @@ weights are in use. Labels are one-hot for 2-output heads, a single column for
 
 Augmentation runs on batches. With the paper's balancing the first copy of each
 image is shown as it is and the extra copies augmented; otherwise every image
-is augmented. Per-batch seeds come from ``tf.data.Dataset.random`` keyed on the
-run seed, so a ``deterministic=True`` pipeline gives the same batches every run
-(and different ones each epoch).
+is augmented.
+
+A training pipeline yields the batches of its ``epochs`` back to back (fit it with
+``steps_per_epoch``). Epoch ``e``'s order and its batches' augmentation seeds are
+drawn with stateless random ops from ``(seed, e)`` alone (:func:`epoch_draws`), so a
+``deterministic=True`` pipeline gives the same batches every run, different ones each
+epoch, and a run resumed at epoch ``e`` (``epochs=range(e, n)``) sees what an
+uninterrupted one sees from epoch ``e`` on.
 """
 
 from __future__ import annotations
@@ -49,6 +54,7 @@ def make_pipeline(
     deterministic: bool = False,
     preprocess: Callable[[Any], Any] | None = None,
     drop_remainder: bool | None = None,
+    epochs: range = range(1),
 ) -> Any:
     """A ``tf.data.Dataset`` of ``(images float32, labels)`` batches.
 
@@ -69,6 +75,10 @@ def make_pipeline(
             preprocessing when the model does not include it; lesionkit's models do).
         drop_remainder: drop a short last batch; default: when training (BatchNorm
             on a batch of one or two images gives huge gradients and can diverge).
+        epochs: training: the epochs one pass over the pipeline yields, back to back
+            (``range(2, 10)``: a run resumed after its second epoch); each epoch's order
+            and augmentation depend on ``(seed, epoch)`` only, so iterating the pipeline
+            again repeats them. Evaluation pipelines are one pass over the images.
 
     Raises:
         ValueError: images not uint8 ``(N, H, W, 3)`` or a length mismatch.
@@ -101,26 +111,37 @@ def make_pipeline(
         batch = tf.numpy_function(lambda rows: images[rows], [i], tf.uint8, stateful=False)
         return tf.ensure_shape(batch, image_shape)
 
-    ds = tf.data.Dataset.from_tensor_slices((index, flags))
-    if training:
-        ds = ds.shuffle(len(index), seed=seed, reshuffle_each_iteration=True)
     if drop_remainder is None:
         drop_remainder = training and len(index) >= batch_size
-    ds = ds.batch(batch_size, drop_remainder=drop_remainder)
+    batches = len(index) // batch_size if drop_remainder else -(-len(index) // batch_size)
+
+    def epoch(e: Any) -> Any:
+        """Epoch ``e``'s batches of ((rows, flags), augmentation seed), in the epoch's own order."""
+        order, seeds = epoch_draws(seed, e, len(index), batches)
+        rows = tf.data.Dataset.from_tensor_slices((tf.gather(index, order), tf.gather(flags, order)))
+        batched = rows.batch(batch_size, drop_remainder=drop_remainder)
+        return tf.data.Dataset.zip((batched, tf.data.Dataset.from_tensor_slices(seeds)))
+
+    if training:
+        ds = tf.data.Dataset.from_tensor_slices(tf.constant(list(epochs), tf.int64)).flat_map(epoch)
+    else:  # one pass, in order, never augmented: a placeholder seed keeps one element structure
+        ds = tf.data.Dataset.from_tensor_slices((index, flags)).batch(batch_size, drop_remainder=drop_remainder)
+        ds = ds.map(lambda i, f: ((i, f), tf.zeros(2, tf.int64)))
     ds = ds.map(
-        lambda i, f: (gather_images(i), tf.gather(target_table, i), f),
+        lambda rows, s: (gather_images(rows[0]), tf.gather(target_table, rows[0]), rows[1], s),
         num_parallel_calls=tf.data.AUTOTUNE,
         deterministic=deterministic or None,
     )
     if training and augmenter is not None:
-        seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True).batch(2)
-        ds = tf.data.Dataset.zip((ds, seeds)).map(
-            lambda batch, s: _augment(augmenter, batch, s),
+        ds = ds.map(
+            lambda x, y, f, s: (_augment(augmenter, x, f, s), y),
             num_parallel_calls=tf.data.AUTOTUNE,
             deterministic=deterministic or None,
         )
+    else:
+        ds = ds.map(lambda x, y, f, s: (x, y))
 
-    def finish(x: Any, y: Any, f: Any) -> Any:
+    def finish(x: Any, y: Any) -> Any:
         x = tf.cast(x, tf.float32)
         return (preprocess(x) if preprocess is not None else x), y
 
@@ -135,10 +156,31 @@ def make_pipeline(
     return ds.with_options(options).prefetch(tf.data.AUTOTUNE)
 
 
-def _augment(augmenter: Augmenter, batch: Any, seed: Any) -> Any:
+def epoch_draws(seed: int, epoch: Any, rows: int, batches: int) -> tuple[Any, Any]:
+    """Epoch ``epoch``'s draws, from ``(seed, epoch)`` alone: the order of its ``rows`` and one
+    augmentation seed (int64, shape ``(2,)``) per batch, ``(batches, 2)``.
+
+    Example:
+        >>> order, seeds = epoch_draws(3, 1, rows=5, batches=2)
+        >>> sorted(order.numpy().tolist()), tuple(seeds.shape)
+        ([0, 1, 2, 3, 4], (2, 2))
+        >>> bool((epoch_draws(3, 1, 5, 2)[1] == seeds).numpy().all())
+        True
+    """
     import tensorflow as tf
 
-    x, y, flags = batch
+    shuffle_key, augment_key = tf.unstack(
+        tf.random.experimental.stateless_split(tf.stack([tf.constant(seed, tf.int64), tf.cast(epoch, tf.int64)]), 2)
+    )
+    order = tf.random.experimental.stateless_shuffle(tf.range(rows, dtype=tf.int64), seed=shuffle_key)
+    seeds = tf.random.stateless_uniform((batches, 2), seed=augment_key, minval=None, maxval=None, dtype=tf.int64)
+    return order, seeds
+
+
+def _augment(augmenter: Augmenter, x: Any, flags: Any, seed: Any) -> Any:
+    """The batch ``x`` with its flagged images augmented with ``seed``."""
+    import tensorflow as tf
+
     seed = tf.cast(seed, tf.int64)
     if augmenter.backend == "numpy":
         out = tf.numpy_function(
@@ -147,5 +189,4 @@ def _augment(augmenter: Augmenter, batch: Any, seed: Any) -> Any:
         out = tf.ensure_shape(out, x.shape)
     else:
         out = augmenter.apply_tf(x, seed)
-    x = tf.where(flags[:, None, None, None], out, x)
-    return x, y, flags
+    return tf.where(flags[:, None, None, None], out, x)
