@@ -36,6 +36,7 @@ RUN = dict(
     epochs=1,
     tta=2,
     augmenters=[{"name": "flip"}],
+    seed=1,  # a seed whose tiny model scores the three images apart (the run fixture checks)
 )
 TEMPERATURE = 1.7
 #: TFLite float32 runs the same graph with other kernels; dynamic-range quantisation rounds weights to int8.
