@@ -162,3 +162,42 @@ def test_calibrate_refuses_rule_options_that_do_not_fit(binary_run, capsys) -> N
     assert "go with --decision-rule" in capsys.readouterr().err
     assert main(["calibrate", str(binary_run.path), "--decision-rule", "prior", "--youden"]) == 2
     assert "give one" in capsys.readouterr().err
+
+
+def test_a_report_counts_the_rules_decisions_and_keeps_the_argmax_beside(three_class_run) -> None:  # type: ignore[no-untyped-def]
+    from lesionkit.evaluation.posthoc.chain import PostHoc
+    from lesionkit.evaluation.reports.evaluate import evaluate_split
+    from lesionkit.evaluation.stats.metrics import multiclass_metrics
+
+    trainer = three_class_run.trainer()
+    split = trainer.split("test")
+    y = split.labels(trainer.task)
+    names = trainer.task.classes
+    # A model whose arg-max calls everything a nevus, while the true class is always second:
+    # the rule (nevus -1) decides every image right; the arg-max gets one class of three.
+    p = np.where(np.eye(3)[y] == 1, 0.3, 0.2)
+    p[:, 0] = np.where(y == 0, 0.8, 0.5)
+    p[y == 0, 1:] = 0.1
+    rule = DecisionRule(names, (-1.0, 0.0, 0.0))
+    report = evaluate_split(
+        lambda images, views: p,
+        split,
+        name="stub",
+        task=trainer.task,
+        image_size=trainer.config.image_size,
+        bootstrap=200,
+        posthoc=PostHoc(names, decision_rule=rule),
+    )
+    decided = rule.apply(p)
+    assert (decided == y).all() and (p.argmax(axis=1) == 0).all()
+    plain = multiclass_metrics(y, p, names)
+    assert report.metrics["balanced_accuracy"] == 1.0 and report.metrics["accuracy"] == 1.0
+    assert (
+        report.metrics["argmax_balanced_accuracy"] == pytest.approx(plain["balanced_accuracy"]) == pytest.approx(1 / 3)
+    )
+    assert report.metrics["argmax_accuracy"] == pytest.approx(np.mean(y == 0))
+    assert report.metrics["macro_auc"] == pytest.approx(plain["macro_auc"])  # the ranking is untouched
+    np.testing.assert_array_equal(report.confusion_matrix, np.diag(np.bincount(y, minlength=3)))
+    assert report.clinical.intervals["balanced_accuracy"].estimate == 1.0
+    assert report.clinical.intervals["accuracy"].estimate == 1.0
+    assert "balanced accuracy (arg-max)" in report.table()

@@ -202,6 +202,7 @@ def clinical_report(
     seed: int = 0,
     level: float = DEFAULT_LEVEL,
     subgroup_class: tuple[int, str] | None = None,
+    decisions: Any | None = None,
 ) -> ClinicalReport:
     """The clinical report of ``split`` (labels, probabilities as the model gave them after ``temperature``).
 
@@ -213,6 +214,7 @@ def clinical_report(
         seed: the bootstrap's seed (the same seed gives the same intervals).
         subgroup_class: for a multi-class task, ``(column, name)`` of the class whose one-vs-rest
             metrics the subgroup table shows (e.g. melanoma); None: no subgroups for multi-class.
+        decisions: a multi-class run's decided classes (its decision rule's); None: the arg-max.
     """
     y = np.asarray(y_true)
     p = np.asarray(probabilities, dtype=np.float64)
@@ -236,7 +238,9 @@ def clinical_report(
         notes.append(f"{split} holds one class only: no bootstrap or DeLong intervals")
     intervals = None
     if bootstrap > 0 and not one_class:
-        intervals = bootstrap_ci(y, p, threshold=reported_at, n_resamples=bootstrap, seed=seed, level=level)
+        intervals = bootstrap_ci(
+            y, p, threshold=reported_at, n_resamples=bootstrap, seed=seed, level=level, decisions=decisions
+        )
     elif bootstrap <= 0:
         notes.append("bootstrap intervals off (bootstrap=0)")
     delong = None

@@ -58,18 +58,25 @@ def evaluate_split(
     had metadata.
     """
     from lesionkit.evaluation.reports.clinical_report import clinical_report
+    from lesionkit.evaluation.stats.decision_rule import decided_metrics
     from lesionkit.evaluation.stats.metrics import binary_metrics, multiclass_metrics
 
     probabilities = predict(split.load_images(image_size), tta)
     chain = posthoc or PostHoc(())
     metadata_prior = chain.prior
     y_true = split.labels(task)
+    decisions = None
     if task.is_binary:
         metrics = binary_metrics(y_true, probabilities)
         classes: tuple[str, ...] = ()
     else:
         metrics = multiclass_metrics(y_true, probabilities, task.classes, task.positive)
         classes = task.classes
+        if chain.decision_rule is not None:
+            # The run decides with its rule: its figures under the plain keys, the arg-max's beside them.
+            decisions = chain.decide(probabilities)
+            argmax = {f"argmax_{key}": metrics[key] for key in ("accuracy", "balanced_accuracy")}
+            metrics = {**metrics, **argmax, **decided_metrics(y_true, decisions, classes)}
     clinical = clinical_report(
         y_true,
         probabilities,
@@ -80,6 +87,7 @@ def evaluate_split(
         bootstrap=bootstrap,
         seed=seed,
         subgroup_class=(task.classes.index(task.positive[0]), task.positive[0]) if classes and task.positive else None,
+        decisions=decisions,
     )
     if metadata_prior is not None:
         known = int(metadata_prior.known_rows(split.metadata, metadata_prior.fields, len(split)).sum())
@@ -98,6 +106,7 @@ def evaluate_split(
         classes=classes,
         positive=task.positive if classes else (),
         clinical=clinical,
+        decisions=decisions,
     )
 
 

@@ -26,7 +26,7 @@ PAPER_COLUMNS = ("accuracy", "recall", "precision", "f1", "roc_auc")
 #: Column headings (from :data:`~lesionkit.evaluation.stats.metric_names.METRIC_NAMES`).
 COLUMN_TITLES = {key: name.title for key, name in METRIC_NAMES.items()}
 #: The headline columns of a multi-class report (``mean_auc`` where the task has positive classes).
-MULTICLASS_COLUMNS = ("accuracy", "balanced_accuracy", "macro_auc", "mean_auc")
+MULTICLASS_COLUMNS = ("accuracy", "balanced_accuracy", "argmax_balanced_accuracy", "macro_auc", "mean_auc")
 
 
 def _strings(values: Iterable[str]) -> tuple[str, ...]:
@@ -53,6 +53,8 @@ class Report:
         classes: a multi-class task's class names, in column order (empty: binary report).
         positive: a multi-class task's positive classes, scored one vs rest with the
             ISIC 2017 set (``isic2017_3class``: melanoma and SK).
+        decisions: a multi-class run's decided class per image when it decides with a decision
+            rule (its confusion matrix and recalls count these); None: the arg-max.
     """
 
     name: str
@@ -68,6 +70,7 @@ class Report:
     classes: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     positive: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     clinical: ClinicalReport | None = attrs.field(default=None, repr=False)
+    decisions: np.ndarray | None = attrs.field(default=None, repr=False)
 
     @property
     def is_multiclass(self) -> bool:
@@ -117,10 +120,13 @@ class Report:
 
     @property
     def confusion_matrix(self) -> np.ndarray:
-        """Counts ``(K, K)`` of a multi-class report: row = true class, column = predicted (arg-max)."""
+        """Counts ``(K, K)`` of a multi-class report: row = true class, column = decided class
+        (the decision rule's when the report has :attr:`decisions`, else the arg-max)."""
         from lesionkit.evaluation.stats.metrics import confusion_matrix
 
-        return confusion_matrix(self.y_true, self.probabilities, len(self.classes))
+        k = len(self.classes)
+        scores = self.probabilities if self.decisions is None else np.eye(k)[self.decisions]
+        return confusion_matrix(self.y_true, scores, k)
 
     def per_class(self) -> dict[str, dict[str, float]]:
         """Per class of a multi-class report: images, one-vs-rest ROC AUC, recall, precision."""

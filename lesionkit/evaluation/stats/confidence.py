@@ -302,9 +302,11 @@ def _binary_metric_fns(y: np.ndarray, s: np.ndarray, threshold: float) -> dict[s
     }
 
 
-def _multiclass_metric_fns(y: np.ndarray, p: np.ndarray) -> dict[str, Callable[[np.ndarray], np.ndarray]]:
+def _multiclass_metric_fns(
+    y: np.ndarray, p: np.ndarray, decisions: np.ndarray | None = None
+) -> dict[str, Callable[[np.ndarray], np.ndarray]]:
     classes = np.unique(y)
-    correct = p.argmax(axis=1) == y
+    correct = (p.argmax(axis=1) if decisions is None else decisions) == y
     members = [np.flatnonzero(y == k) for k in classes]
 
     def macro_auc(w: np.ndarray) -> np.ndarray:
@@ -328,6 +330,7 @@ def bootstrap_ci(
     n_resamples: int = DEFAULT_RESAMPLES,
     level: float = DEFAULT_LEVEL,
     seed: int | None = 0,
+    decisions: Any | None = None,
 ) -> BootstrapResult:
     """Stratified percentile-bootstrap confidence intervals of several metrics.
 
@@ -346,6 +349,8 @@ def bootstrap_ci(
     Args:
         metrics: names to compute (default: all for the task's kind).
         seed: seeds ``numpy.random.default_rng``; the same seed gives the same intervals.
+        decisions: multi-class only: the class decided for each case (a decision rule's), in place
+            of the arg-max, for ``balanced_accuracy`` and ``accuracy``.
 
     Raises:
         MetricInputError: bad labels/scores, an unknown metric, a level outside (0, 1),
@@ -360,7 +365,10 @@ def bootstrap_ci(
     b = _check_resamples(n_resamples)
     if _is_multiclass(scores):
         y, p = _as_multiclass_inputs(y_true, scores)
-        fns = _multiclass_metric_fns(y, p)
+        chosen = None if decisions is None else np.asarray(decisions, dtype=np.int64)
+        if chosen is not None and chosen.shape != y.shape:
+            raise MetricInputError(f"decisions has shape {chosen.shape}; give one class index per case {y.shape}")
+        fns = _multiclass_metric_fns(y, p, chosen)
         used_threshold: float | None = None
     else:
         y, s = _as_binary_inputs(y_true, scores)

@@ -127,6 +127,23 @@ def balanced_accuracy_of(labels: Any, decisions: Any, num_classes: int) -> float
     return float(np.nanmean(recall_per_class(labels, decisions, num_classes)))
 
 
+def decided_metrics(labels: Any, decisions: Any, class_names: Sequence[str]) -> dict[str, float]:
+    """The metrics that depend on decisions alone: ``accuracy``, ``balanced_accuracy``, ``recall_<class>``.
+
+    What a report holds for a run that decides with a rule instead of the arg-max.
+
+    Example:
+        >>> decided_metrics([0, 0, 1, 2], [0, 1, 1, 1], ("nevus", "melanoma", "sk"))["balanced_accuracy"]
+        0.5
+    """
+    y = np.asarray(labels, dtype=np.int64)
+    d = np.asarray(decisions, dtype=np.int64)
+    recalls = recall_per_class(y, d, len(class_names))
+    out = {"accuracy": float(np.mean(d == y)), "balanced_accuracy": float(np.nanmean(recalls))}
+    out.update({f"recall_{name}": float(r) for name, r in zip(class_names, recalls)})
+    return out
+
+
 def _as_names(values: Iterable[Any]) -> tuple[str, ...]:
     return tuple(str(v) for v in values)
 

@@ -46,6 +46,10 @@ METRIC_NAMES: dict[str, MetricName] = {
         MetricName("sensitivity", "sensitivity"),
         MetricName("specificity", "specificity"),
         MetricName("balanced_accuracy", "balanced accuracy", "balanced_accuracy"),
+        # A run that decides with a decision rule reports its decisions' figures under the plain
+        # keys, and the arg-max's beside them under these.
+        MetricName("argmax_accuracy", "accuracy (arg-max)"),
+        MetricName("argmax_balanced_accuracy", "balanced accuracy (arg-max)"),
         MetricName("macro_auc", "macro AUC", "macro_auc"),
         MetricName("mean_auc", "mean AUC", "mean_auc"),
     )
