@@ -66,14 +66,11 @@ def _is_binary_run(run_dir: str) -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
-    import attrs
-
     from lesionkit.evaluation.posthoc.run_calibration import (
         choose_run_operating_point,
         fit_run_temperature,
         run_decision_rule,
         run_operating_point,
-        run_temperature,
     )
     from lesionkit.evaluation.stats.calibration import expected_calibration_error
 
@@ -84,7 +81,6 @@ def run(args: argparse.Namespace) -> int:
             f"{args.run_dir}: a binary run decides at a threshold; use --target-sensitivity/--youden/--fixed"
         )
     trainer, y, raw, views = validation_predictions(args, calibrated=False)
-    previous = run_temperature(trainer.run)
     scaling = fit_run_temperature(trainer.run, y, raw, views=views)
     calibrated = scaling.apply(raw)
     print(
@@ -100,11 +96,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"the frozen operating point moved to the new scale: p > {moved.threshold:.4g} (same decisions)")
     if args.decision_rule is not None:
         _fit_decision_rule(args, trainer, y, calibrated)
-    elif (kept := run_decision_rule(trainer.run)) is not None:
-        # Offsets o on logits/T_old decide as offsets o * T_old / T_new on logits/T_new: same decisions.
-        old = previous.temperature if previous is not None else 1.0
-        moved_rule = attrs.evolve(kept, offsets=tuple(o * old / scaling.temperature for o in kept.offsets))
-        trainer.run.write_decision_rule(moved_rule.to_dict())
+    elif run_decision_rule(trainer.run) is not None:  # fit_run_temperature moved it
         print("the kept decision rule moved to the new scale (same decisions)")
     print(f"evaluate again to see it in the reports: lesionkit evaluate {args.run_dir}")
     return 0
@@ -112,7 +104,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _fit_decision_rule(args: argparse.Namespace, trainer: Any, y: Any, calibrated: Any) -> None:
     """Cross-fit the rule on validation; keep it (fitted on all of validation) only if it wins, or --keep-rule."""
-    from lesionkit.evaluation.posthoc.run_calibration import fit_run_decision_rule
     from lesionkit.evaluation.stats.cross_fit import cross_fit_rule
 
     classes = trainer.task.classes
@@ -133,7 +124,8 @@ def _fit_decision_rule(args: argparse.Namespace, trainer: Any, y: Any, calibrate
             + "; decisions stay the most probable class (--keep-rule keeps it anyway)"
         )
         return
-    rule = fit_run_decision_rule(trainer.run, y, calibrated, classes, kind=args.decision_rule)
+    rule = result.rule
+    trainer.run.write_decision_rule(rule.to_dict())
     offsets = ", ".join(f"{name} {offset:+.2f}" for name, offset in zip(rule.class_names, rule.offsets))
     print(
         f"decision rule ({args.decision_rule}) fitted on all validation images, kept in {trainer.run.decision_rule_file}"

@@ -55,6 +55,7 @@ def test_the_rule_wins_on_a_skewed_problem_and_the_gain_is_what_balanced_accurac
     assert result.rule_wins and result.gain > 0.05
     assert result.gain == pytest.approx(result.rule_balanced_accuracy - result.argmax_balanced_accuracy)
     assert "prior rule cross-fitted" in result.describe()
+    assert result.rule == fit_rule(y, p, NAMES, kind="prior")  # the one to keep: fitted on all the images
 
 
 def test_a_balanced_well_ranked_problem_gives_the_rule_nothing_to_win() -> None:
@@ -144,6 +145,7 @@ def test_calibrate_drops_a_rule_that_does_not_win(three_class_run, tmp_path: Pat
             rule_balanced_accuracy=0.5,
             rule_range=(0.5, 0.5),
             decisions=result.decisions,
+            rule=result.rule,
         )
 
     monkeypatch.setattr(cross_fit, "cross_fit_rule", losing)

@@ -31,6 +31,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+import attrs
 import numpy as np
 
 from lesionkit.errors import DataError
@@ -133,8 +134,9 @@ def fit_run_temperature(
 
     ``views``: the test-time augmentation views the probabilities averaged (recorded as ``tta``).
 
-    A frozen operating point of the run is carried over to the new temperature
-    (same decisions on every image), and records it.
+    A frozen operating point or decision rule of the run is carried over to the new
+    temperature (same decisions on every image): offsets ``o`` on ``log p / T_old`` decide as
+    ``o * T_old / T_new`` on ``log p / T_new``, each row's log-sum-exp cancelling.
     """
     scaling = fit_temperature(y_true, raw_probabilities, chosen_on=split)
     old = run_temperature(run)
@@ -144,6 +146,9 @@ def fit_run_temperature(
         old_t = float(record.get("temperature", old.temperature if old else 1.0))
         moved = _rescale(float(record["threshold"]), old_t, scaling.temperature)
         run.write_operating_point({**record, "threshold": moved, "temperature": scaling.temperature})
+    if (rule := run_decision_rule(run)) is not None:
+        factor = (old.temperature if old else 1.0) / scaling.temperature
+        run.write_decision_rule(attrs.evolve(rule, offsets=tuple(o * factor for o in rule.offsets)).to_dict())
     return scaling
 
 

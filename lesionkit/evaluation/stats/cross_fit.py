@@ -115,6 +115,7 @@ class CrossFit:
         rule_balanced_accuracy: the cross-fitted rule's, averaged over the repeats.
         rule_range: its lowest and highest over the repeats.
         decisions: the first repeat's cross-fitted decisions (for recalls and bootstraps).
+        rule: the rule fitted on all the images: what a run keeps when the comparison says so.
     """
 
     kind: str
@@ -124,6 +125,7 @@ class CrossFit:
     rule_balanced_accuracy: float
     rule_range: tuple[float, float]
     decisions: np.ndarray = attrs.field(eq=False, repr=False)
+    rule: DecisionRule = attrs.field(eq=False, repr=False)
 
     @property
     def gain(self) -> float:
@@ -165,7 +167,8 @@ def cross_fit_rule(
         raise DecisionRuleError(f"repeats={repeats}: give at least 1 fold seed")
     y = np.asarray(labels, dtype=np.int64)
     p = np.asarray(probabilities, dtype=np.float64)
-    fit_rule(y, p, class_names, kind=kind)  # the checks (shapes, classes, kind) once, before any fold
+    # Fitted first: it checks shapes, classes and kind once, before any fold, and is the rule to keep.
+    rule = fit_rule(y, p, class_names, kind=kind)
     k = len(class_names)
     runs = [
         cross_fitted_decisions(y, p, class_names, grouped_folds(y, groups, folds, seed), kind=kind)
@@ -180,4 +183,5 @@ def cross_fit_rule(
         rule_balanced_accuracy=float(np.mean(scores)),
         rule_range=(float(min(scores)), float(max(scores))),
         decisions=runs[0],
+        rule=rule,
     )
